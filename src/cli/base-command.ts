@@ -1,0 +1,56 @@
+import { Command, Flags } from '@oclif/core';
+import { EXIT_INPUT, ModelsealError } from '../errors';
+
+/** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
+function usageLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim().replace(/^Error: /, ''))
+    .filter((l) => l && !/^The following errors? occurred|^See more help/.test(l));
+  return (lines.join('; ') || 'invalid usage') + ' (see --help)';
+}
+
+/**
+ * The base of every modelseal command: `--json`, `--quiet` and `--debug`, and one
+ * error path that prints a one-line message (or a JSON error) and sets the
+ * documented exit status. Stack traces only with --debug.
+ */
+export abstract class BaseCommand extends Command {
+  static baseFlags = {
+    json: Flags.boolean({ description: 'Print a machine-readable JSON result on stdout.', helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({ char: 'q', description: 'Print nothing but errors.', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'Show stack traces for errors.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected wantsJson(): boolean {
+    return this.argv.includes('--json');
+  }
+
+  /** Prints the result: JSON on --json, else the human lines unless --quiet. */
+  protected report(json: Record<string, unknown>, human: string | string[]): void {
+    if (this.wantsJson()) {
+      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
+      const lines = Array.isArray(human) ? human : [human];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+  }
+
+  protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
+    let error: ModelsealError;
+    if (err instanceof ModelsealError) {
+      error = err;
+    } else if (err?.oclif?.exit !== undefined || /flag|argument|Expected/i.test(err?.message ?? '')) {
+      error = new ModelsealError('USAGE_ERROR', usageLine(err.message ?? String(err)), { cause: err });
+    } else {
+      error = new ModelsealError('INTERNAL_ERROR', `unexpected error: ${err?.message ?? String(err)}`, { cause: err });
+    }
+    if (this.wantsJson()) {
+      process.stdout.write(JSON.stringify({ ok: false, error: error.toJSON() }, null, 2) + '\n');
+    } else {
+      process.stderr.write(`modelseal ${this.id ?? ''}: ${error.message} [${error.code}]\n`.replace(' :', ':'));
+    }
+    if (this.argv.includes('--debug')) process.stderr.write(`${(error.cause as Error)?.stack ?? error.stack}\n`);
+    process.exitCode = error.exitCode ?? EXIT_INPUT;
+  }
+}

@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core';
+import type { DigestOptions } from '../digest/manifest';
+
+/** Flags that choose how an artifact is hashed (shared by digest and sign). */
+export const digestFlags = {
+  method: Flags.string({ description: 'Serialization: one digest per file, or per shard of each file.', options: ['files', 'shards'], default: 'files' }),
+  'shard-size': Flags.integer({ description: 'Shard size in bytes for --method shards.', default: 1_000_000_000, min: 1 }),
+  hash: Flags.string({ description: 'Per-file hash algorithm.', options: ['sha256', 'blake2b'], default: 'sha256' }),
+  'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
+  'allow-symlinks': Flags.boolean({ description: 'Hash symbolic links to files inside the artifact (never outside it).' }),
+  'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
+};
+
+export function digestOptionsFrom(flags: {
+  method: string;
+  'shard-size': number;
+  hash: string;
+  'ignore-paths'?: string[];
+  'allow-symlinks': boolean;
+  'default-ignores': boolean;
+}): DigestOptions {
+  return {
+    method: flags.method as DigestOptions['method'],
+    shardSize: flags['shard-size'],
+    hashType: flags.hash as DigestOptions['hashType'],
+    ignorePaths: flags['ignore-paths'] ?? [],
+    allowSymlinks: flags['allow-symlinks'],
+    noDefaultIgnores: !flags['default-ignores'],
+  };
+}
+
+export const signatureFlag = Flags.string({ char: 's', description: 'Signature file (default: <dir>/model.sig, or <file>.sig beside a single file).' });
+
+export const passphraseEnvFlag = Flags.string({ description: 'Name of the environment variable holding the private key passphrase.' });

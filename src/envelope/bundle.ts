@@ -1,0 +1,138 @@
+import { ModelsealError } from '../errors';
+import { decodeBase64 } from './base64';
+import type { DsseEnvelope, DsseSignature } from './dsse';
+import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from './read-json';
+
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** Media types of Sigstore bundles accepted as DSSE model signatures. */
+export const ACCEPTED_BUNDLE_MEDIA_TYPES: readonly string[] = [
+  BUNDLE_MEDIA_TYPE,
+  'application/vnd.dev.sigstore.bundle+json;version=0.3',
+];
+
+export type VerificationMaterial =
+  | { kind: 'publicKey'; hint?: string; rawBytes?: Buffer }
+  | { kind: 'x509CertificateChain'; certificates: Buffer[] }
+  | { kind: 'certificate'; certificate: Buffer };
+
+export interface SignatureBundle {
+  mediaType: string;
+  material: VerificationMaterial;
+  /** Transparency-log entries and timestamps, kept as JSON for the verifiers that use them. */
+  tlogEntries: unknown[];
+  timestampVerificationData?: unknown;
+  envelope: DsseEnvelope;
+  /** The bundle as parsed, for hand-off to Sigstore verification. */
+  json: Record<string, unknown>;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function invalid(file: string | undefined, message: string): ModelsealError {
+  return new ModelsealError('BUNDLE_INVALID', message, { file });
+}
+
+function onlyKeys(o: Obj, allowed: readonly string[], where: string, file?: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw invalid(file, `unknown field ${JSON.stringify(k)} in ${where}`);
+  }
+}
+
+function parseMaterial(vm: unknown, file?: string): { material: VerificationMaterial; tlogEntries: unknown[]; timestamps?: unknown } {
+  if (!isObject(vm)) throw invalid(file, 'verificationMaterial is missing');
+  onlyKeys(vm, ['publicKey', 'x509CertificateChain', 'certificate', 'tlogEntries', 'timestampVerificationData'], 'verificationMaterial', file);
+  const kinds = ['publicKey', 'x509CertificateChain', 'certificate'].filter((k) => vm[k] !== undefined);
+  if (kinds.length !== 1) throw invalid(file, 'verificationMaterial must hold exactly one of publicKey, x509CertificateChain, certificate');
+  const tlogEntries = vm.tlogEntries ?? [];
+  if (!Array.isArray(tlogEntries)) throw invalid(file, 'verificationMaterial.tlogEntries is not a list');
+  let material: VerificationMaterial;
+  if (kinds[0] === 'publicKey') {
+    const pk = vm.publicKey;
+    if (!isObject(pk)) throw invalid(file, 'verificationMaterial.publicKey is not an object');
+    const hint = pk.hint;
+    if (hint !== undefined && typeof hint !== 'string') throw invalid(file, 'publicKey.hint is not a string');
+    const rawBytes = pk.rawBytes === undefined ? undefined : decodeBase64(pk.rawBytes);
+    if (rawBytes === null) throw invalid(file, 'publicKey.rawBytes is not base64');
+    material = { kind: 'publicKey', hint: hint as string | undefined, rawBytes };
+  } else if (kinds[0] === 'x509CertificateChain') {
+    const chain = vm.x509CertificateChain;
+    const certs = isObject(chain) && Array.isArray(chain.certificates) ? chain.certificates : null;
+    if (!certs || certs.length === 0) throw invalid(file, 'x509CertificateChain.certificates is empty');
+    material = {
+      kind: 'x509CertificateChain',
+      certificates: certs.map((c) => {
+        const der = isObject(c) ? decodeBase64(c.rawBytes) : null;
+        if (!der || der.length === 0) throw invalid(file, 'a certificate in x509CertificateChain is not base64 DER');
+        return der;
+      }),
+    };
+  } else {
+    const c = vm.certificate;
+    const der = isObject(c) ? decodeBase64(c.rawBytes) : null;
+    if (!der || der.length === 0) throw invalid(file, 'verificationMaterial.certificate is not base64 DER');
+    material = { kind: 'certificate', certificate: der };
+  }
+  return { material, tlogEntries, timestamps: vm.timestampVerificationData };
+}
+
+function parseEnvelope(env: unknown, file?: string): DsseEnvelope {
+  if (!isObject(env)) throw invalid(file, 'dsseEnvelope is missing (only DSSE signatures are model signatures)');
+  onlyKeys(env, ['payload', 'payloadType', 'signatures'], 'dsseEnvelope', file);
+  if (typeof env.payloadType !== 'string') throw invalid(file, 'dsseEnvelope.payloadType is missing');
+  const payload = decodeBase64(env.payload);
+  if (!payload || payload.length === 0) throw invalid(file, 'dsseEnvelope.payload is missing or not base64');
+  if (!Array.isArray(env.signatures) || env.signatures.length === 0) throw invalid(file, 'dsseEnvelope has no signatures');
+  const signatures: DsseSignature[] = env.signatures.map((s) => {
+    if (!isObject(s)) throw invalid(file, 'a DSSE signature is not an object');
+    onlyKeys(s, ['sig', 'keyid'], 'a DSSE signature', file);
+    const sig = decodeBase64(s.sig);
+    if (!sig || sig.length === 0) throw invalid(file, 'a DSSE signature is empty or not base64');
+    if (s.keyid !== undefined && s.keyid !== null && typeof s.keyid !== 'string') throw invalid(file, 'a DSSE keyid is not a string');
+    return { sig, keyid: s.keyid as string | null | undefined };
+  });
+  return { payloadType: env.payloadType, payload, signatures };
+}
+
+/** Parses a Sigstore bundle holding a DSSE envelope. Structure only: nothing is trusted yet. */
+export function parseBundle(json: unknown, file?: string): SignatureBundle {
+  if (!isObject(json)) throw invalid(file, 'is not a JSON object');
+  onlyKeys(json, ['mediaType', 'verificationMaterial', 'dsseEnvelope', 'messageSignature'], 'the bundle', file);
+  if (typeof json.mediaType !== 'string' || !ACCEPTED_BUNDLE_MEDIA_TYPES.includes(json.mediaType)) {
+    throw invalid(file, `unsupported bundle media type ${JSON.stringify(json.mediaType)} (expected ${BUNDLE_MEDIA_TYPE})`);
+  }
+  if (json.messageSignature !== undefined) throw invalid(file, 'holds a message signature, not a DSSE envelope: not a model signature');
+  const { material, tlogEntries, timestamps } = parseMaterial(json.verificationMaterial, file);
+  return {
+    mediaType: json.mediaType,
+    material,
+    tlogEntries,
+    timestampVerificationData: timestamps,
+    envelope: parseEnvelope(json.dsseEnvelope, file),
+    json,
+  };
+}
+
+export function readBundle(file: string): SignatureBundle {
+  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, 'SIGNATURE_NOT_FOUND');
+  return parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
+}
+
+/**
+ * Serializes a key-method bundle exactly as model_signing v1.1 writes it: compact
+ * JSON, this key order, an empty tlogEntries list and an empty keyid.
+ */
+export function serializeKeyBundle(envelope: { payloadType: string; payload: Buffer; signature: Buffer }, hint: string): string {
+  return JSON.stringify({
+    mediaType: BUNDLE_MEDIA_TYPE,
+    verificationMaterial: { publicKey: { hint }, tlogEntries: [] },
+    dsseEnvelope: {
+      payload: envelope.payload.toString('base64'),
+      payloadType: envelope.payloadType,
+      signatures: [{ sig: envelope.signature.toString('base64'), keyid: '' }],
+    },
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * The one error type of modelseal. Every failure carries a stable string code;
+ * the CLI maps codes to exit statuses (0 ok, 1 verification refused, 2 usage or
+ * input error) and prints them in `--json` output. Codes never change meaning.
+ */
+
+/** Codes whose failure means "the artifact or its signature is not acceptable" (exit 1). */
+const REFUSAL_CODES = [
+  'BUNDLE_INVALID', // the signature file is not a well-formed bundle/envelope we accept
+  'STATEMENT_INVALID', // the signed statement is malformed or of an unexpected type
+  'MANIFEST_INVALID', // the signed resource list is malformed (bad names, digests, shards)
+  'SIGNATURE_MISMATCH', // the cryptographic signature does not verify with the trusted key
+  'DIGEST_MISMATCH', // the subject digest is not the one recomputed from the resources
+  'ARTIFACT_MISMATCH', // the files on disk differ from the signed manifest
+  'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
+  'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
+  'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+] as const;
+
+/** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
+const INPUT_CODES = [
+  'USAGE_ERROR',
+  'PATH_NOT_FOUND',
+  'PATH_UNREADABLE',
+  'SPECIAL_FILE', // FIFO, socket or device inside the artifact
+  'SYMLINK_REFUSED',
+  'SYMLINK_ESCAPES_ROOT',
+  'UNSUPPORTED_NAME', // a file name we cannot represent (not UTF-8, contains a newline...)
+  'FILE_CHANGED', // a file changed while it was being hashed
+  'EMPTY_ARTIFACT',
+  'SIGNATURE_NOT_FOUND',
+  'KEY_INVALID',
+  'KEY_UNSUPPORTED',
+  'PASSPHRASE_REQUIRED',
+  'PASSPHRASE_WRONG',
+  'OUTPUT_EXISTS',
+  'OUTPUT_UNSAFE',
+  'INTERNAL_ERROR',
+] as const;
+
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+export type InputCode = (typeof INPUT_CODES)[number];
+export type ErrorCode = RefusalCode | InputCode;
+
+export const EXIT_OK = 0;
+export const EXIT_REFUSED = 1;
+export const EXIT_INPUT = 2;
+
+const refusals: ReadonlySet<string> = new Set(REFUSAL_CODES);
+
+export interface ErrorOptions {
+  /** The file the problem is about; printed first in the one-line message. */
+  file?: string;
+  /** Machine-readable detail (e.g. the per-file differences), included in `--json`. */
+  details?: unknown;
+  cause?: unknown;
+}
+
+export class ModelsealError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    this.name = 'ModelsealError';
+    this.code = code;
+    this.file = options.file;
+    this.details = options.details;
+  }
+
+  get exitCode(): number {
+    return exitCodeFor(this.code);
+  }
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { code: this.code, message: this.message };
+    if (this.file !== undefined) out.file = this.file;
+    if (this.details !== undefined) out.details = this.details;
+    return out;
+  }
+}
+
+export function exitCodeFor(code: ErrorCode): number {
+  return refusals.has(code) ? EXIT_REFUSED : EXIT_INPUT;
+}
+
+export function isRefusal(code: ErrorCode): code is RefusalCode {
+  return refusals.has(code);
+}
+
+/** All codes with their exit status, for documentation and tests. */
+export const ERROR_CODES: ReadonlyArray<{ code: ErrorCode; exit: number }> = [
+  ...REFUSAL_CODES.map((code) => ({ code, exit: EXIT_REFUSED })),
+  ...INPUT_CODES.map((code) => ({ code, exit: EXIT_INPUT })),
+];
+
+/** Wraps a Node filesystem error into a ModelsealError naming the file. */
+export function fsError(err: unknown, file: string): ModelsealError {
+  if (err instanceof ModelsealError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file, cause: err });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ModelsealError('PATH_UNREADABLE', 'permission denied', { file, cause: err });
+  }
+  if (code === 'ELOOP') {
+    return new ModelsealError('SYMLINK_REFUSED', 'too many levels of symbolic links', { file, cause: err });
+  }
+  const reason = (err as Error)?.message ?? String(err);
+  return new ModelsealError('PATH_UNREADABLE', reason, { file, cause: err });
+}

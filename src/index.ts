@@ -1,0 +1,22 @@
+/**
+ * modelseal's library API: what loaders, update systems and CI scripts call.
+ * Every function throws a ModelsealError with a stable `code` on refusal.
+ */
+export { ModelsealError, ERROR_CODES, exitCodeFor, isRefusal, EXIT_OK, EXIT_REFUSED, EXIT_INPUT, type ErrorCode } from './errors';
+
+// Digests
+export { computeManifest, rootDigestOf, DEFAULT_SHARD_SIZE, type Manifest, type ResourceDigest, type Serialization, type DigestOptions, type ProgressEvent, type SerializationMethod } from './digest/manifest';
+export { digestArtifact } from './digest-artifact';
+export type { HashAlgorithm } from './digest/algorithms';
+
+// Keys
+export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parsePublicKey, keyHint, KEY_TYPES, type KeyType, type PublicKeyInfo, type PrivateKeyInfo } from './keys';
+export { writeKeyPair } from './keys/write';
+
+// Signing and verification
+export { signArtifact, signStatementWithKey, defaultSignaturePath, type SignOptions, type SignResult } from './sign';
+export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
+
+// Formats
+export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
+export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatement, OMS_PREDICATE_TYPE, STATEMENT_TYPE_V1, type Statement } from './statement';

@@ -1,0 +1,5 @@
+export * from './key-types';
+export { generateKeyPair, type GeneratedKeyPair } from './generate';
+export { loadPrivateKey, loadPublicKey, parsePrivateKey, parsePublicKey, publicKeyInfo, keyTypeOf } from './load';
+export { keyHint } from './hint';
+export { signBytes, verifyBytes, hashForKey } from './signature-algorithm';

@@ -1,0 +1,38 @@
+import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import type { KeyType } from './key-types';
+import { signEd25519, verifyEd25519 } from './ed25519';
+
+/** ECDSA hashes are chosen by the curve, as OMS requires (P-256/SHA-256, P-384/SHA-384, P-521/SHA-512). */
+const ECDSA_HASH: Record<Exclude<KeyType, 'ed25519'>, string> = {
+  'ecdsa-p256': 'sha256',
+  'ecdsa-p384': 'sha384',
+  'ecdsa-p521': 'sha512',
+};
+
+const ECDSA_FIELD_BYTES: Record<Exclude<KeyType, 'ed25519'>, number> = { 'ecdsa-p256': 32, 'ecdsa-p384': 48, 'ecdsa-p521': 66 };
+
+export function hashForKey(type: KeyType): string | null {
+  return type === 'ed25519' ? null : ECDSA_HASH[type];
+}
+
+/** Signs bytes; ECDSA signatures are DER-encoded as Sigstore and model_signing write them. */
+export function signBytes(type: KeyType, key: KeyObject, data: Uint8Array): Buffer {
+  if (type === 'ed25519') return signEd25519(key, data);
+  return nodeSign(ECDSA_HASH[type], data, { key, dsaEncoding: 'der' });
+}
+
+function tryVerify(hash: string, data: Uint8Array, key: KeyObject, encoding: 'der' | 'ieee-p1363', signature: Uint8Array): boolean {
+  try {
+    return nodeVerify(hash, data, { key, dsaEncoding: encoding }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Verifies bytes; ECDSA signatures are accepted in DER or in IEEE P1363 (r||s) form. */
+export function verifyBytes(type: KeyType, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+  if (type === 'ed25519') return verifyEd25519(key, data, signature);
+  const hash = ECDSA_HASH[type];
+  if (tryVerify(hash, data, key, 'der', signature)) return true;
+  return signature.length === 2 * ECDSA_FIELD_BYTES[type] && tryVerify(hash, data, key, 'ieee-p1363', signature);
+}

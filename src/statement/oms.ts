@@ -1,0 +1,172 @@
+import { ModelsealError } from '../errors';
+import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
+import { rootDigestOf, resourceAlgorithm, type Manifest, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { isObject, STATEMENT_TYPE_V1, type Statement } from './statement';
+
+export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
+/** Any minor version of the v1 predicate is accepted, as the OMS versioning rules say. */
+const OMS_PREDICATE_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
+
+export interface OmsStatement {
+  predicateType: string;
+  subjectName: string;
+  manifest: Manifest;
+}
+
+/** Builds the OMS v1.0 statement for a manifest, in model_signing's field order. */
+export function buildOmsStatement(manifest: Manifest, subjectName: string): Statement<unknown> {
+  const s = manifest.serialization;
+  const serialization: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
+  if (s.method === 'shards') serialization.shard_size = s.shardSize;
+  if (s.ignorePaths.length > 0) serialization.ignore_paths = [...s.ignorePaths];
+  return {
+    _type: STATEMENT_TYPE_V1,
+    subject: [{ name: subjectName, digest: { sha256: manifest.rootDigest } }],
+    predicateType: OMS_PREDICATE_TYPE,
+    predicate: {
+      serialization,
+      resources: manifest.resources.map((r) => ({ name: r.name, algorithm: r.algorithm, digest: r.digest })),
+    },
+  };
+}
+
+const HEX = /^[0-9a-f]+$/;
+const OFFSET = /^(0|[1-9][0-9]*)$/;
+const SERIALIZATION_KEYS = ['method', 'hash_type', 'allow_symlinks', 'shard_size', 'ignore_paths'];
+
+/** A resource or ignore path must be a plain relative POSIX path: no "..", ".", empty segments, "\\" or NUL. */
+export function isSafeRelativePath(name: string): boolean {
+  if (name === '' || name.startsWith('/') || /[\\\0]/.test(name)) return false;
+  return name.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
+  if (!isObject(v)) throw bad('predicate.serialization is missing');
+  for (const k of Object.keys(v)) if (!SERIALIZATION_KEYS.includes(k)) throw bad(`unknown serialization field ${JSON.stringify(k)}`);
+  if (v.method !== 'files' && v.method !== 'shards') throw bad(`unknown serialization method ${JSON.stringify(v.method)}`);
+  const hashType: HashAlgorithm = parseHashAlgorithm(v.hash_type, file);
+  if (typeof v.allow_symlinks !== 'boolean') throw bad('serialization.allow_symlinks is not a boolean');
+  let shardSize: number | undefined;
+  if (v.method === 'shards') {
+    // model_signing writes shard_size as a float (1000000000.0); JSON gives the same number.
+    if (typeof v.shard_size !== 'number' || !Number.isSafeInteger(v.shard_size) || v.shard_size <= 0) {
+      throw bad(`serialization.shard_size ${JSON.stringify(v.shard_size)} is not a positive integer`);
+    }
+    shardSize = v.shard_size;
+  } else if (v.shard_size !== undefined) {
+    throw bad('serialization.shard_size is only allowed for the shards method');
+  }
+  const ignorePaths: string[] = [];
+  if (v.ignore_paths !== undefined) {
+    if (!Array.isArray(v.ignore_paths)) throw bad('serialization.ignore_paths is not a list');
+    for (const p of v.ignore_paths) {
+      if (typeof p !== 'string' || !isSafeRelativePath(p)) throw bad(`serialization.ignore_paths holds an unsafe path ${JSON.stringify(p)}`);
+      ignorePaths.push(p);
+    }
+  }
+  return { method: v.method, hashType, ...(shardSize !== undefined ? { shardSize } : {}), allowSymlinks: v.allow_symlinks, ignorePaths };
+}
+
+interface ShardName {
+  path: string;
+  start: number;
+  end: number;
+}
+
+/** Parses `path:start:end` from the right, so paths may contain ":" (the OMS rule). */
+export function parseShardName(name: string): ShardName | null {
+  const j = name.lastIndexOf(':');
+  const i = j > 0 ? name.lastIndexOf(':', j - 1) : -1;
+  if (i <= 0) return null;
+  const [p, s, e] = [name.slice(0, i), name.slice(i + 1, j), name.slice(j + 1)];
+  if (!OFFSET.test(s) || !OFFSET.test(e)) return null;
+  const start = Number(s);
+  const end = Number(e);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start >= end) return null;
+  return { path: p, start, end };
+}
+
+/** Shards of each file must tile it from offset 0 in shard_size steps: no gaps, no overlaps. */
+function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (m: string) => ModelsealError): void {
+  const byPath = new Map<string, ShardName[]>();
+  for (const r of resources) {
+    const s = parseShardName(r.name) as ShardName;
+    const list = byPath.get(s.path) ?? [];
+    list.push(s);
+    byPath.set(s.path, list);
+  }
+  for (const [p, shards] of byPath) {
+    shards.sort((a, b) => a.start - b.start);
+    let expect = 0;
+    for (let k = 0; k < shards.length; k++) {
+      const s = shards[k];
+      const last = k === shards.length - 1;
+      if (s.start !== expect) throw bad(`shards of ${JSON.stringify(p)} ${s.start < expect ? 'overlap' : 'leave a gap'} at offset ${expect}`);
+      const len = s.end - s.start;
+      if (len > shardSize || (!last && len !== shardSize)) throw bad(`shard ${JSON.stringify(`${p}:${s.start}:${s.end}`)} does not match shard_size ${shardSize}`);
+      expect = s.end;
+    }
+  }
+}
+
+function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError): ResourceDigest[] {
+  if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
+  if (v.length === 0) throw bad('predicate.resources is empty: nothing is signed');
+  const want = digestBytes(serialization.hashType) * 2;
+  const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
+  const seen = new Set<string>();
+  const out: ResourceDigest[] = [];
+  for (const r of v) {
+    if (!isObject(r) || typeof r.name !== 'string' || typeof r.algorithm !== 'string' || typeof r.digest !== 'string') {
+      throw bad('a resource lacks a string name, algorithm or digest');
+    }
+    const path = serialization.method === 'shards' ? parseShardName(r.name)?.path : r.name;
+    if (path === undefined) throw bad(`resource ${JSON.stringify(r.name)} is not a shard name path:start:end`);
+    if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${JSON.stringify(r.name)} is not a safe relative path`);
+    if (!accepted.has(r.algorithm)) throw bad(`resource ${JSON.stringify(r.name)} has algorithm ${JSON.stringify(r.algorithm)}, expected ${serialization.hashType}`);
+    if (!HEX.test(r.digest) || r.digest.length !== want) throw bad(`resource ${JSON.stringify(r.name)} has a malformed ${serialization.hashType} digest`);
+    if (seen.has(r.name)) throw bad(`resource ${JSON.stringify(r.name)} is listed twice`);
+    seen.add(r.name);
+    out.push({ name: r.name, algorithm: r.algorithm, digest: r.digest });
+  }
+  if (serialization.method === 'shards') checkShardTiling(out, serialization.shardSize as number, bad);
+  if (seen.has('.') && out.length > 1 && serialization.method === 'files') throw bad('resource "." (single file) cannot be listed with other files');
+  return out;
+}
+
+/**
+ * Checks a parsed statement as an OMS v1.x model signature and returns its manifest.
+ * The subject digest must equal the root recomputed from the resources in listed order.
+ */
+export function parseOmsStatement(statement: Statement, file?: string): OmsStatement {
+  const bad = (m: string) => new ModelsealError('MANIFEST_INVALID', m, { file });
+  if (!OMS_PREDICATE_V1.test(statement.predicateType)) {
+    throw new ModelsealError('STATEMENT_INVALID', `predicateType ${JSON.stringify(statement.predicateType)} is not an OMS model signature (${OMS_PREDICATE_TYPE})`, { file });
+  }
+  if (statement.subject.length !== 1) {
+    throw new ModelsealError('STATEMENT_INVALID', `an OMS statement has exactly one subject, this one has ${statement.subject.length}`, { file });
+  }
+  const subject = statement.subject[0];
+  const root = subject.digest?.sha256;
+  if (typeof root !== 'string' || !/^[0-9a-f]{64}$/.test(root)) {
+    throw new ModelsealError('STATEMENT_INVALID', 'the subject has no valid sha256 digest', { file });
+  }
+  const predicate = statement.predicate;
+  // v1.0 allows no other predicate fields; later minors may add fields v1.0 readers ignore.
+  if (statement.predicateType === OMS_PREDICATE_TYPE) {
+    for (const k of Object.keys(predicate)) {
+      if (k !== 'serialization' && k !== 'resources') throw bad(`unknown predicate field ${JSON.stringify(k)}`);
+    }
+  }
+  const serialization = parseSerialization(predicate.serialization, bad, file);
+  const resources = parseResources(predicate.resources, serialization, bad);
+  const recomputed = rootDigestOf(resources);
+  if (recomputed !== root) {
+    throw new ModelsealError('DIGEST_MISMATCH', `the subject digest ${root} is not the root of the signed resources (${recomputed})`, { file });
+  }
+  return {
+    predicateType: statement.predicateType,
+    subjectName: typeof subject.name === 'string' ? subject.name : '',
+    manifest: { serialization, resources, rootDigest: root },
+  };
+}

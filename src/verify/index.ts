@@ -1,0 +1,3 @@
+export { verifyArtifact, type VerifyOptions, type VerifyResult } from './verify-artifact';
+export { verifyEnvelope } from './dsse-verify';
+export { diffResources, describeDiff, type ManifestDiff, type ChangedResource } from './compare';
