@@ -35,6 +35,7 @@ const INPUT_CODES = [
   'PASSPHRASE_WRONG',
   'OUTPUT_EXISTS',
   'OUTPUT_UNSAFE',
+  'POLICY_INVALID', // the policy file is malformed, has unknown fields or names missing files
   'INTERNAL_ERROR',
 ] as const;
 

@@ -117,7 +117,7 @@ export function parseBundle(json: unknown, file?: string): SignatureBundle {
 }
 
 export function readBundle(file: string): SignatureBundle {
-  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, 'SIGNATURE_NOT_FOUND');
+  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
   return parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
 }
 

@@ -4,7 +4,13 @@ import { ModelsealError, fsError, type ErrorCode } from '../errors';
 /** Signature bundles are small; anything larger is refused before it is read or parsed. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
-export function readBoundedFile(file: string, maxBytes: number, notFound: ErrorCode = 'PATH_NOT_FOUND'): Buffer {
+/** Reads a whole small file, refusing non-regular files and files over `maxBytes` before reading. */
+export function readBoundedFile(
+  file: string,
+  maxBytes: number,
+  codes: { notFound?: ErrorCode; tooLarge?: ErrorCode } = {},
+): Buffer {
+  const notFound = codes.notFound ?? 'PATH_NOT_FOUND';
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -17,7 +23,7 @@ export function readBoundedFile(file: string, maxBytes: number, notFound: ErrorC
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new ModelsealError('USAGE_ERROR', 'is not a regular file', { file });
     if (st.size > maxBytes) {
-      throw new ModelsealError('BUNDLE_INVALID', `is ${st.size} bytes, over the ${maxBytes}-byte limit for a signature file`, { file });
+      throw new ModelsealError(codes.tooLarge ?? 'USAGE_ERROR', `is ${st.size} bytes, over the ${maxBytes}-byte limit`, { file });
     }
     const buf = Buffer.alloc(st.size);
     let off = 0;
