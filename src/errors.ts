@@ -15,6 +15,15 @@ const REFUSAL_CODES = [
   'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
   'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
   'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+  'PICKLE_REFUSED', // a pickle-based (code-executing) file, refused at load unless the policy allows it
+  'DANGEROUS_IMPORT', // a pickle imports a global that can run code (os.system, builtins.eval, ...)
+  'FORMAT_INVALID', // a model file's container is malformed (safetensors header, zip, pickle opcodes)
+  'RELEASE_INVALID', // a release record or its envelope is malformed or of an unexpected type
+  'CHANNEL_UNKNOWN', // the release record names a channel the policy does not define
+  'THRESHOLD_NOT_MET', // fewer distinct trusted keys signed the release record than the channel needs
+  'ROLLBACK', // the release version is not above the last accepted version of its channel (rollback or replay)
+  'RELEASE_EXPIRED', // the release record's expiry has passed (freeze)
+  'RELEASE_MISMATCH', // the artifacts given differ from the record's set or digests (mix-and-match)
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -36,6 +45,10 @@ const INPUT_CODES = [
   'OUTPUT_EXISTS',
   'OUTPUT_UNSAFE',
   'POLICY_INVALID', // the policy file is malformed, has unknown fields or names missing files
+  'FILE_TOO_LARGE', // a file is too large to be held in memory for verified reading (sign it with shards)
+  'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
+  'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
+  'STATE_LOCKED', // another gate holds the state lock and did not release it in time
   'INTERNAL_ERROR',
 ] as const;
 
