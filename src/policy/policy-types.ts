@@ -17,6 +17,8 @@ export interface ArtifactRule {
   lineage: LineageRequirement;
   roots?: string[];
   maxDepth?: number;
+  /** Loaders may read this artifact's pickle-based files (dangerous pickles stay refused). */
+  allowPickle?: boolean;
 }
 
 export interface ChannelRule {
