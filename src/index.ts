@@ -23,3 +23,14 @@ export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatemen
 
 // Policy
 export { loadPolicy, parsePolicy, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule } from './policy';
+
+// Load-time verification
+export { openVerified, readVerified, type LoadOptions, type VerifiedManifest } from './load/verified-read';
+export { scanPath, type ScanResult, type FileScan } from './load/scan-path';
+export { scanPickle, isDangerousGlobal, PickleError, type PickleScan, type PickleImport } from './load/pickle-scan';
+export { checkSafetensorsHeader, SafetensorsError, type SafetensorsInfo } from './load/safetensors';
+export { analyzeFile, type FileAnalysis, type FileFormat } from './load/file-format';
+export { pickleAllowedBy } from './load/policy-allowance';
+
+// Release records and the update gate
+export { Gate, createRelease, signReleaseFile, readReleaseEnvelope, readState, RELEASE_PREDICATE_TYPE, type GateOptions, type GateDecision, type ReleaseRecord, type GateState } from './gate';

@@ -1,4 +1,4 @@
-import type { Policy } from '../policy/policy-types';
+import type { ArtifactRule, Policy } from '../policy/policy-types';
 
 /** `*` within a path segment, `**` across segments; the policy's glob on artifact names. */
 function globToRegExp(glob: string): RegExp {
@@ -14,12 +14,15 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** The first artifact rule whose name glob matches (the policy's rule order). TODO(lead): issue 5's matcher. */
+export function firstMatchingRule(policy: Policy, artifactName: string): ArtifactRule | undefined {
+  return policy.artifacts.find((r) => globToRegExp(r.name).test(artifactName));
+}
+
 /**
  * Whether the policy lets loaders read pickle-based files of this artifact: the
  * `allowPickle` of the first artifact rule whose name matches (false when none does).
- * TODO(lead): use the policy module's rule matcher once issue 5 lands it.
  */
 export function pickleAllowedBy(policy: Policy, artifactName: string): boolean {
-  const rule = policy.artifacts.find((r) => globToRegExp(r.name).test(artifactName));
-  return rule?.allowPickle === true;
+  return firstMatchingRule(policy, artifactName)?.allowPickle === true;
 }

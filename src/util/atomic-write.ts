@@ -8,6 +8,8 @@ export interface AtomicWriteOptions {
   force?: boolean;
   /** File mode of the new file, e.g. 0o600 for private keys. */
   mode?: number;
+  /** Called after the temp file is written and fsynced, before the rename (crash tests hook here). */
+  beforeRename?: (tmp: string) => void;
 }
 
 /**
@@ -39,6 +41,7 @@ export function writeFileAtomic(target: string, data: string | Buffer, options: 
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    options.beforeRename?.(tmp);
     fs.renameSync(tmp, target);
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);

@@ -1,0 +1,35 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command';
+import { ModelsealError } from '../errors';
+import { Gate } from '../gate/gate';
+
+export default class GateCommand extends BaseCommand {
+  static override summary = 'Accept or refuse a release for rollout, and record it. Exit 0 accepted and recorded, 1 refused, 2 usage, input or state error.';
+  static override description =
+    'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./my-model',
+    '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',
+  ];
+  static override flags = {
+    policy: Flags.string({ char: 'p', description: 'Policy file (YAML or JSON) with the channels and their signers and thresholds.', required: true }),
+    state: Flags.string({ description: 'Folder holding the gate state (last accepted version per channel).', required: true }),
+    release: Flags.string({ char: 'r', description: 'The release record (DSSE envelope JSON from `release create`).', required: true }),
+    init: Flags.boolean({ description: 'Create the state if it does not exist (first run only). Never resets an existing or corrupt state.' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(GateCommand);
+    const artifacts = argv as string[];
+    if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name the release artifacts to check (see --help)');
+    const d = await new Gate(flags.policy, flags.state, { init: flags.init }).check(flags.release, artifacts);
+    this.report(
+      { ok: true, ...d },
+      [
+        `Accepted ${d.channel} v${d.version}${d.previousVersion === null ? ' (first release on this channel)' : ` (previous v${d.previousVersion})`}, expires ${d.expires}; ${d.signers.length} of ${d.threshold} required key(s) signed`,
+        ...d.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`),
+      ],
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import * as path from 'node:path';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command';
+import { passphraseEnvFlag } from '../../cli/flags';
+import { readPassphrase } from '../../cli/passphrase';
+import { ModelsealError } from '../../errors';
+import { createRelease } from '../../gate/create-release';
+import { loadPrivateKey } from '../../keys/load';
+import { writeFileAtomic } from '../../util/atomic-write';
+
+export default class ReleaseCreate extends BaseCommand {
+  static override summary = 'Create a signed release record binding a channel, a version, an expiry and the exact set of signed artifacts.';
+  static override description =
+    'Each artifact must already carry its OMS signature at the default location (<dir>/model.sig or <file>.sig); the record binds its root digest under its folder or file name. The output is a DSSE envelope (JSON) over an in-toto statement of type https://modelseal.dev/release/v1; add further signatures with `release sign`.';
+  static override strict = false;
+  static override args = {};
+  static override examples = [
+    '<%= config.bin %> release create ./my-model --channel prod --version 42 --expires 7d --key k1.key',
+    '<%= config.bin %> release create ./base ./adapter --channel prod --version 43 --expires 2026-12-31T00:00:00Z --key k1.key --out release-43.json',
+  ];
+  static override flags = {
+    channel: Flags.string({ char: 'c', description: 'Release channel, as named under channels in the gate policy.', required: true }),
+    version: Flags.integer({ description: 'Release version: must be above every version accepted before on this channel.', required: true, min: 1 }),
+    expires: Flags.string({ description: 'Expiry: a duration from now (90s, 30m, 12h, 7d, 2w) or a UTC time (2026-12-31T00:00:00Z).', required: true }),
+    key: Flags.string({ char: 'k', description: 'PEM private key that signs the record.', required: true }),
+    'passphrase-env': passphraseEnvFlag,
+    out: Flags.string({ char: 'o', description: 'Where to write the release record.', default: 'release.json' }),
+    force: Flags.boolean({ description: 'Replace an existing output file.' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(ReleaseCreate);
+    const artifacts = argv as string[];
+    if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name at least one artifact (see --help)');
+    const key = loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env']));
+    const result = await createRelease(artifacts, { channel: flags.channel, version: flags.version, expires: flags.expires, key });
+    const out = path.resolve(flags.out);
+    writeFileAtomic(out, result.json, { force: flags.force });
+    const r = result.record;
+    this.report(
+      { ok: true, release: out, channel: r.channel, version: r.version, expires: r.expires, artifacts: r.artifacts.map((a) => ({ name: a.name, digest: `sha256:${a.digest}` })), signers: [key.publicKey.hint] },
+      [`Created release ${r.channel} v${r.version} (expires ${r.expires}) -> ${out}`, ...r.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`), `Signed by ${key.type} key ${key.publicKey.hint.slice(0, 12)}…`],
+    );
+  }
+}

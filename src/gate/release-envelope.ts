@@ -1,0 +1,90 @@
+import { ModelsealError } from '../errors';
+import { decodeBase64 } from '../envelope/base64';
+import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, type DsseEnvelope } from '../envelope/dsse';
+import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import type { PrivateKeyInfo, PublicKeyInfo } from '../keys/key-types';
+import { signBytes, verifyBytes } from '../keys/signature-algorithm';
+import { serializeStatement, type Statement } from '../statement/statement';
+
+/**
+ * A release record file is a plain DSSE envelope (JSON), not a Sigstore bundle: a
+ * bundle carries one signature, a release record needs k-of-n. Each signature's
+ * keyid is the signer's key hint (hex SHA-256 of its SPKI PEM): a hint only, never
+ * trusted; every signature is checked against every trusted key.
+ */
+export const RELEASE_MAX_SIGNATURES = 64;
+
+function invalid(file: string | undefined, m: string): ModelsealError {
+  return new ModelsealError('RELEASE_INVALID', m, { file });
+}
+
+export function parseReleaseEnvelope(json: unknown, file?: string): DsseEnvelope {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(file, 'is not a DSSE envelope (a JSON object)');
+  const env = json as Record<string, unknown>;
+  for (const k of Object.keys(env)) if (!['payload', 'payloadType', 'signatures'].includes(k)) throw invalid(file, `unknown field ${JSON.stringify(k)} in the DSSE envelope`);
+  if (typeof env.payloadType !== 'string') throw invalid(file, 'payloadType is missing');
+  const payload = decodeBase64(env.payload);
+  if (!payload || payload.length === 0) throw invalid(file, 'payload is missing or not base64');
+  if (!Array.isArray(env.signatures)) throw invalid(file, 'signatures is not a list');
+  if (env.signatures.length > RELEASE_MAX_SIGNATURES) throw invalid(file, `carries ${env.signatures.length} signatures, over the limit of ${RELEASE_MAX_SIGNATURES}`);
+  const signatures = env.signatures.map((s) => {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw invalid(file, 'a signature is not an object');
+    const o = s as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (k !== 'sig' && k !== 'keyid') throw invalid(file, `unknown field ${JSON.stringify(k)} in a signature`);
+    const sig = decodeBase64(o.sig);
+    if (!sig || sig.length === 0) throw invalid(file, 'a signature is empty or not base64');
+    if (o.keyid !== undefined && o.keyid !== null && typeof o.keyid !== 'string') throw invalid(file, 'a keyid is not a string');
+    return { sig, keyid: (o.keyid as string | undefined) ?? '' };
+  });
+  return { payloadType: env.payloadType, payload, signatures };
+}
+
+export function readReleaseEnvelope(file: string): DsseEnvelope {
+  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { tooLarge: 'RELEASE_INVALID' });
+  return parseReleaseEnvelope(parseJson(bytes, file, 'RELEASE_INVALID', 'the release record'), file);
+}
+
+export function serializeReleaseEnvelope(env: DsseEnvelope): string {
+  return (
+    JSON.stringify(
+      {
+        payloadType: env.payloadType,
+        payload: env.payload.toString('base64'),
+        signatures: env.signatures.map((s) => ({ keyid: s.keyid ?? '', sig: s.sig.toString('base64') })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+/** A new envelope over a statement with one signature. */
+export function signReleaseStatement(statement: Statement<unknown>, key: PrivateKeyInfo): DsseEnvelope {
+  const payload = serializeStatement(statement);
+  return addReleaseSignature({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signatures: [] }, key);
+}
+
+/** Appends a signature by `key` (the library does not refuse duplicates; the gate counts a key once). */
+export function addReleaseSignature(env: DsseEnvelope, key: PrivateKeyInfo): DsseEnvelope {
+  const sig = signBytes(key.type, key.key, preAuthEncoding(env.payloadType, env.payload));
+  return { ...env, signatures: [...env.signatures, { sig, keyid: key.publicKey.hint }] };
+}
+
+/**
+ * The distinct trusted keys that made a valid signature. Signatures that verify with
+ * no trusted key are skipped (DSSE's k-of-n rule); a key counts once however many
+ * signatures it made or keyids name it.
+ */
+export function verifiedSigners(env: DsseEnvelope, trusted: readonly PublicKeyInfo[]): PublicKeyInfo[] {
+  const pae = preAuthEncoding(env.payloadType, env.payload);
+  const found = new Map<string, PublicKeyInfo>();
+  for (const s of env.signatures) {
+    for (const k of trusted) {
+      if (!found.has(k.hint) && verifyBytes(k.type, k.key, pae, s.sig)) {
+        found.set(k.hint, k);
+        break;
+      }
+    }
+  }
+  return [...found.values()];
+}

@@ -1,0 +1,76 @@
+import { ModelsealError } from '../errors';
+import { describeSchemaError, schemaValidator } from '../policy/schema';
+import { parseJson } from '../envelope/read-json';
+import { STATEMENT_TYPE_V1, type Statement } from '../statement/statement';
+
+export const RELEASE_PREDICATE_TYPE = 'https://modelseal.dev/release/v1';
+
+export interface ReleaseArtifact {
+  name: string;
+  /** Hex SHA-256 OMS root digest. */
+  digest: string;
+}
+
+export interface ReleaseRecord {
+  channel: string;
+  version: number;
+  /** Expiry as an RFC 3339 UTC string with second precision. */
+  expires: string;
+  created?: string;
+  artifacts: ReleaseArtifact[];
+}
+
+/** RFC 3339 UTC with second precision, the only time form a release record holds. */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The in-toto statement of a release record; subjects sorted by name. */
+export function buildReleaseStatement(record: ReleaseRecord): Statement<Record<string, unknown>> {
+  const names = new Set<string>();
+  for (const a of record.artifacts) {
+    if (names.has(a.name)) throw new ModelsealError('USAGE_ERROR', `two artifacts are named ${JSON.stringify(a.name)}; a release names each artifact once`);
+    names.add(a.name);
+  }
+  const subject = [...record.artifacts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((a) => ({ name: a.name, digest: { sha256: a.digest } }));
+  const predicate: Record<string, unknown> = { channel: record.channel, version: record.version, expires: record.expires };
+  if (record.created) predicate.created = record.created;
+  const statement = { _type: STATEMENT_TYPE_V1, subject, predicateType: RELEASE_PREDICATE_TYPE, predicate };
+  checkSchema(statement);
+  return statement;
+}
+
+function checkSchema(statement: unknown, file?: string): void {
+  const validate = schemaValidator('release-record.schema.json');
+  if (!validate(statement)) throw new ModelsealError('RELEASE_INVALID', `the release record ${describeSchemaError(validate.errors)}`, { file });
+}
+
+/** Parses verified payload bytes as a release record (schema-checked, unique names). */
+export function parseReleaseStatement(payload: Buffer, file?: string): ReleaseRecord {
+  const s = parseJson(payload, file, 'RELEASE_INVALID', 'the signed release record') as Record<string, unknown>;
+  if (s && typeof s === 'object' && s.predicateType !== RELEASE_PREDICATE_TYPE) {
+    throw new ModelsealError('RELEASE_INVALID', `predicateType ${JSON.stringify(s.predicateType)} is not a release record (${RELEASE_PREDICATE_TYPE})`, { file });
+  }
+  checkSchema(s, file);
+  const statement = s as unknown as Statement<{ channel: string; version: number; expires: string; created?: string }>;
+  const artifacts = statement.subject.map((x) => ({ name: x.name as string, digest: (x.digest as { sha256: string }).sha256 }));
+  const names = new Set(artifacts.map((a) => a.name));
+  if (names.size !== artifacts.length) throw new ModelsealError('RELEASE_INVALID', 'the release record names an artifact twice', { file });
+  const { channel, version, expires, created } = statement.predicate;
+  if (Number.isNaN(Date.parse(expires))) throw new ModelsealError('RELEASE_INVALID', `expires ${JSON.stringify(expires)} is not a valid time`, { file });
+  return { channel, version, expires, ...(created ? { created } : {}), artifacts };
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
+
+/** Parses an expiry: a duration from `now` (`90s`, `30m`, `12h`, `7d`, `2w`) or an RFC 3339 UTC time. */
+export function parseExpiry(value: string, now: Date): string {
+  const m = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value);
+  if (m) return isoSeconds(new Date(now.getTime() + Number(m[1]) * UNITS[m[2]] * 1000));
+  if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$/.test(value) && !Number.isNaN(Date.parse(value))) {
+    const at = new Date(value);
+    if (at.getTime() <= now.getTime()) throw new ModelsealError('USAGE_ERROR', `--expires ${value} is already past`);
+    return isoSeconds(at);
+  }
+  throw new ModelsealError('USAGE_ERROR', `--expires ${JSON.stringify(value)} is neither a duration (90s, 30m, 12h, 7d, 2w) nor a UTC time (2026-12-01T00:00:00Z)`);
+}
