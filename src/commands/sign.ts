@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
+import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
 import { readPassphrase } from '../cli/passphrase';
 import { progressReporter } from '../cli/progress';
@@ -43,7 +44,7 @@ export default class Sign extends BaseCommand {
         keyType: result.keyType,
         keyHint: result.keyHint,
       },
-      `Signed ${args.artifact} (sha256:${result.rootDigest}, ${result.manifest.resources.length} resources) with ${result.keyType} key ${result.keyHint.slice(0, 12)}… -> ${result.signature}`,
+      `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${result.keyType} key ${result.keyHint.slice(0, 12)}… -> ${result.signature}`,
     );
   }
 }

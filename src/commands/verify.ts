@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
+import { plural } from '../cli/format';
 import { signatureFlag } from '../cli/flags';
 import { progressReporter } from '../cli/progress';
 import { verifyArtifact } from '../verify/verify-artifact';
@@ -44,7 +45,7 @@ export default class Verify extends BaseCommand {
         keyType: result.keyType,
         keyHint: result.keyHint,
       },
-      `Verified ${args.artifact}: sha256:${result.rootDigest} (${result.manifest.resources.length} resources, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…`,
+      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…`,
     );
   }
 }

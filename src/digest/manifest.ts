@@ -135,8 +135,10 @@ export async function computeManifest(artifact: string, options: DigestOptions =
   const root = path.resolve(artifact);
   const serialization = resolveSerialization(root, isDirectoryArtifact(root), options);
   const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
-  if (tree.files.length === 0) {
-    throw new ModelsealError('EMPTY_ARTIFACT', 'has no files to sign (after ignores)', { file: artifact });
+  const manifest = hashTree(tree, serialization, options.onProgress);
+  if (manifest.resources.length === 0) {
+    // The OMS spec refuses empty models (model_signing signs them); empty files have no shards.
+    throw new ModelsealError('EMPTY_ARTIFACT', 'has nothing to sign (no files, or only empty files with --method shards)', { file: artifact });
   }
-  return hashTree(tree, serialization, options.onProgress);
+  return manifest;
 }

@@ -3,6 +3,13 @@ import * as path from 'node:path';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
 
+/**
+ * Signature and attestation files that sit at the top of a folder artifact. They are
+ * never part of what is hashed, so signing, attesting or digesting never changes the
+ * root digest.
+ */
+export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME];
+
 /** Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside a file. */
 export function defaultSignaturePath(artifact: string): string {
   const resolved = path.resolve(artifact);
@@ -35,4 +42,17 @@ export function signatureInside(artifact: string, signature: string): string | u
   const rel = path.relative(rootReal, path.join(sigDirReal, path.basename(sig)));
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
+}
+
+/** Paths to leave out of a folder artifact's manifest: the known signature files, plus `signature` if inside. */
+export function signatureIgnores(artifact: string, signature?: string): string[] {
+  let isDir = false;
+  try {
+    isDir = fs.statSync(path.resolve(artifact)).isDirectory();
+  } catch {
+    return [];
+  }
+  if (!isDir) return [];
+  const inside = signature ? signatureInside(artifact, signature) : undefined;
+  return [...new Set([...SIGNATURE_FILE_NAMES, ...(inside ? [inside] : [])])];
 }

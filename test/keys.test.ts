@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { generateKeyPair, keyHint, loadPrivateKey, loadPublicKey, parsePrivateKey, parsePublicKey, writeKeyPair, KEY_TYPES } from '../src';
+import { signBytes, verifyBytes } from '../src/keys';
+import { cli } from './helpers/cli';
+import { tmpDir } from './helpers/tmp';
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+describe('keys', () => {
+  it.each(KEY_TYPES)('generates %s keys that sign and verify, hint = sha256 of the public PEM', (type) => {
+    const pair = generateKeyPair(type);
+    const priv = parsePrivateKey(pair.privatePem);
+    const pub = parsePublicKey(pair.publicKey.pem);
+    expect(priv.type).toBe(type);
+    expect(pub.hint).toBe(createHash('sha256').update(pair.publicKey.pem).digest('hex'));
+    expect(pair.publicKey.pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n$/);
+    const sig = signBytes(priv.type, priv.key, Buffer.from('message'));
+    expect(verifyBytes(pub.type, pub.key, Buffer.from('message'), sig)).toBe(true);
+    expect(verifyBytes(pub.type, pub.key, Buffer.from('messagf'), sig)).toBe(false);
+  });
+
+  it('keygen writes the private key 0600 and refuses to overwrite', () => {
+    const dir = tmpDir();
+    const r = cli(['keygen', '--type', 'ecdsa-p384', '--out', path.join(dir, 'k'), '--json']);
+    expect(r.status).toBe(0);
+    expect(fs.statSync(path.join(dir, 'k.key')).mode & 0o777).toBe(0o600);
+    expect(r.json.hint).toBe(keyHint(fs.readFileSync(path.join(dir, 'k.pub'), 'utf8')));
+    const again = cli(['keygen', '--out', path.join(dir, 'k')]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/OUTPUT_EXISTS/);
+  });
+
+  it('encrypts with a passphrase from the environment and refuses a wrong one', () => {
+    const dir = tmpDir();
+    const prefix = path.join(dir, 'enc');
+    const made = cli(['keygen', '--out', prefix, '--passphrase-env', 'MS_PASS'], { env: { MS_PASS: 'correct horse' } });
+    expect(made.status).toBe(0);
+    expect(fs.readFileSync(prefix + '.key', 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
+    expect(() => loadPrivateKey(prefix + '.key')).toThrow(expect.objectContaining({ code: 'PASSPHRASE_REQUIRED' }));
+    expect(() => loadPrivateKey(prefix + '.key', 'wrong')).toThrow(expect.objectContaining({ code: 'PASSPHRASE_WRONG' }));
+    expect(loadPrivateKey(prefix + '.key', 'correct horse').type).toBe('ed25519');
+  });
+
+  it('loads keys made by openssl (PKCS#8, SEC1, Ed25519)', () => {
+    const dir = tmpDir();
+    openssl(['genpkey', '-algorithm', 'ed25519', '-out', path.join(dir, 'ed.pem')]);
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', path.join(dir, 'p256.pem')]);
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', path.join(dir, 'p384.pem')]);
+    for (const [f, type] of [['ed.pem', 'ed25519'], ['p256.pem', 'ecdsa-p256'], ['p384.pem', 'ecdsa-p384']] as const) {
+      const priv = loadPrivateKey(path.join(dir, f));
+      expect(priv.type).toBe(type);
+      openssl(['pkey', '-in', path.join(dir, f), '-pubout', '-out', path.join(dir, f + '.pub')]);
+      expect(loadPublicKey(path.join(dir, f + '.pub')).hint).toBe(priv.publicKey.hint);
+    }
+  });
+
+  it('refuses RSA keys, private keys given as public, and truncated PEM', () => {
+    const dir = tmpDir();
+    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path.join(dir, 'rsa.pem')]);
+    expect(() => loadPrivateKey(path.join(dir, 'rsa.pem'))).toThrow(expect.objectContaining({ code: 'KEY_UNSUPPORTED', message: expect.stringMatching(/RSA keys are not supported/) }));
+    const pair = writeKeyPair(path.join(dir, 'k'), 'ed25519');
+    expect(() => loadPublicKey(pair.privateKeyPath)).toThrow(expect.objectContaining({ code: 'KEY_INVALID', message: expect.stringMatching(/private key/) }));
+    const pem = fs.readFileSync(pair.publicKeyPath, 'utf8');
+    fs.writeFileSync(path.join(dir, 'trunc.pub'), pem.slice(0, 60));
+    expect(() => loadPublicKey(path.join(dir, 'trunc.pub'))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    expect(() => loadPublicKey(path.join(dir, 'missing.pub'))).toThrow(expect.objectContaining({ code: 'PATH_NOT_FOUND' }));
+  });
+});
