@@ -8,6 +8,7 @@ export default class GateCommand extends BaseCommand {
   static override description =
     'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
   static override strict = false;
+  static override usage = ['gate ARTIFACT... --policy POLICY --state DIR --release release.json [--init]'];
   static override examples = [
     '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./my-model',
     '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',

@@ -13,6 +13,7 @@ export default class ReleaseCreate extends BaseCommand {
   static override description =
     'Each artifact must already carry its OMS signature at the default location (<dir>/model.sig or <file>.sig); the record binds its root digest under its folder or file name. The output is a DSSE envelope (JSON) over an in-toto statement of type https://modelseal.dev/release/v1; add further signatures with `release sign`.';
   static override strict = false;
+  static override usage = ['release create ARTIFACT... --channel CHANNEL --version N --expires 7d --key KEY [--out release.json]'];
   static override args = {};
   static override examples = [
     '<%= config.bin %> release create ./my-model --channel prod --version 42 --expires 7d --key k1.key',
