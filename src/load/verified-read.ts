@@ -187,11 +187,12 @@ async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => num
   }
 }
 
-function verifiedChunks(artifact: string, file: string, manifest: VerifiedManifest, options: LoadOptions): AsyncGenerator<Buffer> {
+/** Every failure, including an unknown file name, surfaces as a rejection or a stream error. */
+async function* verifiedChunks(artifact: string, file: string, manifest: VerifiedManifest, options: LoadOptions): AsyncGenerator<Buffer> {
   const p = plan(path.resolve(artifact), file, manifestOf(manifest));
   let size = -1;
   const units = verifiedUnits(p, options.maxUnitBytes ?? DEFAULT_MAX_UNIT, (n) => (size = n));
-  return judged(units, p, () => size, options.allowPickle ?? false);
+  yield* judged(units, p, () => size, options.allowPickle ?? false);
 }
 
 /**
