@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { generateKeyPair, parsePrivateKey } from '../src/keys';
+import { signArtifact } from '../src/sign/sign-artifact';
+import { verifyArtifact } from '../src/verify/verify-artifact';
+import { readVerified } from '../src/load/verified-read';
+import { PickleError, scanPickle } from '../src/load/pickle-scan';
+import { readZipEntries, ZipError } from '../src/load/zip-entries';
+import { checkSafetensorsHeader, SafetensorsError } from '../src/load/safetensors';
+import { analyzeFile } from '../src/load/file-format';
+import { tmpDir, writeTree } from './helpers/tmp';
+import { osSystemPickle, safetensorsBytes, tensorPickle, zipBytes } from './helpers/pickle-bytes';
+
+const readAtOf = (b: Buffer) => (o: number, n: number) => b.subarray(o, o + n);
+
+/** Valid inputs with random bytes overwritten, so the parsers get past their first checks. */
+const mutated = (seed: Buffer) =>
+  fc.array(fc.tuple(fc.nat({ max: seed.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }).map((edits) => {
+    const b = Buffer.from(seed);
+    for (const [i, v] of edits) b[i] = v;
+    return b;
+  });
+
+describe('hostile bytes never escape as anything but a typed refusal', () => {
+  const zip = zipBytes([{ name: 'a/data.pkl', data: tensorPickle() }, { name: 'a/data/0', data: Buffer.alloc(32) }]);
+  const st = safetensorsBytes({ a: [1, 2, 3], b: [4, 5] }, { k: 'v' });
+
+  it('scanPickle: PickleError or a result', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), mutated(tensorPickle()), mutated(osSystemPickle())), (b) => {
+        try {
+          scanPickle(b);
+        } catch (err) {
+          expect(err).toBeInstanceOf(PickleError);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('readZipEntries: ZipError or a result', () => {
+    fc.assert(
+      fc.property(mutated(zip), (b) => {
+        try {
+          readZipEntries(readAtOf(b), b.length);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ZipError);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('checkSafetensorsHeader: SafetensorsError or a result', () => {
+    fc.assert(
+      fc.property(mutated(st), (b) => {
+        try {
+          checkSafetensorsHeader(b, b.length);
+        } catch (err) {
+          expect(err).toBeInstanceOf(SafetensorsError);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('analyzeFile never throws on a damaged checkpoint', () => {
+    fc.assert(
+      fc.property(fc.oneof(mutated(zip), mutated(st), mutated(tensorPickle())), fc.constantFrom('model.bin', 'm.safetensors', 'x.pt'), (b, name) => {
+        expect(() => analyzeFile(name, readAtOf(b), b.length)).not.toThrow();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('readVerified reads each file once', () => {
+  it('opens the file once and reads exactly its bytes (plus one EOF probe)', async () => {
+    const pair = generateKeyPair('ed25519');
+    const data = Buffer.alloc(3 * 65536 + 123, 9);
+    const dir = writeTree(tmpDir(), { 'w.dat': data });
+    const sig = path.join(tmpDir(), 'm.sig');
+    await signArtifact(dir, { key: parsePrivateKey(pair.privatePem), signature: sig, method: 'shards', shardSize: 65536 });
+    const verified = await verifyArtifact(dir, { keys: pair.publicKey, signature: sig });
+
+    const realOpen = fs.promises.open;
+    let opens = 0;
+    let bytesRead = 0;
+    const spy = jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
+      opens++;
+      const fh = await realOpen(...args);
+      const realRead = fh.read.bind(fh) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
+      (fh as unknown as { read: unknown }).read = async (...a: unknown[]) => {
+        const r = await realRead(...a);
+        bytesRead += r.bytesRead;
+        return r;
+      };
+      return fh;
+    });
+    try {
+      const out = await readVerified(dir, 'w.dat', verified);
+      expect(out.equals(data)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(opens).toBe(1);
+    expect(bytesRead).toBe(data.length);
+  });
+});
