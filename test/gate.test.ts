@@ -108,6 +108,16 @@ describe('update gate', () => {
     expect(onTime.version).toBe(70);
   });
 
+  it("refuses a record expiring further ahead than the channel's maxExpiry", async () => {
+    const t0 = new Date('2031-05-01T00:00:00Z');
+    const far = await release(20, ['k1'], [model], 'dev', { expires: '31d', now: t0 });
+    const e = await refusal(new Gate(fx.policyFile, fx.stateDir, { init: true, now: () => t0 }).check(far, [model]));
+    expect(e.code).toBe('RELEASE_INVALID');
+    expect(e.message).toContain('more than 30d ahead');
+    const near = await release(20, ['k1'], [model], 'dev', { expires: '30d', now: t0 });
+    expect((await new Gate(fx.policyFile, fx.stateDir, { init: true, now: () => t0 }).check(near, [model])).version).toBe(20);
+  });
+
   it('refuses mix-and-match: an artifact from another release, a missing one, an extra one', async () => {
     const otherAdapter = path.join(path.dirname(await fx.artifact('adapter', 'other lora')), 'adapter');
     const env = await release(80, ['k1', 'k2']);

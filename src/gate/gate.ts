@@ -10,7 +10,7 @@ import { verifyReleaseArtifact } from './artifact-check';
 import { emptyState, readState, withStateLock, writeState, MAX_HISTORY, type GateState } from './gate-state';
 import { releaseNameOf } from './release-artifacts';
 import { readReleaseEnvelope, verifiedSigners } from './release-envelope';
-import { isoSeconds, parseReleaseStatement, type ReleaseRecord } from './release-record';
+import { durationMs, isoSeconds, parseReleaseStatement, type ReleaseRecord } from './release-record';
 
 export interface GateOptions {
   /** Create the state on first use. Never resets an existing (or corrupt) state. */
@@ -91,6 +91,11 @@ export class Gate {
     // 3. Freeze: an expired record is refused.
     if (Date.parse(record.expires) <= now.getTime()) {
       throw new ModelsealError('RELEASE_EXPIRED', `the release record expired at ${record.expires} (now ${isoSeconds(now)}); a fresh record must be signed`, { file });
+    }
+
+    const maxAhead = rule.maxExpiry === undefined ? null : durationMs(rule.maxExpiry);
+    if (maxAhead !== null && Date.parse(record.expires) - now.getTime() > maxAhead) {
+      throw new ModelsealError('RELEASE_INVALID', `the release record expires at ${record.expires}, more than ${rule.maxExpiry} ahead; channel ${JSON.stringify(record.channel)} allows at most ${rule.maxExpiry}`, { file });
     }
 
     // 4. Rollback, early (re-checked under the lock before anything is recorded).

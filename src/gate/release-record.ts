@@ -63,10 +63,16 @@ export function parseReleaseStatement(payload: Buffer, file?: string): ReleaseRe
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 
+/** Milliseconds of a duration such as `90s`, `30m`, `12h`, `7d`, `2w`; null when it is not one. */
+export function durationMs(value: string): number | null {
+  const m = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value);
+  return m ? Number(m[1]) * UNITS[m[2]] * 1000 : null;
+}
+
 /** Parses an expiry: a duration from `now` (`90s`, `30m`, `12h`, `7d`, `2w`) or an RFC 3339 UTC time. */
 export function parseExpiry(value: string, now: Date): string {
-  const m = /^([1-9][0-9]{0,6})([smhdw])$/.exec(value);
-  if (m) return isoSeconds(new Date(now.getTime() + Number(m[1]) * UNITS[m[2]] * 1000));
+  const ms = durationMs(value);
+  if (ms !== null) return isoSeconds(new Date(now.getTime() + ms));
   if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$/.test(value) && !Number.isNaN(Date.parse(value))) {
     const at = new Date(value);
     if (at.getTime() <= now.getTime()) throw new ModelsealError('USAGE_ERROR', `--expires ${value} is already past`);

@@ -24,6 +24,8 @@ export interface ArtifactRule {
 export interface ChannelRule {
   signers: string[];
   threshold: number;
+  /** Longest allowed time from the gate's check to a record's expiry, e.g. `30d`. */
+  maxExpiry?: string;
 }
 
 export interface Policy {

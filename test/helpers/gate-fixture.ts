@@ -19,7 +19,7 @@ export interface GateFixture {
 
 /**
  * Real keys on disk and a policy: artifacts must be signed by `publisher`; channel
- * `prod` needs 2 of k1/k2/k3, channel `dev` needs 1 (k1).
+ * `prod` needs 2 of k1/k2/k3, channel `dev` needs 1 (k1) and records expiring within 30 days.
  */
 export function gateFixture(): GateFixture {
   const root = tmpDir('modelseal-gate-');
@@ -45,7 +45,7 @@ export function gateFixture(): GateFixture {
       "  - { name: '**', signers: [publisher] }",
       'channels:',
       '  prod: { signers: [release-1, release-2, release-3], threshold: 2 }',
-      '  dev: { signers: [release-1], threshold: 1 }',
+      '  dev: { signers: [release-1], threshold: 1, maxExpiry: 30d }',
       '',
     ].join('\n'),
   );
