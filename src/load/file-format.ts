@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { looksLikePickle, PickleError, scanPickle, type PickleImport } from './pickle-scan';
-import { checkSafetensorsHeader, SafetensorsError, type SafetensorsInfo } from './safetensors';
+import { checkSafetensorsHeader, MAX_SAFETENSORS_HEADER, SafetensorsError, type SafetensorsInfo } from './safetensors';
 import { extractZipEntry, isPickleEntry, looksLikeZip, readZipEntries, ZipError, type ReadAt } from './zip-entries';
 
 /** Extensions that name pickle-based formats: refused at load whatever their content. */
@@ -51,7 +51,8 @@ export function bytesNeededToJudge(name: string, head: Buffer, size: number): nu
   if (extOf(name) === '.safetensors') {
     if (head.length < 8) return Math.min(8, size);
     const n = head.readBigUInt64LE(0);
-    return n > BigInt(size) ? Math.min(8, size) : Math.min(size, 8 + Number(n));
+    // An impossible or oversized length is refused from the first 8 bytes alone.
+    return n > BigInt(size) || n > BigInt(MAX_SAFETENSORS_HEADER) ? Math.min(8, size) : Math.min(size, 8 + Number(n));
   }
   return 0;
 }
