@@ -4,6 +4,17 @@ import { ModelsealError } from '../errors';
 /** Paths model_signing ignores by default, at the top level of a directory artifact. */
 export const DEFAULT_IGNORES: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
 
+/** The file name of an evaluation attestation inside a folder artifact (`<file>.eval.sig` beside a file). */
+export const EVAL_SIGNATURE_NAME = 'eval.sig';
+
+/**
+ * Attestation files modelseal writes inside a folder artifact, beside model.sig. They
+ * are never part of the artifact: ignored at the top level on every sign, digest and
+ * verify (even without the default ignores), and recorded in the signature's
+ * ignore_paths so that model_signing's verifier skips them too. The one list to extend.
+ */
+export const ATTESTATION_FILE_NAMES: readonly string[] = [EVAL_SIGNATURE_NAME];
+
 /**
  * Normalizes an ignore path to a POSIX path relative to the artifact root.
  * Absolute paths must lie inside the root; relative ones are taken relative to it.

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import type { HashAlgorithm } from './algorithms';
 import { hashRanges, shardRanges } from './hash-file';
-import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
+import { ATTESTATION_FILE_NAMES, DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { walkArtifact, type ArtifactTree } from './walk';
 
 export type SerializationMethod = 'files' | 'shards';
@@ -79,6 +79,7 @@ export function resolveSerialization(root: string, isDir: boolean, options: Dige
   if (isDir) {
     if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
+    ATTESTATION_FILE_NAMES.forEach((p) => ignores.add(p));
   }
   return {
     method,

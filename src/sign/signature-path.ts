@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EVAL_SIGNATURE_NAME } from '../digest/ignore';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
 
@@ -35,4 +36,16 @@ export function signatureInside(artifact: string, signature: string): string | u
   const rel = path.relative(rootReal, path.join(sigDirReal, path.basename(sig)));
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
+}
+
+/** Where an evaluation attestation goes: `<dir>/eval.sig` for a folder, `<file>.eval.sig` beside a file. */
+export function defaultEvalSignaturePath(artifact: string): string {
+  const resolved = path.resolve(artifact);
+  let isDir = false;
+  try {
+    isDir = fs.statSync(resolved).isDirectory();
+  } catch {
+    // A missing artifact is reported by the walk with a clear message.
+  }
+  return isDir ? path.join(resolved, EVAL_SIGNATURE_NAME) : `${resolved}.${EVAL_SIGNATURE_NAME}`;
 }

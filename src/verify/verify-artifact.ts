@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { DEFAULT_IGNORES } from '../digest/ignore';
+import { ATTESTATION_FILE_NAMES, DEFAULT_IGNORES } from '../digest/ignore';
 import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type Serialization } from '../digest/manifest';
 import { normalizeIgnorePath } from '../digest/ignore';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
@@ -52,6 +52,7 @@ function walkForVerify(artifact: string, signed: Serialization, signaturePath: s
   const ignores = new Set<string>();
   if (isDirectoryArtifact(root)) {
     if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
+    ATTESTATION_FILE_NAMES.forEach((p) => ignores.add(p));
     signed.ignorePaths.forEach((p) => ignores.add(p));
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
     const inside = signatureInside(root, signaturePath);
