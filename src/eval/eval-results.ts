@@ -19,8 +19,10 @@ export function readEvalResults(file: string): EvalResults {
   if (!validate(raw)) throw new ModelsealError('EVAL_RESULTS_INVALID', `${describeSchemaError(validate.errors)} (expected {"passedTests": [...], "warnedTests": [...], "failedTests": [...]} with at least one test)`, { file });
   const r = raw as Partial<EvalResults>;
   const lists = { passedTests: r.passedTests ?? [], warnedTests: r.warnedTests ?? [], failedTests: r.failedTests ?? [] };
+  const all = [...lists.passedTests, ...lists.warnedTests, ...lists.failedTests];
+  if (all.length === 0) throw new ModelsealError('EVAL_RESULTS_INVALID', 'lists no tests', { file });
   const seen = new Set<string>();
-  for (const name of [...lists.passedTests, ...lists.warnedTests, ...lists.failedTests]) {
+  for (const name of all) {
     if (seen.has(name)) throw new ModelsealError('EVAL_RESULTS_INVALID', `test ${JSON.stringify(name)} is listed under two results`, { file });
     seen.add(name);
   }
