@@ -15,6 +15,16 @@ const REFUSAL_CODES = [
   'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
   'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
   'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+  'NOT_PINNED', // the name has no entry in the lock file
+  'LOCK_ARTIFACT_MISSING', // a pinned artifact (or its signature) is not where the lock file says
+  'LOCK_DIGEST_CHANGED', // a pinned artifact verifies, but its root digest is not the pinned one
+  'LOCK_SIGNER_CHANGED', // a pinned artifact is now signed by another signer than the pinned one
+  'NEAR_NAME', // the name looks like a pinned or trusted name but is not it (typosquat, dependency confusion)
+  'EVAL_MISSING', // the policy requires an evaluation attestation and there is none
+  'EVAL_FAILED', // the evaluation attestation records a result the policy does not accept
+  'EVAL_UNTRUSTED_EVALUATOR', // the evaluation attestation is not signed by an evaluator the policy names
+  'EVAL_SUITE_MISMATCH', // the evaluation attestation is for another suite than the policy names
+  'EVAL_SUBJECT_MISMATCH', // the evaluation attestation is about other weights (another root digest)
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -36,6 +46,8 @@ const INPUT_CODES = [
   'OUTPUT_EXISTS',
   'OUTPUT_UNSAFE',
   'POLICY_INVALID', // the policy file is malformed, has unknown fields or names missing files
+  'LOCK_INVALID', // the lock file is malformed or has unknown fields
+  'EVAL_RESULTS_INVALID', // an evaluation results or suite file is malformed or empty
   'INTERNAL_ERROR',
 ] as const;
 

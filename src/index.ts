@@ -23,3 +23,11 @@ export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatemen
 
 // Policy
 export { loadPolicy, parsePolicy, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule } from './policy';
+
+// Lock files, name guard, evaluation attestations
+export { lockArtifact, verifyLocked, verifyLockFile, readLockFile, serializeLockFile, LOCK_FILE_NAME, type LockFile, type LockEntry, type LockSigner, type LockedResult, type LockVerifyOutcome, type VerifyLockedOptions, type LockArtifactOptions } from './lock';
+export { checkName, nearNameRefusal, describeMatch, type NameCheck, type NameMatch, type NameReason, type CheckNameOptions } from './guard';
+export { attestEval, checkEvalRequirements, readEvalResults, suiteDigest, type AttestEvalOptions, type AttestEvalResult, type EvalCheck, type CheckEvalOptions } from './eval';
+export { buildEvalStatement, parseEvalStatement, TEST_RESULT_PREDICATE_TYPE, type TestResultPredicate } from './statement/test-result';
+export { defaultEvalSignaturePath } from './sign/signature-path';
+export type { EvalRequirement } from './policy';

@@ -8,6 +8,15 @@ export type TrustedSigner =
 
 export type LineageRequirement = 'required' | 'optional' | 'none';
 
+/** A required evaluation (canary) attestation: `suite` is `sha256:HEX` of the suite file. */
+export interface EvalRequirement {
+  suite: string;
+  /** Signer names (under `signers`) trusted to run this suite. */
+  evaluators: string[];
+  /** pass (default): result PASSED; pass-or-warn: PASSED or WARNED. */
+  require?: 'pass' | 'pass-or-warn';
+}
+
 export interface ArtifactRule {
   /** Glob on the artifact name (`*` within a segment, `**` across segments). */
   name: string;
@@ -17,6 +26,7 @@ export interface ArtifactRule {
   lineage: LineageRequirement;
   roots?: string[];
   maxDepth?: number;
+  evals?: EvalRequirement[];
 }
 
 export interface ChannelRule {

@@ -1,3 +1,3 @@
 export { signArtifact, signStatementWithKey, type SignOptions, type SignResult } from './sign-artifact';
-export { defaultSignaturePath, signatureInside, signatureIgnores, DEFAULT_SIGNATURE_NAME, SIGNATURE_FILE_NAMES } from './signature-path';
+export { defaultSignaturePath, defaultEvalSignaturePath, signatureInside, signatureIgnores, DEFAULT_SIGNATURE_NAME, SIGNATURE_FILE_NAMES } from './signature-path';
 export { subjectNameOf } from './subject-name';

@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
+/** An evaluation attestation inside a folder artifact (`<file>.eval.sig` beside a file). */
+export const EVAL_SIGNATURE_NAME = 'eval.sig';
 
 /**
  * Signature and attestation files that sit at the top of a folder artifact. They are
  * never part of what is hashed, so signing, attesting or digesting never changes the
  * root digest.
  */
-export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME];
+export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, EVAL_SIGNATURE_NAME];
 
 /** Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside a file. */
 export function defaultSignaturePath(artifact: string): string {
@@ -55,4 +57,16 @@ export function signatureIgnores(artifact: string, signature?: string): string[]
   if (!isDir) return [];
   const inside = signature ? signatureInside(artifact, signature) : undefined;
   return [...new Set([...SIGNATURE_FILE_NAMES, ...(inside ? [inside] : [])])];
+}
+
+/** Where an evaluation attestation goes: `<dir>/eval.sig` for a folder, `<file>.eval.sig` beside a file. */
+export function defaultEvalSignaturePath(artifact: string): string {
+  const resolved = path.resolve(artifact);
+  let isDir = false;
+  try {
+    isDir = fs.statSync(resolved).isDirectory();
+  } catch {
+    // A missing artifact is reported by the walk with a clear message.
+  }
+  return isDir ? path.join(resolved, EVAL_SIGNATURE_NAME) : `${resolved}.${EVAL_SIGNATURE_NAME}`;
 }
