@@ -65,9 +65,9 @@ class Walker {
     // Floats (major 7, ai 25-27) carry a value, not an argument: no shortest-form rule here.
     if (major === 7 && ai >= 25) return { major, ai, arg, start };
     if (size === 8 && arg > Number.MAX_SAFE_INTEGER) this.fail('integer or length beyond 2^53', start);
+    if (major === 7 && arg < 32) this.fail('simple value in a two-byte encoding', start);
     const floor = ai === 24 ? 24 : 2 ** (8 * (size / 2));
     if (arg < floor) this.fail('integer or length not in its shortest form', start);
-    if (major === 7 && ai === 24 && arg < 32) this.fail('simple value in a two-byte encoding', start);
     return { major, ai, arg, start };
   }
 
