@@ -34,8 +34,18 @@ class Walker {
 
   constructor(private readonly buf: Uint8Array, private readonly options: StrictCborOptions) {}
 
+  /** The number of the tag around the top-level item, if any. */
+  topTag?: number;
+
   run(): void {
-    this.item(0, this.options.topLevelTag === true);
+    const first = this.buf[0];
+    if (this.options.topLevelTag && first !== undefined && first >> 5 === 6) {
+      const { arg } = this.head();
+      this.topTag = arg;
+      this.item(1);
+    } else {
+      this.item(0);
+    }
     if (this.pos !== this.buf.length) throw new CborFormatError(`${this.buf.length - this.pos} trailing byte(s) after the CBOR item`, this.pos);
   }
 
@@ -71,7 +81,7 @@ class Walker {
     return { major, ai, arg, start };
   }
 
-  private item(depth: number, tagAllowed: boolean): void {
+  private item(depth: number): void {
     if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
     const { major, arg, start } = this.head();
     switch (major) {
@@ -96,16 +106,14 @@ class Walker {
       case 4:
         // Every item takes at least one byte: a count beyond the rest is a lie.
         this.need(arg);
-        for (let i = 0; i < arg; i++) this.item(depth + 1, false);
+        for (let i = 0; i < arg; i++) this.item(depth + 1);
         return;
       case 5:
         this.need(arg * 2);
         this.map(arg, depth);
         return;
       case 6:
-        if (!tagAllowed) this.fail(`unexpected tag ${arg}`, start);
-        this.item(depth + 1, false);
-        return;
+        this.fail(`unexpected tag ${arg}`, start);
     }
   }
 
@@ -117,7 +125,7 @@ class Walker {
       const initial = this.buf[keyStart];
       const keyMajor = initial >> 5;
       if (keyMajor !== 0 && keyMajor !== 1 && keyMajor !== 3) this.fail('map key is not an integer or text string', keyStart);
-      this.item(depth + 1, false);
+      this.item(depth + 1);
       // Shortest forms are enforced, so equal keys have equal encodings.
       const key = this.buf.subarray(keyStart, this.pos);
       const id = Buffer.from(key).toString('hex');
@@ -125,12 +133,17 @@ class Walker {
       seen.add(id);
       if (this.options.canonical && previous && Buffer.compare(previous, key) >= 0) this.fail('map keys not in canonical order', keyStart);
       previous = key;
-      this.item(depth + 1, false);
+      this.item(depth + 1);
     }
   }
 }
 
-/** Throws a CborFormatError naming the first rule the bytes break. */
-export function checkStrictCbor(bytes: Uint8Array, options: StrictCborOptions = {}): void {
-  new Walker(bytes, options).run();
+/**
+ * Throws a CborFormatError naming the first rule the bytes break; returns the number
+ * of the top-level tag when `topLevelTag` allowed one.
+ */
+export function checkStrictCbor(bytes: Uint8Array, options: StrictCborOptions = {}): { tag?: number } {
+  const walker = new Walker(bytes, options);
+  walker.run();
+  return walker.topTag === undefined ? {} : { tag: walker.topTag };
 }

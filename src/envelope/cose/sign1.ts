@@ -59,13 +59,16 @@ function invalid(file: string | undefined, message: string): ModelsealError {
   return new ModelsealError('BUNDLE_INVALID', `COSE_Sign1: ${message}`, { file });
 }
 
-function strict(bytes: Buffer, what: string, file: string | undefined, topLevelTag: boolean): unknown {
+function check(bytes: Buffer, what: string, file: string | undefined, topLevelTag: boolean): number | undefined {
   try {
-    checkStrictCbor(bytes, { topLevelTag });
+    return checkStrictCbor(bytes, { topLevelTag }).tag;
   } catch (err) {
     if (err instanceof CborFormatError) throw invalid(file, `${what} is not strict CBOR: ${err.message}`);
     throw err;
   }
+}
+
+function decode(bytes: Buffer, what: string, file: string | undefined): unknown {
   try {
     return decodeChecked(bytes);
   } catch (err) {
@@ -83,11 +86,14 @@ function isBytes(v: unknown): v is Uint8Array {
  */
 export function parseCoseSign1(bytes: Buffer, file?: string): CoseSign1 {
   if (bytes.length === 0) throw invalid(file, 'the file is empty');
-  const top = strict(bytes, 'the message', file, true);
-  if (!(top instanceof Tag)) throw invalid(file, `the message is not tagged; expected a tagged COSE_Sign1 (tag ${COSE_SIGN1_TAG})`);
-  if (top.tag !== COSE_SIGN1_TAG) {
-    throw invalid(file, `the message has tag ${top.tag}${top.tag === 98 ? ' (COSE_Sign, several signers)' : ''}; expected COSE_Sign1 (tag ${COSE_SIGN1_TAG})`);
+  // The tag number comes from the strict check, before cbor-x, which turns some tags into values.
+  const tag = check(bytes, 'the message', file, true);
+  if (tag === undefined) throw invalid(file, `the message is not tagged; expected a tagged COSE_Sign1 (tag ${COSE_SIGN1_TAG})`);
+  if (tag !== COSE_SIGN1_TAG) {
+    throw invalid(file, `the message has tag ${tag}${tag === 98 ? ' (COSE_Sign, several signers)' : ''}; expected COSE_Sign1 (tag ${COSE_SIGN1_TAG})`);
   }
+  const top = decode(bytes, 'the message', file);
+  if (!(top instanceof Tag)) throw invalid(file, 'the message did not decode as a tagged item');
   const parts = top.value;
   if (!Array.isArray(parts) || parts.length !== 4) throw invalid(file, 'the message is not an array of 4 items [protected, unprotected, payload, signature]');
   const [protectedBytes, unprotected, payload, signature] = parts as unknown[];
@@ -96,7 +102,8 @@ export function parseCoseSign1(bytes: Buffer, file?: string): CoseSign1 {
   if (payload === null || payload === undefined) throw invalid(file, 'the payload is detached; modelseal needs the statement inside the message');
   if (!isBytes(payload) || payload.length === 0) throw invalid(file, 'the payload is not a non-empty byte string');
   if (!isBytes(signature) || signature.length === 0) throw invalid(file, 'the signature is not a non-empty byte string');
-  const protectedHeader = strict(Buffer.from(protectedBytes), 'the protected header', file, false);
+  check(Buffer.from(protectedBytes), 'the protected header', file, false);
+  const protectedHeader = decode(Buffer.from(protectedBytes), 'the protected header', file);
   if (!(protectedHeader instanceof Map)) throw invalid(file, 'the protected header is not a map');
   return {
     protectedBytes: Buffer.from(protectedBytes),
