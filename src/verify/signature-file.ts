@@ -1,6 +1,6 @@
 import { ModelsealError } from '../errors';
 import { parseBundle, type SignatureBundle } from '../envelope/bundle';
-import { looksLikeCose } from '../envelope/cose/read-cose';
+import { looksLikeCose } from '../envelope/cose/detect';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import { parseCoseSign1 } from '../envelope/cose/sign1';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
