@@ -14,11 +14,14 @@ export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parseP
 export { writeKeyPair } from './keys/write';
 
 // Signing and verification
-export { signArtifact, signStatementWithKey, defaultSignaturePath, type SignOptions, type SignResult } from './sign';
+export { signArtifact, signStatementWithKey, signStatementCose, defaultSignaturePath, type SignOptions, type SignResult, type SignatureFormat } from './sign';
 export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
 
 // Formats
 export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
+export { parseCoseSign1, checkStrictCbor, COSE_ALG, COSE_SIGN1_TAG, type CoseSign1, type CoseClaims } from './envelope/cose';
+export { verifyCoseSign1 } from './verify/cose-verify';
+export { verifySignatureFile, type VerifiedSignature } from './verify/signature-file';
 export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatement, OMS_PREDICATE_TYPE, STATEMENT_TYPE_V1, type Statement } from './statement';
 
 // Policy

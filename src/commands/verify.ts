@@ -7,7 +7,11 @@ import { verifyArtifact } from '../verify/verify-artifact';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature. Exit 0 verified, 1 refused, 2 usage or input error.';
-  static override examples = ['<%= config.bin %> verify ./my-model --key keys/publisher.pub', '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json'];
+  static override examples = [
+    '<%= config.bin %> verify ./my-model --key keys/publisher.pub',
+    '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json',
+    '<%= config.bin %> verify ./my-model --key keys/publisher.pub --signature ./my-model/model.cose   # a COSE_Sign1 signed statement',
+  ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
     key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable: any one may have signed).', multiple: true, required: true }),
@@ -35,6 +39,8 @@ export default class Verify extends BaseCommand {
         verified: true,
         artifact: result.artifact,
         signature: result.signature,
+        format: result.format,
+        ...(result.claims ? { issuer: result.claims.issuer, subject: result.claims.subject } : {}),
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         predicateType: result.predicateType,
@@ -45,7 +51,7 @@ export default class Verify extends BaseCommand {
         keyType: result.keyType,
         keyHint: result.keyHint,
       },
-      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…`,
+      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…${result.claims ? ` (COSE_Sign1, issuer ${JSON.stringify(result.claims.issuer)}, subject ${JSON.stringify(result.claims.subject)})` : ''}`,
     );
   }
 }

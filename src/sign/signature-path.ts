@@ -2,18 +2,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
+export const DEFAULT_COSE_SIGNATURE_NAME = 'model.cose';
 /** An evaluation attestation inside a folder artifact (`<file>.eval.sig` beside a file). */
 export const EVAL_SIGNATURE_NAME = 'eval.sig';
 
 /**
  * Signature and attestation files that sit at the top of a folder artifact. They are
- * never part of what is hashed, so signing, attesting or digesting never changes the
- * root digest.
+ * never part of what is hashed, so signing (in either format), attesting or digesting
+ * never changes the root digest, and both signature forms can sit side by side.
  */
-export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, EVAL_SIGNATURE_NAME];
+export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, DEFAULT_COSE_SIGNATURE_NAME, EVAL_SIGNATURE_NAME];
 
-/** Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside a file. */
-export function defaultSignaturePath(artifact: string): string {
+/** `bundle`: an OMS Sigstore bundle (JSON); `cose`: a COSE_Sign1 signed statement (CBOR). */
+export type SignatureFormat = 'bundle' | 'cose';
+export const SIGNATURE_FORMATS: readonly SignatureFormat[] = ['bundle', 'cose'];
+
+/**
+ * Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside
+ * a file; `model.cose` / `<file>.cose` for the COSE form.
+ */
+export function defaultSignaturePath(artifact: string, format: SignatureFormat = 'bundle'): string {
   const resolved = path.resolve(artifact);
   let isDir = false;
   try {
@@ -21,6 +29,7 @@ export function defaultSignaturePath(artifact: string): string {
   } catch {
     // A missing artifact is reported by the walk with a clear message.
   }
+  if (format === 'cose') return isDir ? path.join(resolved, DEFAULT_COSE_SIGNATURE_NAME) : `${resolved}.cose`;
   return isDir ? path.join(resolved, DEFAULT_SIGNATURE_NAME) : `${resolved}.sig`;
 }
 
