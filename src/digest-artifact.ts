@@ -1,11 +1,11 @@
 import { computeManifest, type DigestOptions, type Manifest } from './digest/manifest';
-import { defaultSignaturePath, signatureInside } from './sign/signature-path';
+import { attestationFilesInside } from './sign/signature-path';
 
 /**
  * The root digest `sign` would put in the subject: like computeManifest, but the
- * default signature file inside a folder is left out, as sign leaves it out.
+ * default signature and provenance files inside a folder are left out, as sign
+ * leaves them out (attesting an artifact never changes its digest).
  */
 export function digestArtifact(artifact: string, options: DigestOptions = {}): Promise<Manifest> {
-  const inside = signatureInside(artifact, defaultSignaturePath(artifact));
-  return computeManifest(artifact, { ...options, ignorePaths: [...(options.ignorePaths ?? []), ...(inside ? [inside] : [])] });
+  return computeManifest(artifact, { ...options, ignorePaths: [...(options.ignorePaths ?? []), ...attestationFilesInside(artifact)] });
 }

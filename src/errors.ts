@@ -15,6 +15,13 @@ const REFUSAL_CODES = [
   'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
   'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
   'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+  'SUBJECT_MISMATCH', // a signature or provenance is about another artifact (its subject digest differs)
+  'POLICY_DENIED', // the policy does not allow it: no rule for the name, a kind or builder not allowed, lineage required
+  'ATTESTATION_EXPIRED', // a provenance is older than the policy rule's maxAgeDays
+  'LINEAGE_BROKEN', // a dependency named by digest has no signature/provenance where we were told to look
+  'LINEAGE_MISMATCH', // an artifact given for a dependency is not the one bound by digest (look-alike, changed record)
+  'LINEAGE_CYCLE', // following dependencies comes back to an artifact already on the path
+  'LINEAGE_TOO_DEEP', // the chain is longer than the policy rule's maxDepth
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */

@@ -14,12 +14,17 @@ export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parseP
 export { writeKeyPair } from './keys/write';
 
 // Signing and verification
-export { signArtifact, signStatementWithKey, defaultSignaturePath, type SignOptions, type SignResult } from './sign';
+export { signArtifact, signStatementWithKey, defaultSignaturePath, defaultProvenancePath, type SignOptions, type SignResult } from './sign';
+export { attestArtifact, type AttestOptions, type AttestResult, type AttestWarning } from './sign/attest-artifact';
 export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
 
 // Formats
 export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
 export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatement, OMS_PREDICATE_TYPE, STATEMENT_TYPE_V1, type Statement } from './statement';
+export { buildProvenanceStatement, parseProvenance, buildTypeFor, kindOfBuildType, BUILD_KINDS, SLSA_PROVENANCE_V1, DEFAULT_BUILDER_ID, type BuildKind, type Dependency, type DependencyRole, type Provenance, type ProvenanceInput, type ProvenancePredicate } from './statement/provenance';
 
 // Policy
-export { loadPolicy, parsePolicy, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule } from './policy';
+export { loadPolicy, parsePolicy, findRule, ruleFor, verifyBundleAgainstSigners, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule, type SignerMatch } from './policy';
+
+// Lineage
+export { verifyLineage, evaluateLineage, renderLineageTree, type LineageGraph, type LineageNode, type LineageOptions, type LineageEvaluation } from './lineage';

@@ -1,3 +1,3 @@
 export { signArtifact, signStatementWithKey, type SignOptions, type SignResult } from './sign-artifact';
-export { defaultSignaturePath, signatureInside, DEFAULT_SIGNATURE_NAME } from './signature-path';
+export { defaultSignaturePath, defaultProvenancePath, attestationFilesInside, signatureInside, DEFAULT_SIGNATURE_NAME, DEFAULT_PROVENANCE_NAME } from './signature-path';
 export { subjectNameOf } from './subject-name';

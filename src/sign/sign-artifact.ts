@@ -7,7 +7,7 @@ import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { writeFileAtomic } from '../util/atomic-write';
-import { defaultSignaturePath, signatureInside } from './signature-path';
+import { attestationFilesInside, defaultSignaturePath } from './signature-path';
 import { subjectNameOf } from './subject-name';
 
 export interface SignOptions extends DigestOptions {
@@ -37,8 +37,7 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Private
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact));
-  const inside = signatureInside(artifact, signature);
-  const ignorePaths = [...(options.ignorePaths ?? []), ...(inside ? [inside] : [])];
+  const ignorePaths = [...(options.ignorePaths ?? []), ...attestationFilesInside(artifact, signature)];
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });
   const bundle = signStatementWithKey(buildOmsStatement(manifest, subjectNameOf(artifact)), options.key);
   writeFileAtomic(signature, bundle, { force: options.force });

@@ -1,2 +1,3 @@
 export * from './statement';
 export * from './oms';
+export * from './provenance';

@@ -9,7 +9,7 @@ import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { parseOmsStatement, parseShardName } from '../statement/oms';
 import { parseStatement } from '../statement/statement';
-import { defaultSignaturePath, signatureInside } from '../sign/signature-path';
+import { attestationFilesInside, defaultSignaturePath } from '../sign/signature-path';
 import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
 import { verifyEnvelope } from './dsse-verify';
 
@@ -54,8 +54,7 @@ function walkForVerify(artifact: string, signed: Serialization, signaturePath: s
     if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
     signed.ignorePaths.forEach((p) => ignores.add(p));
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
-    const inside = signatureInside(root, signaturePath);
-    if (inside) ignores.add(inside);
+    attestationFilesInside(root, signaturePath).forEach((p) => ignores.add(p));
   }
   return walkArtifact(root, { ignores, allowSymlinks: signed.allowSymlinks });
 }
