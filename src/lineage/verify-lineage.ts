@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
@@ -68,9 +69,14 @@ function atNode(node: LineageNode, err: unknown): ModelsealError {
   node.status = 'failed';
   if (!node.error) node.error = { code: e.code, message: e.message };
   if ((e as ModelsealError & { lineageNode?: string }).lineageNode) return e;
-  const out = new ModelsealError(e.code, `lineage node ${label(node)}: ${e.message}`, { file: e.file, details: { node: node.digest, name: node.name }, cause: e });
-  (out as ModelsealError & { lineageNode?: string }).lineageNode = node.digest;
-  return out;
+  return withFile(new ModelsealError(e.code, `lineage node ${label(node)}: ${e.message}`, { details: { node: node.digest, name: node.name }, cause: e }), e.file, node.digest);
+}
+
+/** Keeps the file of the original error without printing it twice (the message already names it). */
+function withFile(err: ModelsealError, file: string | undefined, lineageNode?: string): ModelsealError {
+  if (file !== undefined) Object.defineProperty(err, 'file', { value: file, enumerable: true });
+  if (lineageNode !== undefined) Object.defineProperty(err, 'lineageNode', { value: lineageNode });
+  return err;
 }
 
 /** Verifies one piece of evidence against every signer the policy defines; throws if none signed it. */
@@ -89,15 +95,12 @@ function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedE
   return out;
 }
 
+/** The same bundle may sit beside an artifact and in an attestation folder: count it once (the first, beside, wins). */
 function dedupe(list: Evidence[]): Evidence[] {
   const seen = new Set<string>();
   return list.filter((e) => {
-    let key = e.file;
-    try {
-      key = fs.realpathSync(e.file);
-    } catch {
-      // keep the path as given
-    }
+    const env = e.bundle.envelope;
+    const key = createHash('sha256').update(env.payloadType).update('\0').update(env.payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -149,8 +152,9 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   const isTop = input.depth === 0;
   const found = dedupe([...input.evidence, ...(ctx.index.byDigest.get(input.digest) ?? [])]);
   if (found.length === 0) {
-    const where = ctx.index.folders.length ? ` or in ${ctx.index.folders.join(', ')}` : '';
-    throw new ModelsealError(isTop ? 'SIGNATURE_NOT_FOUND' : 'LINEAGE_BROKEN', `no signature or provenance found${input.path ? ` beside ${input.path}` : ''}${where}${input.neededBy ? ` (needed by ${input.neededBy})` : ''}`);
+    const places = [...(input.path ? [`beside ${input.path}`] : []), ...(ctx.index.folders.length ? [`in ${ctx.index.folders.join(', ')}`] : [])];
+    const where = places.length ? places.join(' or ') : 'anywhere (give --attestations DIR or --with DIR)';
+    throw new ModelsealError(isTop ? 'SIGNATURE_NOT_FOUND' : 'LINEAGE_BROKEN', `no signature or provenance found ${where}${input.neededBy ? `; it is needed by ${input.neededBy}` : ''}`);
   }
 
   // Who signed what. Evidence beside a given artifact must verify; extra bundles in
@@ -348,7 +352,7 @@ export async function verifyLineage(artifact: string, policy: Policy, options: L
   const result = await evaluateLineage(artifact, policy, options);
   if (!result.ok) {
     const e = result.error!;
-    throw new ModelsealError(e.code, e.message, { file: e.file, details: { ...(e.details as object), graph: result.graph }, cause: e.cause ?? e });
+    throw withFile(new ModelsealError(e.code, e.message, { details: { ...(e.details as object), graph: result.graph }, cause: e.cause ?? e }), e.file);
   }
   return result.graph;
 }

@@ -56,7 +56,7 @@ export function verifyBundleAgainstSigners(bundle: SignatureBundle, signers: rea
     const named = hint ? signers.find((s) => s.kind === 'key' && s.keys.some((k) => k.hint === hint)) : undefined;
     if (named) throw new ModelsealError('SIGNATURE_MISMATCH', `names the key of signer ${JSON.stringify(named.name)}, but the signature does not verify with it (tampered payload or signature)`, { file });
     const by = hint ? ` (key ${hint.slice(0, 12)}…)` : '';
-    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by a key${by} that none of the signers allowed here holds: ${names}`, { file });
+    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by a key${by} that none of the trusted signers holds (${names})`, { file });
   }
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     throw new ModelsealError('STATEMENT_INVALID', `payloadType is ${JSON.stringify(env.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`, { file });
