@@ -279,7 +279,7 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
   if (!byDigest && dep.name !== undefined) {
     const lookAlike = ctx.withArtifacts.find((w) => w.names.has(dep.name!));
     if (lookAlike) {
-      throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but ${lookAlike.path} given with --with has ${short(lookAlike.digest)}: not the artifact this provenance was made from (swapped or changed)`, { file: lookAlike.path });
+      throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but the artifact given with --with has ${short(lookAlike.digest)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
     }
   }
   return evaluateNode(ctx, {
