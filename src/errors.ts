@@ -25,6 +25,13 @@ const REFUSAL_CODES = [
   'EVAL_UNTRUSTED_EVALUATOR', // the evaluation attestation is not signed by an evaluator the policy names
   'EVAL_SUITE_MISMATCH', // the evaluation attestation is for another suite than the policy names
   'EVAL_SUBJECT_MISMATCH', // the evaluation attestation is about other weights (another root digest)
+  'SUBJECT_MISMATCH', // a signature or provenance is about another artifact (its subject digest differs)
+  'POLICY_DENIED', // the policy does not allow it: no rule for the name, a kind or builder not allowed, lineage required
+  'ATTESTATION_EXPIRED', // a provenance is older than the policy rule's maxAgeDays
+  'LINEAGE_BROKEN', // a dependency named by digest has no signature/provenance where we were told to look
+  'LINEAGE_MISMATCH', // an artifact given for a dependency is not the one bound by digest (look-alike, changed record)
+  'LINEAGE_CYCLE', // following dependencies comes back to an artifact already on the path
+  'LINEAGE_TOO_DEEP', // the chain is longer than the policy rule's maxDepth
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */

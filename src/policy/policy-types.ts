@@ -1,4 +1,5 @@
 import type { PublicKeyInfo } from '../keys/key-types';
+import type { BuildKind } from '../statement/provenance';
 
 /** A trusted signer as the policy names it, with key files already loaded. */
 export type TrustedSigner =
@@ -18,16 +19,25 @@ export interface EvalRequirement {
 }
 
 export interface ArtifactRule {
-  /** Glob on the artifact name (`*` within a segment, `**` across segments). */
+  /** Glob on the artifact name (`*` within a segment, `**` across segments, `?` one character). */
   name: string;
+  /** Signers that may sign or attest an artifact this rule matches. */
   signers: string[];
-  kinds?: string[];
+  /** Allowed provenance kinds (unset: any). */
+  kinds?: BuildKind[];
+  /** Allowed `runDetails.builder.id` values, exact match (unset: any). */
   builders?: string[];
   lineage: LineageRequirement;
+  /** Signers trusted as lineage roots when an artifact matching this rule is verified. */
   roots?: string[];
+  /** Longest dependency path followed (default DEFAULT_MAX_DEPTH). */
   maxDepth?: number;
   evals?: EvalRequirement[];
+  /** Provenance older than this (by finishedOn) is refused. */
+  maxAgeDays?: number;
 }
+
+export const DEFAULT_MAX_DEPTH = 16;
 
 export interface ChannelRule {
   signers: string[];
