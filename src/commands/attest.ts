@@ -3,6 +3,8 @@ import { BaseCommand } from '../cli/base-command';
 import { passphraseEnvFlag } from '../cli/flags';
 import { readPassphrase } from '../cli/passphrase';
 import { ModelsealError } from '../errors';
+import { attestEval } from '../eval/attest-eval';
+import type { PrivateKeyInfo } from '../keys/key-types';
 import { loadPrivateKey } from '../keys/load';
 import { attestArtifact } from '../sign/attest-artifact';
 import { BUILD_KINDS, type BuildKind } from '../statement/provenance';
@@ -32,11 +34,14 @@ export default class Attest extends BaseCommand {
   static override examples = [
     '<%= config.bin %> attest ./data/instruct-v3 --kind dataset --source https://example.org/dump.tar@sha256:<hex> --license CC-BY-4.0 --key curator.key',
     '<%= config.bin %> attest ./out/adapter --kind lora --base ./models/base-7b --dataset ./data/instruct-v3 --builder-id https://ci.example.com/trainer --param lr=2e-4 --param epochs=3 --key trainer.key',
+    '<%= config.bin %> attest ./out/ft-model --kind eval --suite ./canary/suite.jsonl --results ./canary/results.json --key evaluator.key',
     '<%= config.bin %> attest ./model-q4 --kind quantize --base sha256:<hex> --key quant.key --out attestations/model-q4.provenance.sig',
   ];
   static override args = { artifact: Args.string({ description: 'The artifact made: a folder or a single file.', required: true }) };
   static override flags = {
-    kind: Flags.string({ description: 'How it was made (buildType https://modelseal.dev/buildtypes/<kind>/v1).', options: [...BUILD_KINDS], required: true }),
+    kind: Flags.string({ description: 'How it was made (buildType https://modelseal.dev/buildtypes/<kind>/v1), or eval: an evaluation (canary) result for these weights.', options: [...BUILD_KINDS, 'eval'], required: true }),
+    suite: Flags.string({ description: 'eval: the test suite file that was run (bound by its SHA-256).' }),
+    results: Flags.string({ description: 'eval: the results file {passedTests, warnedTests, failedTests} (see docs/guards.md).' }),
     base: Flags.string({ description: 'Base model it was made from: a path (digested) or sha256:HEX (repeatable; lora, finetune, quantize: exactly one; merge: two or more; distill: the teacher(s)).', multiple: true }),
     dataset: Flags.string({ description: 'Dataset it was made from: a path (digested) or sha256:HEX (repeatable; train needs at least one).', multiple: true }),
     source: Flags.string({ description: 'Source it was made from, as URI@sha256:HEX (repeatable; recorded first, e.g. a dump or a code archive).', multiple: true }),
@@ -55,6 +60,8 @@ export default class Attest extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Attest);
     const key = loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env']));
+    if (flags.kind === 'eval') return this.attestEval(args.artifact, flags, key);
+    for (const f of ['suite', 'results'] as const) if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} applies only to --kind eval`);
     const result = await attestArtifact(args.artifact, {
       kind: flags.kind as BuildKind,
       key,
@@ -89,6 +96,16 @@ export default class Attest extends BaseCommand {
         `Attested ${args.artifact} (sha256:${result.rootDigest}) as ${result.kind} -> ${result.provenance}`,
         ...result.dependencies.filter((d) => d.role !== 'attestation').map((d) => `  ${d.role}: ${d.name ?? d.uri ?? '_'} sha256:${d.sha256.slice(0, 12)}…`),
       ],
+    );
+  }
+
+  private async attestEval(artifact: string, flags: { suite?: string; results?: string; out?: string; force: boolean; base?: string[]; dataset?: string[]; source?: string[] }, key: PrivateKeyInfo): Promise<void> {
+    if (!flags.suite || !flags.results) throw new ModelsealError('USAGE_ERROR', '--kind eval needs --suite FILE and --results FILE');
+    for (const f of ['base', 'dataset', 'source'] as const) if (flags[f]?.length) throw new ModelsealError('USAGE_ERROR', `--${f} does not apply to --kind eval`);
+    const r = await attestEval(artifact, { suite: flags.suite, results: flags.results, key, output: flags.out, force: flags.force });
+    this.report(
+      { ok: true, artifact: r.artifact, attestation: r.attestation, kind: 'eval', suite: { name: r.suite.name, digest: `sha256:${r.suite.sha256}` }, result: r.result, counts: r.counts, keyHint: key.publicKey.hint },
+      `Attested ${artifact}: ${r.result} on suite ${r.suite.name} (sha256:${r.suite.sha256.slice(0, 12)}…; ${r.counts.passed} passed, ${r.counts.warned} warned, ${r.counts.failed} failed) -> ${r.attestation}`,
     );
   }
 }

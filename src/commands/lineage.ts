@@ -27,6 +27,7 @@ export default class Lineage extends BaseCommand {
       with: flags.with,
       name: flags.name,
       provenance: flags.provenance,
+      evals: flags.eval,
     });
     const tree = renderLineageTree(result.graph);
     if (this.wantsJson()) {

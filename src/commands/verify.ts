@@ -72,7 +72,7 @@ export default class Verify extends BaseCommand {
 
   private async runPolicy(
     artifact: string,
-    flags: { policy?: string; lineage?: boolean; attestations?: string[]; with?: string[]; name?: string; signature?: string; provenance?: string },
+    flags: { policy?: string; lineage?: boolean; attestations?: string[]; with?: string[]; name?: string; signature?: string; provenance?: string; eval?: string[] },
   ): Promise<void> {
     for (const f of ['ignore-paths', 'ignore-unsigned-files'] as const) {
       if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
@@ -85,6 +85,7 @@ export default class Verify extends BaseCommand {
       name: flags.name,
       signature: flags.signature,
       provenance: flags.provenance,
+      evals: flags.eval,
     });
     const top = graph.nodes[0];
     const followed = top.followed;

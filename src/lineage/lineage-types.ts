@@ -1,3 +1,4 @@
+import type { EvalCheck } from '../eval/check-eval';
 import type { BuildKind, DependencyRole } from '../statement/provenance';
 
 export interface LineageOptions {
@@ -13,6 +14,8 @@ export interface LineageOptions {
   signature?: string;
   /** The artifact's provenance file (default `<dir>/provenance.sig` or `<file>.provenance.sig`). */
   provenance?: string;
+  /** Evaluation attestations for the artifact (default `<dir>/eval.sig` or `<file>.eval.sig`), checked when its rule requires evals. */
+  evals?: string[];
   /** The time expiry is judged at (default now). */
   now?: Date;
 }
@@ -69,6 +72,8 @@ export interface LineageGraph {
   nodes: LineageNode[];
   /** Attestation-folder files that were not usable bundles. */
   skipped: Array<{ file: string; reason: string }>;
+  /** The evaluation attestations the artifact's rule required, as checked. */
+  evals?: EvalCheck[];
 }
 
 export interface LineageEvaluation {

@@ -12,6 +12,8 @@ import { describeDiff, diffResources } from '../verify/compare';
 import { DEFAULT_MAX_DEPTH, type ArtifactRule, type Policy } from '../policy/policy-types';
 import { ruleFor } from '../policy/rules';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
+import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
+import { nearNameRefusal } from '../guard/near-name-refusal';
 import { besideEvidence, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
 import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency } from './lineage-types';
 
@@ -294,6 +296,18 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
   });
 }
 
+/**
+ * Checks that apply to the verified artifact itself: a name that only looks like a
+ * trusted one (typosquat, dependency confusion) must be signed by that name's signers,
+ * and the evaluation attestations its rule requires must be there and pass.
+ */
+function checkTopArtifactGuards(ctx: Context, artifact: string, top: { digest: string; name: string }, rule: ArtifactRule, options: LineageOptions): EvalCheck[] {
+  const signers = [...new Set(ctx.nodes.get(top.digest)?.signers.map((s) => s.signer) ?? [])];
+  const refusals = (signers.length ? signers : [undefined]).map((s) => nearNameRefusal(top.name, s, ctx.policy));
+  if (refusals.every((r) => r !== undefined)) throw refusals[0] as ModelsealError;
+  return checkEvalRequirements(artifact, top.digest, rule, ctx.policy, { attestations: options.evals });
+}
+
 function graphOf(ctx: Context, artifact: string, top: { digest: string; name: string; rule: string }): LineageGraph {
   const nodes = [...ctx.nodes.values()];
   return { artifact: path.resolve(artifact), digest: top.digest, name: top.name, rule: top.rule, nodes, skipped: ctx.index.skipped };
@@ -338,7 +352,8 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
         throw new ModelsealError('LINEAGE_MISMATCH', `${w.path} (${short(w.digest)}) was given with --with but is not part of the verified lineage of "${top.name}"`, { file: w.path });
       }
     }
-    return { ok: true, graph: graphOf(ctx, artifact, top) };
+    const evals = checkTopArtifactGuards(ctx, artifact, top, rule, options);
+    return { ok: true, graph: { ...graphOf(ctx, artifact, top), ...(evals.length ? { evals } : {}) } };
   } catch (err) {
     if (!(err instanceof ModelsealError) || err.exitCode !== 1) throw err;
     // Ancestors of the failing node are failed too.
