@@ -15,6 +15,23 @@ const REFUSAL_CODES = [
   'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
   'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
   'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+  'NOT_PINNED', // the name has no entry in the lock file
+  'LOCK_ARTIFACT_MISSING', // a pinned artifact (or its signature) is not where the lock file says
+  'LOCK_DIGEST_CHANGED', // a pinned artifact verifies, but its root digest is not the pinned one
+  'LOCK_SIGNER_CHANGED', // a pinned artifact is now signed by another signer than the pinned one
+  'NEAR_NAME', // the name looks like a pinned or trusted name but is not it (typosquat, dependency confusion)
+  'EVAL_MISSING', // the policy requires an evaluation attestation and there is none
+  'EVAL_FAILED', // the evaluation attestation records a result the policy does not accept
+  'EVAL_UNTRUSTED_EVALUATOR', // the evaluation attestation is not signed by an evaluator the policy names
+  'EVAL_SUITE_MISMATCH', // the evaluation attestation is for another suite than the policy names
+  'EVAL_SUBJECT_MISMATCH', // the evaluation attestation is about other weights (another root digest)
+  'SUBJECT_MISMATCH', // a signature or provenance is about another artifact (its subject digest differs)
+  'POLICY_DENIED', // the policy does not allow it: no rule for the name, a kind or builder not allowed, lineage required
+  'ATTESTATION_EXPIRED', // a provenance is older than the policy rule's maxAgeDays
+  'LINEAGE_BROKEN', // a dependency named by digest has no signature/provenance where we were told to look
+  'LINEAGE_MISMATCH', // an artifact given for a dependency is not the one bound by digest (look-alike, changed record)
+  'LINEAGE_CYCLE', // following dependencies comes back to an artifact already on the path
+  'LINEAGE_TOO_DEEP', // the chain is longer than the policy rule's maxDepth
   'PICKLE_REFUSED', // a pickle-based (code-executing) file, refused at load unless the policy allows it
   'DANGEROUS_IMPORT', // a pickle imports a global that can run code (os.system, builtins.eval, ...)
   'FORMAT_INVALID', // a model file's container is malformed (safetensors header, zip, pickle opcodes)
@@ -45,6 +62,8 @@ const INPUT_CODES = [
   'OUTPUT_EXISTS',
   'OUTPUT_UNSAFE',
   'POLICY_INVALID', // the policy file is malformed, has unknown fields or names missing files
+  'LOCK_INVALID', // the lock file is malformed or has unknown fields
+  'EVAL_RESULTS_INVALID', // an evaluation results or suite file is malformed or empty
   'FILE_TOO_LARGE', // a file is too large to be held in memory for verified reading (sign it with shards)
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently

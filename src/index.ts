@@ -14,15 +14,31 @@ export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parseP
 export { writeKeyPair } from './keys/write';
 
 // Signing and verification
-export { signArtifact, signStatementWithKey, defaultSignaturePath, type SignOptions, type SignResult } from './sign';
+export { signArtifact, signStatementWithKey, signStatementCose, defaultSignaturePath, defaultProvenancePath, type SignOptions, type SignResult, type SignatureFormat } from './sign';
+export { attestArtifact, type AttestOptions, type AttestResult, type AttestWarning } from './sign/attest-artifact';
 export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
 
 // Formats
 export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
+export { parseCoseSign1, checkStrictCbor, COSE_ALG, COSE_SIGN1_TAG, type CoseSign1, type CoseClaims } from './envelope/cose';
+export { verifyCoseSign1 } from './verify/cose-verify';
+export { verifySignatureFile, type VerifiedSignature } from './verify/signature-file';
 export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatement, OMS_PREDICATE_TYPE, STATEMENT_TYPE_V1, type Statement } from './statement';
+export { buildProvenanceStatement, parseProvenance, buildTypeFor, kindOfBuildType, BUILD_KINDS, SLSA_PROVENANCE_V1, DEFAULT_BUILDER_ID, type BuildKind, type Dependency, type DependencyRole, type Provenance, type ProvenanceInput, type ProvenancePredicate } from './statement/provenance';
 
 // Policy
-export { loadPolicy, parsePolicy, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule } from './policy';
+export { loadPolicy, parsePolicy, findRule, ruleFor, verifyBundleAgainstSigners, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule, type SignerMatch } from './policy';
+
+// Lineage
+export { verifyLineage, evaluateLineage, renderLineageTree, type LineageGraph, type LineageNode, type LineageOptions, type LineageEvaluation } from './lineage';
+
+// Lock files, name guard, evaluation attestations
+export { lockArtifact, verifyLocked, verifyLockFile, readLockFile, serializeLockFile, LOCK_FILE_NAME, type LockFile, type LockEntry, type LockSigner, type LockedResult, type LockVerifyOutcome, type VerifyLockedOptions, type LockArtifactOptions } from './lock';
+export { checkName, nearNameRefusal, describeMatch, type NameCheck, type NameMatch, type NameReason, type CheckNameOptions } from './guard';
+export { attestEval, checkEvalRequirements, readEvalResults, suiteDigest, type AttestEvalOptions, type AttestEvalResult, type EvalCheck, type CheckEvalOptions } from './eval';
+export { buildEvalStatement, parseEvalStatement, TEST_RESULT_PREDICATE_TYPE, type TestResultPredicate } from './statement/test-result';
+export { defaultEvalSignaturePath } from './sign/signature-path';
+export type { EvalRequirement } from './policy';
 
 // Load-time verification
 export { openVerified, readVerified, type LoadOptions, type VerifiedManifest } from './load/verified-read';

@@ -19,6 +19,9 @@ describe('documentation and examples stay true', () => {
     expect(r.stdout).toMatch(/Verified \$DEMO\/tiny-llm: sha256:[0-9a-f]{64}/);
     expect(r.stdout).toMatch(/\[ARTIFACT_MISMATCH\]/);
     expect(r.stdout).toMatch(/\[SIGNATURE_MISMATCH\]/);
+    expect(r.stdout).toMatch(/lineage verified \(3 artifacts\)/);
+    expect(r.stdout).toMatch(/\[LINEAGE_MISMATCH\]/);
+    expect(r.stdout).toMatch(/near pinned "example-org\/tiny-llm"/);
     expect(r.stdout).toMatch(/every step behaved as expected/);
   });
 

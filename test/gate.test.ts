@@ -137,12 +137,26 @@ describe('update gate', () => {
     const rogue = await fx.artifact('rogue', 'weights signed by a stranger', fx.keys.stranger);
     const env = await release(90, ['k1', 'k2'], [rogue]);
     const e = await refusal(new Gate(fx.policyFile, fx.stateDir, { init: true }).check(env, [rogue]));
-    expect(e.code).toBe('SIGNATURE_MISMATCH');
+    expect(e.code).toBe('UNTRUSTED_SIGNER');
+  });
+
+  it('refuses an artifact that fails its lineage policy (the rule requires provenance it lacks)', async () => {
+    const strictPolicy = path.join(fx.root, 'lineage-policy.yaml');
+    const text = fs.readFileSync(fx.policyFile, 'utf8').replace("  - { name: '**', signers: [publisher] }", "  - { name: 'adapter', signers: [publisher], lineage: required, roots: [publisher] }\n  - { name: '**', signers: [publisher] }");
+    expect(text).toContain('lineage: required');
+    fs.writeFileSync(strictPolicy, text);
+    const env = await release(92, ['k1', 'k2']);
+    const e = await refusal(new Gate(strictPolicy, fx.stateDir, { init: true }).check(env, [model, adapter]));
+    expect(e.code).toBe('POLICY_DENIED');
+    expect(e.message).toMatch(/lineage|provenance/);
+    expect(e.message).toContain('adapter');
+    // The same release passes the policy that does not require lineage.
+    expect((await new Gate(fx.policyFile, fx.stateDir, { init: true }).check(env, [model, adapter])).version).toBe(92);
   });
 
   it('refuses an artifact changed after the release was made', async () => {
     const m = await fx.artifact('model', 'to be tampered');
-    const env = await release(91, ['k1', 'k2'], [m]);
+    const env = await release(95, ['k1', 'k2'], [m]);
     fs.writeFileSync(path.join(m, 'config.json'), '{"content":"tampered"}');
     expect((await refusal(new Gate(fx.policyFile, fx.stateDir, { init: true }).check(env, [m]))).code).toBe('ARTIFACT_MISMATCH');
   });

@@ -48,7 +48,7 @@ export abstract class BaseCommand extends Command {
     if (this.wantsJson()) {
       process.stdout.write(JSON.stringify({ ok: false, error: error.toJSON() }, null, 2) + '\n');
     } else {
-      process.stderr.write(`modelseal ${this.id ?? ''}: ${error.message} [${error.code}]\n`.replace(' :', ':'));
+      process.stderr.write(`modelseal ${(this.id ?? '').replace(/:/g, ' ')}: ${error.message} [${error.code}]\n`.replace(' :', ':'));
     }
     if (this.argv.includes('--debug')) process.stderr.write(`${(error.cause as Error)?.stack ?? error.stack}\n`);
     process.exitCode = error.exitCode ?? EXIT_INPUT;

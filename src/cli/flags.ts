@@ -29,6 +29,9 @@ export function digestOptionsFrom(flags: {
   };
 }
 
-export const signatureFlag = Flags.string({ char: 's', description: 'Signature file (default: <dir>/model.sig, or <file>.sig beside a single file).' });
+export const signatureFlag = Flags.string({
+  char: 's',
+  description: 'Signature file (default: <dir>/model.sig, or <file>.sig beside a single file; model.cose / <file>.cose for COSE).',
+});
 
 export const passphraseEnvFlag = Flags.string({ description: 'Name of the environment variable holding the private key passphrase.' });

@@ -17,6 +17,7 @@ export default class GateCommand extends BaseCommand {
     policy: Flags.string({ char: 'p', description: 'Policy file (YAML or JSON) with the channels and their signers and thresholds.', required: true }),
     state: Flags.string({ description: 'Folder holding the gate state (last accepted version per channel).', required: true }),
     release: Flags.string({ char: 'r', description: 'The release record (DSSE envelope JSON from `release create`).', required: true }),
+    attestations: Flags.string({ description: 'A folder of signature/provenance bundles for the artifacts\' lineage checks, looked up by digest (repeatable).', multiple: true }),
     init: Flags.boolean({ description: 'Create the state if it does not exist (first run only). Never resets an existing or corrupt state.' }),
   };
 
@@ -24,7 +25,7 @@ export default class GateCommand extends BaseCommand {
     const { argv, flags } = await this.parse(GateCommand);
     const artifacts = argv as string[];
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name the release artifacts to check (see --help)');
-    const d = await new Gate(flags.policy, flags.state, { init: flags.init }).check(flags.release, artifacts);
+    const d = await new Gate(flags.policy, flags.state, { init: flags.init, attestations: flags.attestations }).check(flags.release, artifacts);
     this.report(
       { ok: true, ...d },
       [

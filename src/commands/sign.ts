@@ -6,12 +6,14 @@ import { readPassphrase } from '../cli/passphrase';
 import { progressReporter } from '../cli/progress';
 import { loadPrivateKey } from '../keys/load';
 import { signArtifact } from '../sign/sign-artifact';
+import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
 export default class Sign extends BaseCommand {
-  static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle).';
+  static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
+    '<%= config.bin %> sign ./my-model --key keys/publisher.key --format cose --issuer https://models.example.com   # writes ./my-model/model.cose',
   ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
@@ -19,6 +21,13 @@ export default class Sign extends BaseCommand {
     'passphrase-env': passphraseEnvFlag,
     signature: signatureFlag,
     force: Flags.boolean({ description: 'Replace an existing signature file.' }),
+    format: Flags.string({
+      description: 'Signature format: an OMS Sigstore bundle (JSON), or a COSE_Sign1 SCITT signed statement (CBOR) over the same in-toto statement.',
+      options: SIGNATURE_FORMATS as string[],
+      default: 'bundle',
+    }),
+    issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
+    subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
     ...digestFlags,
   };
 
@@ -31,6 +40,8 @@ export default class Sign extends BaseCommand {
       key,
       signature: flags.signature,
       force: flags.force,
+      format: flags.format as SignatureFormat,
+      claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
       onProgress: progress.onProgress,
     }).finally(() => progress.done());
     this.report(
@@ -38,6 +49,7 @@ export default class Sign extends BaseCommand {
         ok: true,
         artifact: result.artifact,
         signature: result.signature,
+        format: result.format,
         digest: `sha256:${result.rootDigest}`,
         method: result.manifest.serialization.method,
         resources: result.manifest.resources.length,

@@ -2,15 +2,29 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { signatureFlag } from '../cli/flags';
+import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
+import { ModelsealError } from '../errors';
+import { verifyLineage } from '../lineage/verify-lineage';
+import { renderLineageTree } from '../lineage/render-tree';
+import { loadPolicy } from '../policy/load-policy';
 import { verifyArtifact } from '../verify/verify-artifact';
 
 export default class Verify extends BaseCommand {
-  static override summary = 'Verify an artifact against its signature. Exit 0 verified, 1 refused, 2 usage or input error.';
-  static override examples = ['<%= config.bin %> verify ./my-model --key keys/publisher.pub', '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json'];
+  static override summary = 'Verify an artifact against its signature, with trusted keys or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
+  static override description = 'With --key: the signature must verify with one of the keys. With --policy: the rule matching the artifact\'s name says who may sign or attest it, which kinds and builders are allowed and whether its lineage must be verified; --lineage verifies the lineage in any case (see docs/lineage.md).';
+  static override examples = [
+    '<%= config.bin %> verify ./my-model --key keys/publisher.pub',
+    '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json',
+    '<%= config.bin %> verify ./my-model --key keys/publisher.pub --signature ./my-model/model.cose   # a COSE_Sign1 signed statement',
+    '<%= config.bin %> verify ./out/adapter --policy policy.yaml --lineage --attestations ./attestations --with ./models/base-7b',
+  ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable: any one may have signed).', multiple: true, required: true }),
+    key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable: any one may have signed). Give --key or --policy.', multiple: true, exclusive: ['policy'] }),
+    policy: Flags.string({ char: 'p', description: 'Policy file (YAML or JSON): trusted signers, rules by artifact name, lineage roots.', exclusive: ['key'] }),
+    lineage: Flags.boolean({ description: 'Also verify the lineage (provenance dependencies, by digest, up to the policy\'s roots), even if the rule does not require it.', dependsOn: ['policy'] }),
+    ...lineageFlags,
     signature: signatureFlag,
     'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
     'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.' }),
@@ -19,6 +33,11 @@ export default class Verify extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Verify);
+    if (flags.policy) return this.runPolicy(args.artifact, flags);
+    if (!flags.key?.length) throw new ModelsealError('USAGE_ERROR', 'give --key (trusted public keys) or --policy (a policy file)');
+    for (const f of ['attestations', 'with', 'name', 'provenance'] as const) {
+      if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
+    }
     const progress = progressReporter(!flags.json && !flags.quiet, 'verifying');
     const result = await verifyArtifact(args.artifact, {
       keys: flags.key,
@@ -35,6 +54,8 @@ export default class Verify extends BaseCommand {
         verified: true,
         artifact: result.artifact,
         signature: result.signature,
+        format: result.format,
+        ...(result.claims ? { issuer: result.claims.issuer, subject: result.claims.subject } : {}),
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         predicateType: result.predicateType,
@@ -45,7 +66,35 @@ export default class Verify extends BaseCommand {
         keyType: result.keyType,
         keyHint: result.keyHint,
       },
-      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…`,
+      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${result.keyType} key ${result.keyHint.slice(0, 12)}…${result.claims ? ` (COSE_Sign1, issuer ${JSON.stringify(result.claims.issuer)}, subject ${JSON.stringify(result.claims.subject)})` : ''}`,
+    );
+  }
+
+  private async runPolicy(
+    artifact: string,
+    flags: { policy?: string; lineage?: boolean; attestations?: string[]; with?: string[]; name?: string; signature?: string; provenance?: string; eval?: string[] },
+  ): Promise<void> {
+    for (const f of ['ignore-paths', 'ignore-unsigned-files'] as const) {
+      if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
+    }
+    const policy = loadPolicy(flags.policy!);
+    const graph = await verifyLineage(artifact, policy, {
+      lineage: flags.lineage,
+      attestations: flags.attestations,
+      with: flags.with,
+      name: flags.name,
+      signature: flags.signature,
+      provenance: flags.provenance,
+      evals: flags.eval,
+    });
+    const top = graph.nodes[0];
+    const followed = top.followed;
+    this.report(
+      { ok: true, verified: true, method: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
+      [
+        `Verified ${artifact}: sha256:${graph.digest} as "${graph.name}" (rule ${JSON.stringify(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
+        ...(followed ? renderLineageTree(graph).map((l) => `  ${l}`) : []),
+      ],
     );
   }
 }

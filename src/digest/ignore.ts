@@ -4,6 +4,7 @@ import { ModelsealError } from '../errors';
 /** Paths model_signing ignores by default, at the top level of a directory artifact. */
 export const DEFAULT_IGNORES: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
 
+
 /**
  * Normalizes an ignore path to a POSIX path relative to the artifact root.
  * Absolute paths must lie inside the root; relative ones are taken relative to it.

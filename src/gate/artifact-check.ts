@@ -1,29 +1,20 @@
-import { ModelsealError } from '../errors';
-import type { PublicKeyInfo } from '../keys/key-types';
-import { firstMatchingRule } from '../load/policy-allowance';
+import { verifyLineage } from '../lineage/verify-lineage';
 import type { Policy } from '../policy/policy-types';
-import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
+
+export interface ReleaseArtifactOptions {
+  /** Folders of signature/provenance bundles for lineage (as `verify --attestations`). */
+  attestations?: string[];
+  now?: Date;
+}
 
 /**
- * THE one place the gate checks an artifact's own signature and policy. Today: the
- * first artifact rule matching the release name must exist; the artifact's OMS
- * signature (default location) must verify with a key of one of that rule's key
- * signers; a rule that requires lineage is refused, since lineage evaluation is not
- * wired in yet (fail closed). Point this at the lineage-aware evaluator when it lands.
+ * THE one place the gate checks an artifact on its own: exactly what `verify --policy`
+ * does, with the release name selecting the policy rule. The artifact's signature
+ * (default location) must be by one of the rule's signers and match the files; kinds,
+ * builders, the name guard, required evaluations and, when the rule asks, the whole
+ * lineage are checked by the policy's lineage-aware evaluator. Returns the root digest.
  */
-export async function verifyReleaseArtifact(policy: Policy, name: string, artifactPath: string): Promise<VerifyResult> {
-  const rule = firstMatchingRule(policy, name);
-  if (!rule) throw new ModelsealError('UNTRUSTED_SIGNER', `no artifact rule of the policy matches ${JSON.stringify(name)}; an artifact that matches no rule is refused`, { file: artifactPath });
-  if (rule.lineage === 'required') {
-    throw new ModelsealError('UNTRUSTED_SIGNER', `the policy requires lineage for ${JSON.stringify(name)}, which the update gate does not evaluate yet`, { file: artifactPath });
-  }
-  const keys: PublicKeyInfo[] = [];
-  for (const signerName of rule.signers) {
-    const s = policy.signers.get(signerName);
-    if (s?.kind === 'key') keys.push(...s.keys);
-  }
-  if (keys.length === 0) {
-    throw new ModelsealError('UNTRUSTED_SIGNER', `the artifact rule ${JSON.stringify(rule.name)} names no key signer; the gate verifies artifacts with keys only`, { file: artifactPath });
-  }
-  return verifyArtifact(artifactPath, { keys });
+export async function verifyReleaseArtifact(policy: Policy, name: string, artifactPath: string, options: ReleaseArtifactOptions = {}): Promise<{ rootDigest: string }> {
+  const graph = await verifyLineage(artifactPath, policy, { name, attestations: options.attestations, now: options.now });
+  return { rootDigest: graph.digest };
 }

@@ -19,6 +19,8 @@ export interface GateOptions {
   now?: () => Date;
   /** Milliseconds after which a lock left by a killed gate is taken over (min 5000). */
   lockStaleMs?: number;
+  /** Folders of signature/provenance bundles for the artifacts' lineage checks. */
+  attestations?: string[];
 }
 
 export interface GateDecision {
@@ -102,7 +104,7 @@ export class Gate {
     this.checkVersion(this.currentState(), record, recordDigest, file);
 
     // 5. Mix-and-match: exactly the record's artifacts, each with its digest and its own valid signature.
-    const artifacts = await this.checkArtifacts(record, paths, file);
+    const artifacts = await this.checkArtifacts(record, paths, now, file);
 
     // 6. Record, serialized with other gates.
     const previous = await withStateLock(this.stateDir, this.options.lockStaleMs ?? 10_000, (assertLockHeld) => {
@@ -162,7 +164,7 @@ export class Gate {
     return last?.version ?? null;
   }
 
-  private async checkArtifacts(record: ReleaseRecord, paths: readonly string[], file?: string): Promise<GateDecision['artifacts']> {
+  private async checkArtifacts(record: ReleaseRecord, paths: readonly string[], now: Date, file?: string): Promise<GateDecision['artifacts']> {
     const given = new Map<string, string>();
     for (const p of paths) {
       const name = releaseNameOf(p);
@@ -178,7 +180,7 @@ export class Gate {
     }
     const out: GateDecision['artifacts'] = [];
     for (const [name, p] of given) {
-      const verified = await verifyReleaseArtifact(this.policy, name, p);
+      const verified = await verifyReleaseArtifact(this.policy, name, p, { attestations: this.options.attestations, now });
       const want = wanted.get(name) as string;
       if (verified.rootDigest !== want) {
         throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} has root digest ${verified.rootDigest}, the release record binds ${want}`, { file: p });

@@ -1,10 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { computeManifest } from '../digest/manifest';
 import { readBundle } from '../envelope/bundle';
-import { defaultSignaturePath, signatureInside } from '../sign/signature-path';
-import { parseOmsStatement } from '../statement/oms';
-import { parseStatement } from '../statement/statement';
+import { defaultSignaturePath } from '../sign/signature-path';
+import { digestLikeSignature } from '../sign/signed-digest';
 import type { ReleaseArtifact } from './release-record';
 
 /** The name an artifact has in a release record: its folder or file name. */
@@ -18,21 +17,13 @@ export function releaseNameOf(artifact: string): string {
  * to it with the signature's own serialization. Publishing side: nothing is trusted here.
  */
 export async function releaseArtifactDigest(artifact: string, signature?: string): Promise<ReleaseArtifact> {
+  if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const sigPath = path.resolve(signature ?? defaultSignaturePath(artifact));
-  const bundle = readBundle(sigPath);
-  const signed = parseOmsStatement(parseStatement(bundle.envelope.payload, sigPath), sigPath).manifest;
-  const s = signed.serialization;
-  const inside = signatureInside(artifact, sigPath);
-  const actual = await computeManifest(artifact, {
-    method: s.method,
-    hashType: s.hashType,
-    shardSize: s.shardSize,
-    allowSymlinks: s.allowSymlinks,
-    ignorePaths: [...s.ignorePaths, ...(inside ? [inside] : [])],
-    noDefaultIgnores: true,
-  });
-  if (actual.rootDigest !== signed.rootDigest) {
-    throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature ${sigPath} (root ${actual.rootDigest}, signed ${signed.rootDigest}); re-sign it before releasing`, { file: artifact });
+  readBundle(sigPath); // a missing or malformed signature is refused here with its own message
+  const { manifest, signed } = await digestLikeSignature(artifact, sigPath);
+  if (!signed) throw new ModelsealError('STATEMENT_INVALID', 'is not an OMS model signature; sign the artifact before releasing it', { file: sigPath });
+  if (manifest.rootDigest !== signed.manifest.rootDigest) {
+    throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature ${sigPath} (root ${manifest.rootDigest}, signed ${signed.manifest.rootDigest}); re-sign it before releasing`, { file: artifact });
   }
-  return { name: releaseNameOf(artifact), digest: signed.rootDigest };
+  return { name: releaseNameOf(artifact), digest: signed.manifest.rootDigest };
 }

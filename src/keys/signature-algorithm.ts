@@ -15,10 +15,13 @@ export function hashForKey(type: KeyType): string | null {
   return type === 'ed25519' ? null : ECDSA_HASH[type];
 }
 
-/** Signs bytes; ECDSA signatures are DER-encoded as Sigstore and model_signing write them. */
-export function signBytes(type: KeyType, key: KeyObject, data: Uint8Array): Buffer {
+/** How an ECDSA signature is written: DER (Sigstore, model_signing) or raw r||s, IEEE P1363 (COSE). */
+export type EcdsaEncoding = 'der' | 'ieee-p1363';
+
+/** Signs bytes; ECDSA signatures are DER-encoded as Sigstore and model_signing write them, unless asked otherwise. */
+export function signBytes(type: KeyType, key: KeyObject, data: Uint8Array, ecdsaEncoding: EcdsaEncoding = 'der'): Buffer {
   if (type === 'ed25519') return signEd25519(key, data);
-  return nodeSign(ECDSA_HASH[type], data, { key, dsaEncoding: 'der' });
+  return nodeSign(ECDSA_HASH[type], data, { key, dsaEncoding: ecdsaEncoding });
 }
 
 function tryVerify(hash: string, data: Uint8Array, key: KeyObject, encoding: 'der' | 'ieee-p1363', signature: Uint8Array): boolean {
@@ -29,10 +32,14 @@ function tryVerify(hash: string, data: Uint8Array, key: KeyObject, encoding: 'de
   }
 }
 
-/** Verifies bytes; ECDSA signatures are accepted in DER or in IEEE P1363 (r||s) form. */
-export function verifyBytes(type: KeyType, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+/**
+ * Verifies bytes; ECDSA signatures are accepted in DER or in IEEE P1363 (r||s) form,
+ * or only in the one form given (COSE allows r||s alone).
+ */
+export function verifyBytes(type: KeyType, key: KeyObject, data: Uint8Array, signature: Uint8Array, only?: EcdsaEncoding): boolean {
   if (type === 'ed25519') return verifyEd25519(key, data, signature);
   const hash = ECDSA_HASH[type];
-  if (tryVerify(hash, data, key, 'der', signature)) return true;
+  if (only !== 'ieee-p1363' && tryVerify(hash, data, key, 'der', signature)) return true;
+  if (only === 'der') return false;
   return signature.length === 2 * ECDSA_FIELD_BYTES[type] && tryVerify(hash, data, key, 'ieee-p1363', signature);
 }

@@ -71,6 +71,7 @@ export function parsePolicy(text: string, file?: string): Policy {
   const artifacts: ArtifactRule[] = (p.artifacts ?? []).map((r, i) => {
     known(r.signers, `/artifacts/${i}/signers`);
     known(r.roots, `/artifacts/${i}/roots`);
+    (r.evals ?? []).forEach((e, j) => known(e.evaluators, `/artifacts/${i}/evals/${j}/evaluators`));
     return { ...r, lineage: r.lineage ?? 'none' };
   });
   const channels = new Map<string, ChannelRule>();

@@ -1,4 +1,5 @@
 import type { PublicKeyInfo } from '../keys/key-types';
+import type { BuildKind } from '../statement/provenance';
 
 /** A trusted signer as the policy names it, with key files already loaded. */
 export type TrustedSigner =
@@ -8,18 +9,37 @@ export type TrustedSigner =
 
 export type LineageRequirement = 'required' | 'optional' | 'none';
 
+/** A required evaluation (canary) attestation: `suite` is `sha256:HEX` of the suite file. */
+export interface EvalRequirement {
+  suite: string;
+  /** Signer names (under `signers`) trusted to run this suite. */
+  evaluators: string[];
+  /** pass (default): result PASSED; pass-or-warn: PASSED or WARNED. */
+  require?: 'pass' | 'pass-or-warn';
+}
+
 export interface ArtifactRule {
-  /** Glob on the artifact name (`*` within a segment, `**` across segments). */
+  /** Glob on the artifact name (`*` within a segment, `**` across segments, `?` one character). */
   name: string;
+  /** Signers that may sign or attest an artifact this rule matches. */
   signers: string[];
-  kinds?: string[];
+  /** Allowed provenance kinds (unset: any). */
+  kinds?: BuildKind[];
+  /** Allowed `runDetails.builder.id` values, exact match (unset: any). */
   builders?: string[];
   lineage: LineageRequirement;
+  /** Signers trusted as lineage roots when an artifact matching this rule is verified. */
   roots?: string[];
+  /** Longest dependency path followed (default DEFAULT_MAX_DEPTH). */
   maxDepth?: number;
+  evals?: EvalRequirement[];
+  /** Provenance older than this (by finishedOn) is refused. */
+  maxAgeDays?: number;
   /** Loaders may read this artifact's pickle-based files (dangerous pickles stay refused). */
   allowPickle?: boolean;
 }
+
+export const DEFAULT_MAX_DEPTH = 16;
 
 export interface ChannelRule {
   signers: string[];

@@ -7,7 +7,10 @@ import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { writeFileAtomic } from '../util/atomic-write';
-import { defaultSignaturePath, signatureIgnores } from './signature-path';
+import type { CoseClaims } from '../envelope/cose/sign1';
+import { ModelsealError } from '../errors';
+import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
+import { signStatementCose } from './sign-cose';
 import { subjectNameOf } from './subject-name';
 
 export interface SignOptions extends DigestOptions {
@@ -16,6 +19,10 @@ export interface SignOptions extends DigestOptions {
   signature?: string;
   /** Replace an existing signature file. */
   force?: boolean;
+  /** `bundle` (default): an OMS Sigstore bundle; `cose`: a COSE_Sign1 signed statement. */
+  format?: SignatureFormat;
+  /** SCITT claims for `cose` (defaults: issuer = key hint, subject = artifact name). */
+  claims?: Partial<CoseClaims>;
 }
 
 export interface SignResult {
@@ -25,6 +32,7 @@ export interface SignResult {
   manifest: Manifest;
   keyType: PrivateKeyInfo['type'];
   keyHint: string;
+  format: SignatureFormat;
 }
 
 /** Signs a key-method DSSE envelope over a statement and returns the bundle JSON text. */
@@ -34,13 +42,18 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Private
   return serializeKeyBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature }, key.publicKey.hint);
 }
 
-/** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle) atomically. */
+/** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
-  const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact));
+  const format = options.format ?? 'bundle';
+  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
+    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
+  }
+  const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });
-  const bundle = signStatementWithKey(buildOmsStatement(manifest, subjectNameOf(artifact)), options.key);
-  writeFileAtomic(signature, bundle, { force: options.force });
+  const statement = buildOmsStatement(manifest, subjectNameOf(artifact));
+  const output = format === 'cose' ? signStatementCose(statement, options.key, options.claims) : signStatementWithKey(statement, options.key);
+  writeFileAtomic(signature, output, { force: options.force });
   return {
     artifact: path.resolve(artifact),
     signature,
@@ -48,5 +61,6 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
     manifest,
     keyType: options.key.type,
     keyHint: options.key.publicKey.hint,
+    format,
   };
 }

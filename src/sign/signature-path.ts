@@ -2,24 +2,53 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
+export const DEFAULT_COSE_SIGNATURE_NAME = 'model.cose';
+/** An evaluation attestation inside a folder artifact (`<file>.eval.sig` beside a file). */
+export const EVAL_SIGNATURE_NAME = 'eval.sig';
+/** The provenance attestation written inside a folder artifact; like model.sig it is never hashed. */
+export const DEFAULT_PROVENANCE_NAME = 'provenance.sig';
 
 /**
  * Signature and attestation files that sit at the top of a folder artifact. They are
- * never part of what is hashed, so signing, attesting or digesting never changes the
- * root digest.
+ * never part of what is hashed, so signing (in either format), attesting or digesting
+ * never changes the root digest, and both signature forms can sit side by side.
  */
-export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME];
+export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, DEFAULT_COSE_SIGNATURE_NAME, DEFAULT_PROVENANCE_NAME, EVAL_SIGNATURE_NAME];
 
-/** Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside a file. */
-export function defaultSignaturePath(artifact: string): string {
-  const resolved = path.resolve(artifact);
-  let isDir = false;
+/** `bundle`: an OMS Sigstore bundle (JSON); `cose`: a COSE_Sign1 signed statement (CBOR). */
+export type SignatureFormat = 'bundle' | 'cose';
+export const SIGNATURE_FORMATS: readonly SignatureFormat[] = ['bundle', 'cose'];
+
+function isDirectory(artifact: string): boolean {
   try {
-    isDir = fs.statSync(resolved).isDirectory();
+    return fs.statSync(path.resolve(artifact)).isDirectory();
   } catch {
-    // A missing artifact is reported by the walk with a clear message.
+    return false; // a missing artifact is reported by the walk with a clear message
   }
-  return isDir ? path.join(resolved, DEFAULT_SIGNATURE_NAME) : `${resolved}.sig`;
+}
+
+/** `<dir>/<name>` inside a folder artifact, `<file><suffix>` beside a single file. */
+function insideOrBeside(artifact: string, name: string, suffix: string): string {
+  const resolved = path.resolve(artifact);
+  return isDirectory(resolved) ? path.join(resolved, name) : `${resolved}${suffix}`;
+}
+
+/**
+ * Where a signature goes by default: `<dir>/model.sig` for a folder, `<file>.sig` beside
+ * a file; `model.cose` / `<file>.cose` for the COSE form.
+ */
+export function defaultSignaturePath(artifact: string, format: SignatureFormat = 'bundle'): string {
+  return format === 'cose' ? insideOrBeside(artifact, DEFAULT_COSE_SIGNATURE_NAME, '.cose') : insideOrBeside(artifact, DEFAULT_SIGNATURE_NAME, '.sig');
+}
+
+/** Where a provenance attestation goes by default: `<dir>/provenance.sig`, or `<file>.provenance.sig` beside a file. */
+export function defaultProvenancePath(artifact: string): string {
+  return insideOrBeside(artifact, DEFAULT_PROVENANCE_NAME, '.provenance.sig');
+}
+
+/** Where an evaluation attestation goes: `<dir>/eval.sig` for a folder, `<file>.eval.sig` beside a file. */
+export function defaultEvalSignaturePath(artifact: string): string {
+  return insideOrBeside(artifact, EVAL_SIGNATURE_NAME, '.eval.sig');
 }
 
 /** The signature file's path relative to a directory artifact, if it lies inside it (it must not be hashed). */
@@ -46,13 +75,7 @@ export function signatureInside(artifact: string, signature: string): string | u
 
 /** Paths to leave out of a folder artifact's manifest: the known signature files, plus `signature` if inside. */
 export function signatureIgnores(artifact: string, signature?: string): string[] {
-  let isDir = false;
-  try {
-    isDir = fs.statSync(path.resolve(artifact)).isDirectory();
-  } catch {
-    return [];
-  }
-  if (!isDir) return [];
+  if (!isDirectory(artifact)) return [];
   const inside = signature ? signatureInside(artifact, signature) : undefined;
   return [...new Set([...SIGNATURE_FILE_NAMES, ...(inside ? [inside] : [])])];
 }

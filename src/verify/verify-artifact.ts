@@ -1,22 +1,23 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES } from '../digest/ignore';
 import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type Serialization } from '../digest/manifest';
 import { normalizeIgnorePath } from '../digest/ignore';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
-import { readBundle, type SignatureBundle } from '../envelope/bundle';
+import type { CoseClaims } from '../envelope/cose/sign1';
 import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { parseOmsStatement, parseShardName } from '../statement/oms';
 import { parseStatement } from '../statement/statement';
-import { defaultSignaturePath, signatureIgnores } from '../sign/signature-path';
+import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from '../sign/signature-path';
 import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
-import { verifyEnvelope } from './dsse-verify';
+import { verifySignatureFile } from './signature-file';
 
 export interface VerifyOptions {
   /** Trusted public keys (key objects or PEM file paths); any one of them may have signed. */
   keys: ReadonlyArray<PublicKeyInfo | string> | PublicKeyInfo | string;
-  /** The signature file (default: `<dir>/model.sig` or `<file>.sig`). */
+  /** The signature file, a bundle or COSE_Sign1 (default: `<dir>/model.sig` or `<file>.sig`, else `model.cose` / `<file>.cose`). */
   signature?: string;
   /** Extra paths to leave out of the comparison (relative to the artifact root). */
   ignorePaths?: string[];
@@ -38,6 +39,10 @@ export interface VerifyResult {
   manifest: Manifest;
   keyType: PublicKeyInfo['type'];
   keyHint: string;
+  /** Which envelope carried the statement. */
+  format: SignatureFormat;
+  /** SCITT issuer and subject (COSE_Sign1 only; informational, trust comes from the key). */
+  claims?: CoseClaims;
 }
 
 function toKeys(keys: VerifyOptions['keys']): PublicKeyInfo[] {
@@ -73,29 +78,24 @@ function signedPaths(signed: Manifest): Set<string> {
   return new Set(signed.resources.map((r) => (parseShardName(r.name) as { path: string }).path));
 }
 
-function checkBundleMaterial(bundle: SignatureBundle, file: string): string | undefined {
-  const m = bundle.material;
-  if (m.kind !== 'publicKey') {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', `is signed with ${m.kind === 'certificate' ? 'a Sigstore certificate' : 'an X.509 certificate chain'}; it cannot be verified with a public key`, { file });
-  }
-  if (bundle.tlogEntries.length > 0 || bundle.timestampVerificationData !== undefined) {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', 'carries transparency-log entries or timestamps that key verification cannot check', { file });
-  }
-  return m.hint;
+/** The bundle's default path, or the COSE one when only that exists. */
+function defaultSignatureFor(artifact: string): string {
+  const bundle = defaultSignaturePath(artifact, 'bundle');
+  if (fs.existsSync(bundle)) return bundle;
+  const cose = defaultSignaturePath(artifact, 'cose');
+  return fs.existsSync(cose) ? cose : bundle;
 }
 
 /**
  * Verifies an artifact against its OMS signature with trusted public keys: the DSSE
- * signature, the statement, the subject root digest, and the files on disk.
+ * or COSE_Sign1 signature, the statement, the subject root digest, and the files on disk.
  * Throws a ModelsealError with a stable code on any refusal.
  */
 export async function verifyArtifact(artifact: string, options: VerifyOptions): Promise<VerifyResult> {
   const keys = toKeys(options.keys);
-  const signaturePath = path.resolve(options.signature ?? defaultSignaturePath(artifact));
-  const bundle = readBundle(signaturePath);
-  const hint = checkBundleMaterial(bundle, signaturePath);
-  const signer = verifyEnvelope(bundle.envelope, keys, hint, signaturePath);
-  const oms = parseOmsStatement(parseStatement(bundle.envelope.payload, signaturePath), signaturePath);
+  const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
+  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, keys);
+  const oms = parseOmsStatement(parseStatement(payload, signaturePath), signaturePath);
   const signed = oms.manifest;
 
   const tree = walkForVerify(artifact, signed.serialization, signaturePath, options);
@@ -120,5 +120,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
     manifest: signed,
     keyType: signer.type,
     keyHint: signer.hint,
+    format,
+    ...(claims ? { claims } : {}),
   };
 }

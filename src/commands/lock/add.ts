@@ -1,0 +1,44 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command';
+import { signatureFlag } from '../../cli/flags';
+import { lockArtifact } from '../../lock/lock-artifact';
+
+export default class LockAdd extends BaseCommand {
+  static override summary = 'Pin an artifact name to its verified root digest and signer in modelseal.lock.';
+  static override description =
+    'Verifies the artifact with the given keys (an artifact that does not verify is refused, exit 1) and records its name, kind, OMS root digest, serialization and the key that verified it. Paths are stored relative to the lock file. A name that looks like an already pinned name is refused (NEAR_NAME) unless --allow-near-name.';
+  static override examples = [
+    '<%= config.bin %> lock add meta-llama/Llama-2-7b ./models/llama-2-7b --key keys/meta.pub',
+    '<%= config.bin %> lock add my-org/instruct-v3 ./data/instruct-v3 --kind dataset --key keys/data-team.pub --lock deploy/modelseal.lock',
+  ];
+  static override args = {
+    name: Args.string({ description: 'The name the artifact is known by (e.g. meta-llama/Llama-2-7b).', required: true }),
+    path: Args.string({ description: 'The artifact: a folder or a single file, signed.', required: true }),
+  };
+  static override flags = {
+    key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable); the one that verifies is pinned.', multiple: true, required: true }),
+    kind: Flags.string({ description: 'What the artifact is: model, dataset, adapter, ...', default: 'model' }),
+    lock: Flags.string({ char: 'l', description: 'The lock file (created if absent).', default: 'modelseal.lock' }),
+    signature: signatureFlag,
+    force: Flags.boolean({ description: 'Re-pin a name that is already pinned to another digest or signer.' }),
+    'allow-near-name': Flags.boolean({ description: 'Pin the name even though it looks like another pinned name.' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(LockAdd);
+    const r = await lockArtifact(args.name, args.path, {
+      lock: flags.lock,
+      kind: flags.kind,
+      keys: flags.key,
+      signature: flags.signature,
+      force: flags.force,
+      allowNearName: flags['allow-near-name'],
+    });
+    const signer = r.entry.signers[0];
+    const hint = signer.method === 'key' ? signer.keyHint : signer.identity;
+    this.report(
+      { ok: true, name: r.name, lock: r.lock, entry: r.entry, replaced: r.replaced ?? null },
+      `${r.replaced ? 'Re-pinned' : 'Pinned'} ${r.name} (${r.entry.kind}) -> sha256:${r.entry.digest.sha256}, signer key ${hint.slice(0, 12)}… in ${r.lock}`,
+    );
+  }
+}

@@ -1,0 +1,119 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelsealError } from '../errors';
+import { readBundle } from '../envelope/bundle';
+import type { PublicKeyInfo } from '../keys/key-types';
+import type { ArtifactRule, EvalRequirement, Policy } from '../policy/policy-types';
+import { defaultEvalSignaturePath } from '../sign/signature-path';
+import { parseStatement } from '../statement/statement';
+import { parseEvalStatement, type TestResult } from '../statement/test-result';
+import { verifyEnvelope } from '../verify/dsse-verify';
+
+export interface CheckEvalOptions {
+  /** Evaluation attestation files to consider (default: `<dir>/eval.sig` or `<file>.eval.sig`). */
+  attestations?: string[];
+}
+
+export interface EvalCheck {
+  suite: string;
+  evaluator: string;
+  result: TestResult;
+  attestation: string;
+}
+
+const ACCEPTED: Record<NonNullable<EvalRequirement['require']>, readonly TestResult[]> = {
+  pass: ['PASSED'],
+  'pass-or-warn': ['PASSED', 'WARNED'],
+};
+
+/** The keys of the evaluators a requirement names, each tagged with its signer name. */
+function evaluatorKeys(req: EvalRequirement, policy: Policy): Array<{ signer: string; key: PublicKeyInfo }> {
+  const out: Array<{ signer: string; key: PublicKeyInfo }> = [];
+  for (const name of req.evaluators) {
+    const s = policy.signers.get(name);
+    if (s?.kind === 'key') for (const key of s.keys) out.push({ signer: name, key });
+  }
+  return out;
+}
+
+/** Checks one attestation file against one requirement; returns the evaluator, or throws the reason it does not count. */
+function checkOne(file: string, rootDigest: string, req: EvalRequirement, policy: Policy): EvalCheck {
+  const bundle = readBundle(file);
+  if (bundle.material.kind !== 'publicKey') {
+    throw new ModelsealError('UNSUPPORTED_MATERIAL', 'evaluation attestations are verified with the evaluators\' public keys; this one carries a certificate', { file });
+  }
+  const trusted = evaluatorKeys(req, policy);
+  let signer: PublicKeyInfo;
+  try {
+    signer = verifyEnvelope(bundle.envelope, trusted.map((t) => t.key), bundle.material.hint, file);
+  } catch (err) {
+    if (err instanceof ModelsealError && err.code === 'SIGNATURE_MISMATCH') {
+      throw new ModelsealError('EVAL_UNTRUSTED_EVALUATOR', `is not signed by an evaluator the policy trusts for this suite (${req.evaluators.join(', ')})`, { file, cause: err });
+    }
+    throw err;
+  }
+  const evaluator = (trusted.find((t) => t.key === signer) as { signer: string }).signer;
+  const statement = parseStatement(bundle.envelope.payload, file);
+  const predicate = parseEvalStatement(statement, file);
+  if (!statement.subject.some((s) => s.digest?.sha256 === rootDigest)) {
+    const got = statement.subject.map((s) => `sha256:${s.digest?.sha256 ?? '?'}`).join(', ');
+    throw new ModelsealError('EVAL_SUBJECT_MISMATCH', `attests other weights (${got}), not sha256:${rootDigest}`, { file, details: { expected: rootDigest, subjects: statement.subject } });
+  }
+  const suiteHex = req.suite.slice('sha256:'.length);
+  if (!predicate.configuration.some((c) => c.digest?.sha256 === suiteHex)) {
+    const got = predicate.configuration.map((c) => `${c.name ?? '?'} sha256:${c.digest?.sha256 ?? '?'}`).join(', ');
+    throw new ModelsealError('EVAL_SUITE_MISMATCH', `is for another suite (${got}), not ${req.suite}`, { file, details: { expected: req.suite, configuration: predicate.configuration } });
+  }
+  const require = req.require ?? 'pass';
+  if (!ACCEPTED[require].includes(predicate.result)) {
+    const failed = predicate.failedTests.length ? `; failed: ${predicate.failedTests.slice(0, 5).join(', ')}${predicate.failedTests.length > 5 ? ', …' : ''}` : '';
+    throw new ModelsealError('EVAL_FAILED', `records ${predicate.result} for suite ${req.suite} by ${evaluator}; the policy requires ${require}${failed}`, {
+      file,
+      details: { result: predicate.result, failedTests: predicate.failedTests, warnedTests: predicate.warnedTests },
+    });
+  }
+  return { suite: req.suite, evaluator, result: predicate.result, attestation: file };
+}
+
+/**
+ * Enforces an artifact rule's `evals`: for each required suite, one evaluation
+ * attestation signed by a named evaluator, for exactly these weights (`rootDigest`,
+ * the verified OMS root digest), for exactly that suite digest, with an accepted
+ * result. Throws the refusal (EVAL_MISSING, EVAL_FAILED, EVAL_UNTRUSTED_EVALUATOR,
+ * EVAL_SUITE_MISMATCH, EVAL_SUBJECT_MISMATCH) naming the file; returns what was checked.
+ */
+export function checkEvalRequirements(artifactPath: string, rootDigest: string, rule: Pick<ArtifactRule, 'name' | 'evals'>, policy: Policy, options: CheckEvalOptions = {}): EvalCheck[] {
+  const requirements = rule.evals ?? [];
+  if (requirements.length === 0) return [];
+  const files = (options.attestations ?? [defaultEvalSignaturePath(artifactPath)]).map((f) => path.resolve(f));
+  const present = files.filter((f) => fs.existsSync(f));
+  const checks: EvalCheck[] = [];
+  for (const req of requirements) {
+    if (present.length === 0) {
+      throw new ModelsealError('EVAL_MISSING', `the policy rule ${JSON.stringify(rule.name)} requires a passing evaluation for suite ${req.suite} by ${req.evaluators.join(' or ')}, and there is no evaluation attestation (looked for ${files.join(', ')})`, {
+        file: artifactPath,
+        details: { suite: req.suite, looked: files },
+      });
+    }
+    const failures: ModelsealError[] = [];
+    let ok: EvalCheck | undefined;
+    for (const f of present) {
+      try {
+        ok = checkOne(f, rootDigest, req, policy);
+        break;
+      } catch (err) {
+        if (!(err instanceof ModelsealError)) throw err;
+        failures.push(err);
+      }
+    }
+    if (!ok) {
+      const first = failures[0];
+      throw new ModelsealError(first.code, first.message, {
+        details: { suite: req.suite, failures: failures.map((e) => e.toJSON()) },
+        cause: first,
+      });
+    }
+    checks.push(ok);
+  }
+  return checks;
+}

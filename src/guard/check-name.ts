@@ -1,0 +1,168 @@
+import { normalizeName, skeletonWithDigits, unconfuse } from './confusables';
+import { damerauLevenshtein } from './distance';
+import { isGlob, matchesGlob } from './glob';
+import { isDeliberateVariant } from './variant';
+
+/**
+ * Why a name was flagged:
+ * - case-separator: the same name up to case and -_. separators (Llama-2-7b / llama_2_7b)
+ * - confusable: the same name up to look-alike characters (Cyrillic а, Greek ο, I/l, rn/m)
+ * - digit-letter: the same name up to digits that pass for letters (1/l, 0/o)
+ * - namespace: the same or a near name under another namespace (dependency confusion)
+ * - edit-distance: within Damerau–Levenshtein 2 (1 for short names) of the folded form,
+ *   and not explained as a deliberate variant (another size, version or tuning)
+ */
+export type NameReason = 'case-separator' | 'confusable' | 'digit-letter' | 'namespace' | 'edit-distance';
+
+export interface NameMatch {
+  /** The pinned name or trusted policy pattern the name is close to. */
+  target: string;
+  source: 'pinned' | 'policy';
+  reasons: NameReason[];
+  /** Edit distance on the folded forms, for edit-distance matches. */
+  distance?: number;
+}
+
+export interface NameCheck {
+  name: string;
+  /** The name is pinned exactly: it is the artifact the user chose. */
+  pinned: boolean;
+  /** Trusted policy patterns the name matches exactly. */
+  trustedBy: string[];
+  flagged: boolean;
+  matches: NameMatch[];
+}
+
+export interface CheckNameOptions {
+  /** Names pinned in the lock file. */
+  pinned?: Iterable<string>;
+  /** Artifact name patterns the policy trusts (globs: * within a segment, ** across). */
+  trustedPatterns?: Iterable<string>;
+}
+
+interface Parsed {
+  raw: string;
+  namespace?: string;
+  model: string;
+}
+
+function parse(name: string): Parsed {
+  const i = name.lastIndexOf('/');
+  return i < 0 ? { raw: name, model: name } : { raw: name, namespace: name.slice(0, i), model: name.slice(i + 1) };
+}
+
+const SEPARATORS = /[\s\-_.]+/g;
+/** Case and separator folding; "/" is kept so that a namespace boundary still counts. */
+const fold = (s: string) => normalizeName(s).toLowerCase().replace(SEPARATORS, '');
+const scriptSkeleton = (s: string) => unconfuse(s).replace(SEPARATORS, '');
+const skeleton = (s: string) => skeletonWithDigits(s).replace(SEPARATORS, '');
+
+/** The edit budget for a reference of this (skeleton) length: short names would match nearly anything. */
+function budget(s: string): number {
+  const n = Array.from(skeleton(s)).length;
+  return n <= 3 ? 0 : n <= 5 ? 1 : 2;
+}
+
+/** Same text up to folding or look-alikes: which reason, or undefined. */
+function lookAlike(a: string, b: string): NameReason | undefined {
+  if (fold(a) === fold(b)) return 'case-separator';
+  if (scriptSkeleton(a) === scriptSkeleton(b)) return 'confusable';
+  if (skeleton(a) === skeleton(b)) return 'digit-letter';
+  return undefined;
+}
+
+/** Near but not a deliberate variant: the edit distance, or undefined. */
+function nearEdit(a: string, b: string): number | undefined {
+  const max = budget(b);
+  if (max === 0) return undefined;
+  const d = damerauLevenshtein(skeleton(a), skeleton(b), max);
+  if (d === 0 || d > max) return undefined;
+  return isDeliberateVariant(a, b) ? undefined : d;
+}
+
+/** How a candidate relates to one reference name (pinned, or a literal policy pattern). */
+export function compareNames(candidate: string, reference: string): Omit<NameMatch, 'target' | 'source'> | undefined {
+  if (candidate === reference) return undefined;
+  const c = parse(candidate);
+  const r = parse(reference);
+  const otherNamespace = c.namespace !== r.namespace;
+  const withNs = (reasons: NameReason[]): NameReason[] => (otherNamespace && !reasons.includes('namespace') ? [...reasons, 'namespace'] : reasons);
+
+  if (c.namespace !== undefined && r.namespace !== undefined) {
+    const same = lookAlike(c.raw, r.raw);
+    if (same) return { reasons: withNs([same]) };
+  }
+  const sameModel = lookAlike(c.model, r.model);
+  if (otherNamespace && (c.model === r.model || sameModel)) {
+    // One name is unqualified, or the namespaces differ beyond look-alikes: dependency confusion.
+    return { reasons: c.model === r.model ? ['namespace'] : ['namespace', sameModel as NameReason] };
+  }
+  if (!otherNamespace && sameModel) return { reasons: [sameModel] };
+  if (c.namespace !== undefined && r.namespace !== undefined) {
+    const d = nearEdit(c.raw, r.raw);
+    if (d !== undefined) return { reasons: withNs(['edit-distance']), distance: d };
+  }
+  if (otherNamespace || c.namespace === undefined) {
+    const d = nearEdit(c.model, r.model);
+    if (d !== undefined) return { reasons: withNs(['edit-distance']), distance: d };
+  }
+  return undefined;
+}
+
+/** A pattern with nothing literal in it (`**`, `*` then `/*`) says nothing about which names are trusted. */
+function isPureWildcard(pattern: string): boolean {
+  return !/[\p{L}\p{N}]/u.test(pattern);
+}
+
+/** How a candidate relates to a trusted glob with a literal namespace (meta-llama/*): a look-alike namespace. */
+function compareToPattern(candidate: string, pattern: string): Omit<NameMatch, 'target' | 'source'> | undefined {
+  if (!isGlob(pattern)) return compareNames(candidate, pattern);
+  const p = parse(pattern);
+  const c = parse(candidate);
+  if (p.namespace === undefined || isGlob(p.namespace) || c.namespace === undefined || c.namespace === p.namespace) return undefined;
+  const same = lookAlike(c.namespace, p.namespace);
+  if (same) return { reasons: [same, 'namespace'] };
+  const d = nearEdit(c.namespace, p.namespace);
+  if (d !== undefined) return { reasons: ['edit-distance', 'namespace'], distance: d };
+  return undefined;
+}
+
+/**
+ * Checks a name that is about to be used against the pinned names and the name
+ * patterns the policy trusts. A pinned name is never flagged; any other name that
+ * is close to a pinned name, or close to a trusted pattern without matching one,
+ * is flagged with the reasons.
+ */
+export function checkName(name: string, options: CheckNameOptions = {}): NameCheck {
+  const pinned = [...new Set(options.pinned ?? [])];
+  const patterns = [...new Set(options.trustedPatterns ?? [])].filter((p) => !isPureWildcard(p));
+  if (pinned.includes(name)) return { name, pinned: true, trustedBy: patterns.filter((p) => matchesGlob(p, name)), flagged: false, matches: [] };
+
+  const matches: NameMatch[] = [];
+  for (const target of pinned) {
+    const m = compareNames(name, target);
+    if (m) matches.push({ target, source: 'pinned', ...m });
+  }
+  const trustedBy = patterns.filter((p) => matchesGlob(p, name));
+  if (trustedBy.length === 0) {
+    for (const target of patterns) {
+      const m = compareToPattern(name, target);
+      if (m) matches.push({ target, source: 'policy', ...m });
+    }
+  }
+  return { name, pinned: false, trustedBy, flagged: matches.length > 0, matches };
+}
+
+const REASON_TEXT: Record<NameReason, string> = {
+  'case-separator': 'differs only in case or separators',
+  confusable: 'uses look-alike characters',
+  'digit-letter': 'swaps digits and look-alike letters',
+  namespace: 'same name under another namespace',
+  'edit-distance': 'a small edit away',
+};
+
+/** One readable line per match: `near pinned "meta-llama/Llama-2-7b": differs only in case or separators`. */
+export function describeMatch(m: NameMatch): string {
+  const why = m.reasons.map((r) => (r === 'edit-distance' && m.distance !== undefined ? `${REASON_TEXT[r]} (distance ${m.distance})` : REASON_TEXT[r]));
+  return `near ${m.source === 'pinned' ? 'pinned' : 'trusted'} ${JSON.stringify(m.target)}: ${why.join('; ')}`;
+}

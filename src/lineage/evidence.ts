@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelsealError, fsError } from '../errors';
+import { parseBundle, type SignatureBundle } from '../envelope/bundle';
+import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { OMS_PREDICATE_TYPE } from '../statement/oms';
+import { SLSA_PROVENANCE_V1 } from '../statement/provenance';
+import { parseStatement } from '../statement/statement';
+import { digestLikeSignature } from '../sign/signed-digest';
+import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-path';
+import { subjectNameOf } from '../sign/subject-name';
+
+/** A signature or provenance bundle found somewhere; nothing in it is trusted yet. */
+export interface Evidence {
+  file: string;
+  type: 'signature' | 'provenance';
+  bundle: SignatureBundle;
+  /** The subject digest the (unverified) payload claims. */
+  claimedDigest: string;
+  /** Beside an artifact we were given (must verify) or found in an attestation folder (used if it verifies). */
+  origin: 'beside' | 'attestations';
+}
+
+/** An artifact folder or file given with `--with`, digested as its own signature was. */
+export interface WithArtifact {
+  path: string;
+  /** The root digest of the files on disk. */
+  digest: string;
+  /** Its base name and its signature's subject name: hints for messages, never identity. */
+  names: Set<string>;
+  evidence: Evidence[];
+}
+
+export interface EvidenceIndex {
+  byDigest: Map<string, Evidence[]>;
+  /** Files in attestation folders that are not usable bundles, with the reason. */
+  skipped: Array<{ file: string; reason: string }>;
+  folders: string[];
+}
+
+const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
+
+/** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
+export function readEvidence(file: string, origin: Evidence['origin']): Evidence {
+  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
+  const bundle = parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the bundle'), file);
+  const statement = parseStatement(bundle.envelope.payload, file);
+  let type: Evidence['type'];
+  if (OMS_V1.test(statement.predicateType)) type = 'signature';
+  else if (statement.predicateType === SLSA_PROVENANCE_V1) type = 'provenance';
+  else throw new ModelsealError('STATEMENT_INVALID', `predicateType ${JSON.stringify(statement.predicateType)} is neither ${OMS_PREDICATE_TYPE} nor ${SLSA_PROVENANCE_V1}`, { file });
+  const digests = statement.subject.map((s) => s.digest?.sha256).filter((d): d is string => typeof d === 'string' && /^[0-9a-f]{64}$/.test(d));
+  if (digests.length !== 1 || statement.subject.length !== 1) {
+    throw new ModelsealError('STATEMENT_INVALID', 'a signature or provenance must have exactly one subject with a sha256 digest', { file });
+  }
+  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], origin };
+}
+
+/** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */
+export function indexAttestationFolders(folders: readonly string[]): EvidenceIndex {
+  const index: EvidenceIndex = { byDigest: new Map(), skipped: [], folders: folders.map((f) => path.resolve(f)) };
+  for (const folder of index.folders) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch (err) {
+      throw fsError(err, folder);
+    }
+    if (!fs.statSync(folder).isDirectory()) throw new ModelsealError('USAGE_ERROR', 'is not a folder of attestation bundles', { file: folder });
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const file = path.join(folder, e.name);
+      if (!e.isFile()) {
+        index.skipped.push({ file, reason: 'not a regular file' });
+        continue;
+      }
+      try {
+        const ev = readEvidence(file, 'attestations');
+        const list = index.byDigest.get(ev.claimedDigest) ?? [];
+        list.push(ev);
+        index.byDigest.set(ev.claimedDigest, list);
+      } catch (err) {
+        index.skipped.push({ file, reason: (err as Error).message });
+      }
+    }
+  }
+  return index;
+}
+
+/** The signature and provenance beside an artifact, where they exist. Errors in them are refusals. */
+export function besideEvidence(artifact: string, signature?: string, provenance?: string): Evidence[] {
+  const out: Evidence[] = [];
+  for (const f of [signature ?? defaultSignaturePath(artifact), provenance ?? defaultProvenancePath(artifact)]) {
+    if (fs.existsSync(f)) out.push(readEvidence(f, 'beside'));
+  }
+  return out;
+}
+
+/** Digests a `--with` artifact and reads its signature and provenance. */
+export async function loadWithArtifact(dir: string): Promise<WithArtifact> {
+  if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory (given with --with)', { file: dir });
+  const { manifest, signed } = await digestLikeSignature(dir);
+  const names = new Set([subjectNameOf(dir)]);
+  if (signed?.subjectName) names.add(signed.subjectName);
+  return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir) };
+}

@@ -1,0 +1,373 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ModelsealError } from '../errors';
+import { parseOmsStatement, type OmsStatement } from '../statement/oms';
+import { parseProvenance, type Provenance } from '../statement/provenance';
+import { parseStatement } from '../statement/statement';
+import { digestLikeSignature } from '../sign/signed-digest';
+import { defaultSignaturePath } from '../sign/signature-path';
+import { subjectNameOf } from '../sign/subject-name';
+import { describeDiff, diffResources } from '../verify/compare';
+import { DEFAULT_MAX_DEPTH, type ArtifactRule, type Policy } from '../policy/policy-types';
+import { ruleFor } from '../policy/rules';
+import { verifyBundleAgainstSigners } from '../policy/verify-signers';
+import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
+import { nearNameRefusal } from '../guard/near-name-refusal';
+import { besideEvidence, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
+import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency } from './lineage-types';
+
+const DAY_MS = 86_400_000;
+
+interface Context {
+  policy: Policy;
+  index: EvidenceIndex;
+  withArtifacts: WithArtifact[];
+  nodes: Map<string, LineageNode>;
+  /** Longest path below each verified node, for the depth limit on shared nodes. */
+  heights: Map<string, number>;
+  roots: Set<string>;
+  maxDepth: number;
+  now: Date;
+}
+
+interface VerifiedEvidence {
+  evidence: Evidence;
+  signer: string;
+  keyHint?: string;
+  oms?: OmsStatement;
+  provenance?: Provenance;
+}
+
+interface NodeInput {
+  digest: string;
+  name: string;
+  role: LineageNode['role'];
+  path?: string;
+  /** For the artifact itself: the files' digest as computed (may differ from a signature's claim). */
+  evidence: Evidence[];
+  depth: number;
+  stack: string[];
+  /** The artifact's rule (top node only; dependencies find theirs by name). */
+  rule?: ArtifactRule;
+  /** Follow the provenance of the top node (dependencies that are not roots are always followed). */
+  follow?: boolean;
+  /** A human label for the node that needs this one. */
+  neededBy?: string;
+}
+
+function short(d: string): string {
+  return `sha256:${d.slice(0, 12)}`;
+}
+
+function label(n: { name: string; digest: string; role: LineageNode['role'] }): string {
+  const role = n.role === 'artifact' ? '' : `${n.role === 'base_model' ? 'base model' : 'dataset'} `;
+  return `${role}"${n.name}" (${short(n.digest)})`;
+}
+
+/** Re-throws an error with the node named first, keeping its code. */
+function atNode(node: LineageNode, err: unknown): ModelsealError {
+  const e = err instanceof ModelsealError ? err : new ModelsealError('INTERNAL_ERROR', String((err as Error)?.message ?? err));
+  node.status = 'failed';
+  if (!node.error) node.error = { code: e.code, message: e.message };
+  if ((e as ModelsealError & { lineageNode?: string }).lineageNode) return e;
+  return withFile(new ModelsealError(e.code, `lineage node ${label(node)}: ${e.message}`, { details: { node: node.digest, name: node.name }, cause: e }), e.file, node.digest);
+}
+
+/** Keeps the file of the original error without printing it twice (the message already names it). */
+function withFile(err: ModelsealError, file: string | undefined, lineageNode?: string): ModelsealError {
+  if (file !== undefined) Object.defineProperty(err, 'file', { value: file, enumerable: true });
+  if (lineageNode !== undefined) Object.defineProperty(err, 'lineageNode', { value: lineageNode });
+  return err;
+}
+
+/** Verifies one piece of evidence against every signer the policy defines; throws if none signed it. */
+function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
+  const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
+  const statement = parseStatement(ev.bundle.envelope.payload, ev.file);
+  const out: VerifiedEvidence = { evidence: ev, signer: match.signer.name, keyHint: match.key?.hint };
+  if (ev.type === 'signature') out.oms = parseOmsStatement(statement, ev.file);
+  else out.provenance = parseProvenance(statement, ev.file);
+  const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
+  if (subject !== expectedDigest) {
+    const what = ev.type === 'signature' ? 'signature' : 'provenance';
+    const about = out.oms?.subjectName ?? out.provenance?.subjectName;
+    throw new ModelsealError('SUBJECT_MISMATCH', `this ${what} is about another artifact${about ? ` ("${about}")` : ''}: its subject is ${short(subject)}, not ${short(expectedDigest)}`, { file: ev.file });
+  }
+  return out;
+}
+
+/** The same bundle may sit beside an artifact and in an attestation folder: count it once (the first, beside, wins). */
+function dedupe(list: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const env = e.bundle.envelope;
+    const key = createHash('sha256').update(env.payloadType).update('\0').update(env.payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function checkProvenanceAgainstRule(p: Provenance, rule: ArtifactRule, ctx: Context, file: string): void {
+  if (rule.kinds && !rule.kinds.includes(p.kind)) {
+    throw new ModelsealError('POLICY_DENIED', `kind ${JSON.stringify(p.kind)} is not allowed by the rule ${JSON.stringify(rule.name)} (allowed: ${rule.kinds.join(', ')})`, { file });
+  }
+  if (rule.builders && !rule.builders.includes(p.builderId)) {
+    throw new ModelsealError('POLICY_DENIED', `builder ${JSON.stringify(p.builderId)} is not allowed by the rule ${JSON.stringify(rule.name)} (allowed: ${rule.builders.join(', ')})`, { file });
+  }
+  if (rule.maxAgeDays !== undefined) {
+    const when = p.finishedOn ?? p.startedOn;
+    if (!when) throw new ModelsealError('ATTESTATION_EXPIRED', `the rule ${JSON.stringify(rule.name)} sets maxAgeDays, but the provenance has no finishedOn time`, { file });
+    const age = (ctx.now.getTime() - when.getTime()) / DAY_MS;
+    if (age > rule.maxAgeDays) {
+      throw new ModelsealError('ATTESTATION_EXPIRED', `the provenance finished on ${when.toISOString()}, ${Math.floor(age)} days ago, over the rule's maxAgeDays ${rule.maxAgeDays}`, { file });
+    }
+  }
+}
+
+async function evaluateNode(ctx: Context, input: NodeInput): Promise<LineageNode> {
+  const node: LineageNode = {
+    digest: input.digest,
+    name: input.name,
+    role: input.role,
+    ...(input.path ? { path: input.path } : {}),
+    signers: [],
+    trustedRoot: false,
+    followed: false,
+    status: 'pending',
+    dependencies: [],
+    references: [],
+    notes: [],
+  };
+  ctx.nodes.set(input.digest, node);
+  try {
+    await verifyNodeInto(ctx, input, node);
+    node.status = 'verified';
+    return node;
+  } catch (err) {
+    throw atNode(node, err);
+  }
+}
+
+async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode): Promise<void> {
+  const isTop = input.depth === 0;
+  const found = dedupe([...input.evidence, ...(ctx.index.byDigest.get(input.digest) ?? [])]);
+  if (found.length === 0) {
+    const places = [...(input.path ? [`beside ${input.path}`] : []), ...(ctx.index.folders.length ? [`in ${ctx.index.folders.join(', ')}`] : [])];
+    const where = places.length ? places.join(' or ') : 'anywhere (give --attestations DIR or --with DIR)';
+    throw new ModelsealError(isTop ? 'SIGNATURE_NOT_FOUND' : 'LINEAGE_BROKEN', `no signature or provenance found ${where}${input.neededBy ? `; it is needed by ${input.neededBy}` : ''}`);
+  }
+
+  // Who signed what. Evidence beside a given artifact must verify; extra bundles in
+  // attestation folders that no policy signer made are noted and left out.
+  const verified: VerifiedEvidence[] = [];
+  for (const ev of found) {
+    try {
+      verified.push(identify(ctx, ev, input.digest));
+    } catch (err) {
+      const code = (err as ModelsealError).code;
+      if (ev.origin === 'beside' || (code !== 'UNTRUSTED_SIGNER' && code !== 'UNSUPPORTED_MATERIAL')) throw err;
+      node.notes.push(`ignored ${ev.file}: ${(err as Error).message}`);
+    }
+  }
+  if (verified.length === 0) {
+    throw new ModelsealError('UNTRUSTED_SIGNER', `none of its signatures or provenances is signed by a signer the policy knows (${found.map((e) => e.file).join(', ')})`);
+  }
+
+  // The files, when we have them, must be what the signature lists.
+  if (input.path) {
+    for (const v of verified) {
+      if (!v.oms) continue;
+      const actual = await digestLikeSignature(input.path, v.evidence.file);
+      if (actual.manifest.rootDigest !== v.oms.manifest.rootDigest) {
+        const diff = diffResources(v.oms.manifest.resources, actual.manifest.resources);
+        throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature: ${describeDiff(diff) || 'contents differ'}`, { file: input.path, details: diff });
+      }
+    }
+  }
+
+  const named = verified.find((v) => v.oms)?.oms?.subjectName || verified.find((v) => v.provenance?.subjectName)?.provenance?.subjectName;
+  if (!isTop && named) node.name = named;
+
+  // A dependency signed by a lineage root ends its path.
+  if (!isTop) {
+    const rootSigned = verified.filter((v) => ctx.roots.has(v.signer));
+    if (rootSigned.length > 0) {
+      node.trustedRoot = true;
+      for (const v of rootSigned) node.signers.push({ signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, ...(v.keyHint ? { keyHint: v.keyHint } : {}) });
+      const p = rootSigned.find((v) => v.provenance)?.provenance;
+      if (p) recordProvenance(node, p);
+      ctx.heights.set(node.digest, 0);
+      return;
+    }
+  }
+
+  const rule = input.rule ?? ruleFor(ctx.policy, node.name);
+  node.rule = rule.name;
+  const allowed = new Set(rule.signers);
+  const accepted: VerifiedEvidence[] = [];
+  for (const v of verified) {
+    if (allowed.has(v.signer)) accepted.push(v);
+    else if (v.evidence.origin === 'beside') {
+      throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by ${JSON.stringify(v.signer)}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')})`, { file: v.evidence.file });
+    } else node.notes.push(`ignored ${v.evidence.file}: signed by ${JSON.stringify(v.signer)}, not allowed by rule ${JSON.stringify(rule.name)}`);
+  }
+  if (accepted.length === 0) {
+    const by = [...new Set(verified.map((v) => v.signer))].join(', ');
+    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
+  }
+  for (const v of accepted) node.signers.push({ signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, ...(v.keyHint ? { keyHint: v.keyHint } : {}) });
+
+  const provenances = accepted.filter((v) => v.provenance);
+  if (provenances.length === 0 && (rule.kinds || rule.builders)) {
+    throw new ModelsealError('POLICY_DENIED', `the rule ${JSON.stringify(rule.name)} restricts kinds or builders, but no provenance from an allowed signer was found`);
+  }
+  for (const v of provenances) {
+    checkProvenanceAgainstRule(v.provenance!, rule, ctx, v.evidence.file);
+    recordProvenance(node, v.provenance!);
+  }
+
+  const follow = isTop ? input.follow === true : true;
+  if (!follow) {
+    ctx.heights.set(node.digest, 0);
+    return;
+  }
+  if (ctx.roots.size === 0) throw new ModelsealError('POLICY_DENIED', `lineage verification needs lineage roots, but the rule ${JSON.stringify(rule.name)} names none (add roots: [...])`);
+  if (provenances.length === 0) {
+    throw new ModelsealError(isTop ? 'POLICY_DENIED' : 'LINEAGE_BROKEN', isTop
+      ? `its lineage must be verified, but it has no provenance from an allowed signer (looked for provenance.sig beside it and in the attestation folders)`
+      : `is not signed by a lineage root (${[...ctx.roots].join(', ')}) and has no provenance to follow`);
+  }
+  node.followed = true;
+  if (node.dependencies.length === 0) {
+    throw new ModelsealError('LINEAGE_BROKEN', `its provenance names no base model or dataset to follow, and it is not signed by a lineage root (${[...ctx.roots].join(', ')})`);
+  }
+  let height = 0;
+  for (const dep of node.dependencies) {
+    const child = await followDependency(ctx, node, dep, input);
+    height = Math.max(height, 1 + (ctx.heights.get(child.digest) ?? 0));
+  }
+  ctx.heights.set(node.digest, height);
+}
+
+function recordProvenance(node: LineageNode, p: Provenance): void {
+  node.kind ??= p.kind;
+  node.builderId ??= p.builderId;
+  for (const d of p.dependencies) {
+    const rec: NodeDependency = { role: d.role, sha256: d.sha256, ...(d.name !== undefined ? { name: d.name } : {}), ...(d.uri !== undefined ? { uri: d.uri } : {}) };
+    const list = d.role === 'base_model' || d.role === 'dataset' ? node.dependencies : node.references;
+    if (!list.some((x) => x.sha256 === rec.sha256 && x.role === rec.role)) list.push(rec);
+  }
+}
+
+async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDependency, parentInput: NodeInput): Promise<LineageNode> {
+  const role = dep.role as 'base_model' | 'dataset';
+  const depLabel = label({ name: dep.name ?? '_', digest: dep.sha256, role });
+  const depth = parentInput.depth + 1;
+  if (parentInput.stack.includes(dep.sha256)) {
+    const cycle = [...parentInput.stack.slice(parentInput.stack.indexOf(dep.sha256)), dep.sha256].map(short).join(' -> ');
+    throw new ModelsealError('LINEAGE_CYCLE', `its provenance names ${depLabel}, which is already on the path: ${cycle}`);
+  }
+  const seen = ctx.nodes.get(dep.sha256);
+  if (seen) {
+    if (seen.status !== 'verified') throw new ModelsealError('LINEAGE_BROKEN', `dependency ${depLabel} failed verification`);
+    if (depth + (ctx.heights.get(seen.digest) ?? 0) > ctx.maxDepth) throw new ModelsealError('LINEAGE_TOO_DEEP', `the lineage through ${depLabel} is longer than the policy's maxDepth ${ctx.maxDepth}`);
+    return seen;
+  }
+  if (depth > ctx.maxDepth) throw new ModelsealError('LINEAGE_TOO_DEEP', `following ${depLabel} goes past the policy's maxDepth ${ctx.maxDepth}`);
+
+  const byDigest = ctx.withArtifacts.find((w) => w.digest === dep.sha256);
+  if (!byDigest && dep.name !== undefined) {
+    const lookAlike = ctx.withArtifacts.find((w) => w.names.has(dep.name!));
+    if (lookAlike) {
+      throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but the artifact given with --with has ${short(lookAlike.digest)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
+    }
+  }
+  return evaluateNode(ctx, {
+    digest: dep.sha256,
+    name: dep.name ?? byDigest?.names.values().next().value ?? '_',
+    role,
+    ...(byDigest ? { path: byDigest.path } : {}),
+    evidence: byDigest?.evidence ?? [],
+    depth,
+    stack: [...parentInput.stack, dep.sha256],
+    neededBy: label(parent),
+  });
+}
+
+/**
+ * Checks that apply to the verified artifact itself: a name that only looks like a
+ * trusted one (typosquat, dependency confusion) must be signed by that name's signers,
+ * and the evaluation attestations its rule requires must be there and pass.
+ */
+function checkTopArtifactGuards(ctx: Context, artifact: string, top: { digest: string; name: string }, rule: ArtifactRule, options: LineageOptions): EvalCheck[] {
+  const signers = [...new Set(ctx.nodes.get(top.digest)?.signers.map((s) => s.signer) ?? [])];
+  const refusals = (signers.length ? signers : [undefined]).map((s) => nearNameRefusal(top.name, s, ctx.policy));
+  if (refusals.every((r) => r !== undefined)) throw refusals[0] as ModelsealError;
+  return checkEvalRequirements(artifact, top.digest, rule, ctx.policy, { attestations: options.evals });
+}
+
+function graphOf(ctx: Context, artifact: string, top: { digest: string; name: string; rule: string }): LineageGraph {
+  const nodes = [...ctx.nodes.values()];
+  return { artifact: path.resolve(artifact), digest: top.digest, name: top.name, rule: top.rule, nodes, skipped: ctx.index.skipped };
+}
+
+/**
+ * Verifies an artifact and, as the policy asks, its whole lineage, and returns the
+ * graph with each node's status; on refusal `ok` is false and `error` names the node.
+ * Never throws for a refusal (so the graph can be shown); throws for bad input.
+ */
+export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
+  if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
+  const index = indexAttestationFolders(options.attestations ?? []);
+  const withArtifacts: WithArtifact[] = [];
+  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w));
+  const signature = options.signature ?? defaultSignaturePath(artifact);
+  const ctx: Context = { policy, index, withArtifacts, nodes: new Map(), heights: new Map(), roots: new Set(), maxDepth: DEFAULT_MAX_DEPTH, now: options.now ?? new Date() };
+  const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
+  try {
+    const evidence = besideEvidence(artifact, options.signature, options.provenance);
+    const { manifest, signed } = await digestLikeSignature(artifact, signature);
+    // The digest the artifact claims (its signature's subject) is checked against the files in evaluateNode.
+    top.digest = signed?.manifest.rootDigest ?? manifest.rootDigest;
+    const claimedName = signed?.subjectName || evidence.map((e) => {
+      try {
+        return parseProvenance(parseStatement(e.bundle.envelope.payload, e.file), e.file).subjectName;
+      } catch {
+        return undefined;
+      }
+    }).find((n) => n);
+    top.name = options.name ?? (claimedName || subjectNameOf(artifact));
+    const rule = ruleFor(policy, top.name);
+    top.rule = rule.name;
+    ctx.roots = new Set(rule.roots ?? []);
+    ctx.maxDepth = rule.maxDepth ?? DEFAULT_MAX_DEPTH;
+    const hasProvenance = evidence.some((e) => e.type === 'provenance') || (index.byDigest.get(top.digest) ?? []).some((e) => e.type === 'provenance');
+    const follow = options.lineage === true || withArtifacts.length > 0 || rule.lineage === 'required' || (rule.lineage === 'optional' && hasProvenance);
+    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, depth: 0, stack: [top.digest], rule, follow });
+    // Everything given with --with must be part of what was verified: a loader will use it.
+    for (const w of withArtifacts) {
+      if (ctx.nodes.get(w.digest)?.status !== 'verified' || !ctx.nodes.get(w.digest)?.path) {
+        throw new ModelsealError('LINEAGE_MISMATCH', `${w.path} (${short(w.digest)}) was given with --with but is not part of the verified lineage of "${top.name}"`, { file: w.path });
+      }
+    }
+    const evals = checkTopArtifactGuards(ctx, artifact, top, rule, options);
+    return { ok: true, graph: { ...graphOf(ctx, artifact, top), ...(evals.length ? { evals } : {}) } };
+  } catch (err) {
+    if (!(err instanceof ModelsealError) || err.exitCode !== 1) throw err;
+    // Ancestors of the failing node are failed too.
+    for (const n of ctx.nodes.values()) if (n.status === 'pending') n.status = 'failed';
+    return { ok: false, graph: graphOf(ctx, artifact, top), error: err };
+  }
+}
+
+/** Like evaluateLineage, but throws the refusal (a ModelsealError naming the node, with the graph in `details.graph`). */
+export async function verifyLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageGraph> {
+  const result = await evaluateLineage(artifact, policy, options);
+  if (!result.ok) {
+    const e = result.error!;
+    throw withFile(new ModelsealError(e.code, e.message, { details: { ...(e.details as object), graph: result.graph }, cause: e.cause ?? e }), e.file);
+  }
+  return result.graph;
+}

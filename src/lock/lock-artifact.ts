@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import { lockSync } from 'proper-lockfile';
+import { ModelsealError } from '../errors';
+import { checkName, describeMatch } from '../guard/check-name';
+import { loadPublicKey } from '../keys/load';
+import type { PublicKeyInfo } from '../keys/key-types';
+import { defaultSignaturePath } from '../sign/signature-path';
+import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
+import { readLockFile, relativeToLock, serializeLockFile, writeLockFile } from './lock-file';
+import { LOCK_FILE_NAME, type LockEntry } from './lock-types';
+
+export interface LockArtifactOptions {
+  /** The lock file (default `modelseal.lock` in the current folder); created if absent. */
+  lock?: string;
+  /** model (default), dataset, adapter, ... */
+  kind?: string;
+  /** Trusted public keys: the artifact must verify with one of them, which is then pinned. */
+  keys: ReadonlyArray<PublicKeyInfo | string>;
+  signature?: string;
+  /** Replace an existing pin of this name that differs. */
+  force?: boolean;
+  /** Pin a name even though it is a near-name of another pinned name. */
+  allowNearName?: boolean;
+}
+
+export interface LockArtifactResult {
+  name: string;
+  lock: string;
+  entry: LockEntry;
+  /** The pin this one replaced, if any. */
+  replaced?: LockEntry;
+  verification: VerifyResult;
+}
+
+const NAME = /^[^\s\u0000-\u001f\u007f/][^\s\u0000-\u001f\u007f]*$/u;
+const KIND = /^[a-z][a-z0-9-]{0,31}$/;
+
+function sameEntry(a: LockEntry, b: LockEntry): boolean {
+  return serializeLockFile({ artifacts: new Map([['x', a]]) }) === serializeLockFile({ artifacts: new Map([['x', b]]) });
+}
+
+/**
+ * `lock add`: verifies an artifact with the given keys (refusing one that does not
+ * verify) and pins its name to the verified root digest, serialization and signer.
+ */
+export async function lockArtifact(name: string, artifact: string, options: LockArtifactOptions): Promise<LockArtifactResult> {
+  if (name.length === 0 || name.length > 256 || !NAME.test(name)) {
+    throw new ModelsealError('USAGE_ERROR', `invalid artifact name ${JSON.stringify(name)}: no spaces or control characters, not starting with "/", at most 256 characters`);
+  }
+  const kind = options.kind ?? 'model';
+  if (!KIND.test(kind)) throw new ModelsealError('USAGE_ERROR', `invalid kind ${JSON.stringify(kind)}: lowercase letters, digits and "-"`);
+  const lockPath = path.resolve(options.lock ?? LOCK_FILE_NAME);
+  readLockFile(lockPath, { allowMissing: true }); // a malformed lock is refused before any hashing
+
+  const keys = options.keys.map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
+  const verification = await verifyArtifact(artifact, { keys, signature: options.signature });
+  const signer = keys.find((k) => k.hint === verification.keyHint) as PublicKeyInfo;
+  const s = verification.manifest.serialization;
+
+  let release: (() => void) | undefined;
+  try {
+    release = lockSync(lockPath, { realpath: false });
+  } catch (err) {
+    throw new ModelsealError('USAGE_ERROR', 'is being updated by another modelseal process; try again', { file: lockPath, cause: err });
+  }
+  try {
+    const lock = readLockFile(lockPath, { allowMissing: true });
+    const entry: LockEntry = {
+      kind,
+      path: relativeToLock(lock, verification.artifact),
+      ...(verification.signature !== defaultSignaturePath(verification.artifact) ? { signature: relativeToLock(lock, verification.signature) } : {}),
+      digest: { sha256: verification.rootDigest },
+      serialization: { method: s.method, hashType: s.hashType, ...(s.method === 'shards' ? { shardSize: s.shardSize } : {}) },
+      signers: [{ method: 'key', keyType: signer.type, keyHint: signer.hint, publicKey: signer.pem }],
+    };
+    const existing = lock.artifacts.get(name);
+    if (existing && !sameEntry(existing, entry) && !options.force) {
+      throw new ModelsealError('OUTPUT_EXISTS', `${name} is already pinned (sha256:${existing.digest.sha256}); pass --force to re-pin it`, { file: lockPath, details: { name, pinned: existing } });
+    }
+    if (!existing && !options.allowNearName) {
+      const check = checkName(name, { pinned: lock.artifacts.keys() });
+      if (check.flagged) {
+        throw new ModelsealError('NEAR_NAME', `refusing to pin ${JSON.stringify(name)}: ${check.matches.map(describeMatch).join('; ')} (pass --allow-near-name if it is really a different artifact)`, {
+          file: lockPath,
+          details: check,
+        });
+      }
+    }
+    lock.artifacts.set(name, entry);
+    writeLockFile(lock);
+    return { name, lock: lock.file, entry, ...(existing && !sameEntry(existing, entry) ? { replaced: existing } : {}), verification };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,26 @@
+import type { KeyType } from '../keys/key-types';
+
+export const LOCK_FILE_NAME = 'modelseal.lock';
+export const LOCKFILE_VERSION = 1;
+
+/** A signer pinned for an artifact: a public key now; a Sigstore identity when keyless lands. */
+export type LockSigner =
+  | { method: 'key'; keyType: KeyType; keyHint: string; publicKey: string }
+  | { method: 'sigstore'; identity: string; issuer: string };
+
+export interface LockEntry {
+  kind: string;
+  /** The artifact, relative to the lock file's folder, with POSIX separators. */
+  path: string;
+  /** The signature file relative to the lock file's folder, only when not at the default place. */
+  signature?: string;
+  digest: { sha256: string };
+  serialization: { method: 'files' | 'shards'; hashType: 'sha256' | 'blake2b'; shardSize?: number };
+  signers: LockSigner[];
+}
+
+export interface LockFile {
+  /** Absolute path of the lock file; paths in entries are relative to its folder. */
+  file: string;
+  artifacts: Map<string, LockEntry>;
+}
