@@ -15,6 +15,11 @@ const REFUSAL_CODES = [
   'UNSUPPORTED_ALGORITHM', // a hash or signature algorithm we do not accept
   'UNSUPPORTED_MATERIAL', // verification material (certificate, keyless) not usable here
   'UNTRUSTED_SIGNER', // signed, but not by a signer trusted for this artifact
+  // Certificate-based signatures (Sigstore keyless, X.509 chains):
+  'IDENTITY_MISMATCH', // the certificate's identity (SAN) or OIDC issuer is not the trusted one
+  'CERTIFICATE_INVALID', // the signing certificate is malformed, expired at signing time or not for code signing
+  'TRANSPARENCY_LOG_INVALID', // a Rekor entry, inclusion proof, SET, checkpoint or SCT does not verify or match
+  'TIMESTAMP_INVALID', // an RFC 3161 timestamp does not verify, or too few verified timestamps
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -35,6 +40,8 @@ const INPUT_CODES = [
   'PASSPHRASE_WRONG',
   'OUTPUT_EXISTS',
   'OUTPUT_UNSAFE',
+  'TRUST_ROOT_INVALID', // a trusted_root.json or CA certificate file is malformed or unusable
+  'SERVICE_ERROR', // a Sigstore service (Fulcio, Rekor, TSA, TUF) could not be reached or refused the request
   'INTERNAL_ERROR',
 ] as const;
 

@@ -5,17 +5,19 @@ import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type 
 import { normalizeIgnorePath } from '../digest/ignore';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
 import { readBundle, type SignatureBundle } from '../envelope/bundle';
-import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { parseOmsStatement, parseShardName } from '../statement/oms';
+import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
 import { parseStatement } from '../statement/statement';
 import { defaultSignaturePath, signatureInside } from '../sign/signature-path';
 import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
-import { verifyEnvelope } from './dsse-verify';
+import { verifyBundleSigners, type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 export interface VerifyOptions {
   /** Trusted public keys (key objects or PEM file paths); any one of them may have signed. */
-  keys: ReadonlyArray<PublicKeyInfo | string> | PublicKeyInfo | string;
+  keys?: ReadonlyArray<PublicKeyInfo | string> | PublicKeyInfo | string;
+  /** Trusted signers of any kind (keys, Sigstore identities, CA roots), in addition to `keys`. */
+  signers?: readonly TrustedSigner[];
   /** The signature file (default: `<dir>/model.sig` or `<file>.sig`). */
   signature?: string;
   /** Extra paths to leave out of the comparison (relative to the artifact root). */
@@ -38,12 +40,17 @@ export interface VerifyResult {
   manifest: Manifest;
   keyType: PublicKeyInfo['type'];
   keyHint: string;
+  /** How it was signed: key, sigstore (keyless) or certificate (X.509 chain). */
+  method: SigningMethod;
+  /** Who signed: identity/issuer, log index and integrated time when the method has them. */
+  signer: VerifiedSigner;
 }
 
-function toKeys(keys: VerifyOptions['keys']): PublicKeyInfo[] {
-  const list = Array.isArray(keys) ? keys : [keys];
-  if (list.length === 0) throw new ModelsealError('USAGE_ERROR', 'no trusted public key was given');
-  return list.map((k) => (typeof k === 'string' ? loadPublicKey(k) : (k as PublicKeyInfo)));
+function toSigners(options: VerifyOptions): TrustedSigner[] {
+  const keys = options.keys === undefined ? [] : Array.isArray(options.keys) ? options.keys : [options.keys];
+  const signers: TrustedSigner[] = [...keys.map((key: PublicKeyInfo | string) => ({ kind: 'key' as const, key })), ...(options.signers ?? [])];
+  if (signers.length === 0) throw new ModelsealError('USAGE_ERROR', 'no trusted signer was given (a public key, a Sigstore identity and issuer, or CA roots)');
+  return signers;
 }
 
 /** The walk for verification: signed ignores plus the caller's, symlink policy from the signature. */
@@ -74,15 +81,9 @@ function signedPaths(signed: Manifest): Set<string> {
   return new Set(signed.resources.map((r) => (parseShardName(r.name) as { path: string }).path));
 }
 
-function checkBundleMaterial(bundle: SignatureBundle, file: string): string | undefined {
-  const m = bundle.material;
-  if (m.kind !== 'publicKey') {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', `is signed with ${m.kind === 'certificate' ? 'a Sigstore certificate' : 'an X.509 certificate chain'}; it cannot be verified with a public key`, { file });
-  }
-  if (bundle.tlogEntries.length > 0 || bundle.timestampVerificationData !== undefined) {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', 'carries transparency-log entries or timestamps that key verification cannot check', { file });
-  }
-  return m.hint;
+function parseSignedStatement(bundle: SignatureBundle, file: string) {
+  const statement = parseStatement(bundle.envelope.payload, file);
+  return statement.predicateType === LEGACY_PREDICATE_TYPE ? parseLegacyDigestsStatement(statement, file) : parseOmsStatement(statement, file);
 }
 
 /**
@@ -91,12 +92,11 @@ function checkBundleMaterial(bundle: SignatureBundle, file: string): string | un
  * Throws a ModelsealError with a stable code on any refusal.
  */
 export async function verifyArtifact(artifact: string, options: VerifyOptions): Promise<VerifyResult> {
-  const keys = toKeys(options.keys);
+  const signers = toSigners(options);
   const signaturePath = path.resolve(options.signature ?? defaultSignaturePath(artifact));
   const bundle = readBundle(signaturePath);
-  const hint = checkBundleMaterial(bundle, signaturePath);
-  const signer = verifyEnvelope(bundle.envelope, keys, hint, signaturePath);
-  const oms = parseOmsStatement(parseStatement(bundle.envelope.payload, signaturePath), signaturePath);
+  const signer = verifyBundleSigners(bundle, signers, signaturePath);
+  const oms = parseSignedStatement(bundle, signaturePath);
   const signed = oms.manifest;
 
   const tree = walkForVerify(artifact, signed.serialization, signaturePath, options);
@@ -119,7 +119,9 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
     subjectName: oms.subjectName,
     predicateType: oms.predicateType,
     manifest: signed,
-    keyType: signer.type,
-    keyHint: signer.hint,
+    keyType: signer.keyType,
+    keyHint: signer.keyHint,
+    method: signer.method,
+    signer,
   };
 }
