@@ -43,7 +43,7 @@ function requireStart(validFor: unknown, where: string, bad: (m: string) => Mode
   if (!isObject(validFor) || typeof validFor.start !== 'string' || Number.isNaN(Date.parse(validFor.start))) {
     throw bad(`${where} has no validFor.start`);
   }
-  if (validFor.end !== undefined && (typeof validFor.end !== 'string' || Number.isNaN(Date.parse(validFor.end)))) {
+  if (validFor.end !== undefined && validFor.end !== null && (typeof validFor.end !== 'string' || Number.isNaN(Date.parse(validFor.end)))) {
     throw bad(`${where} has a malformed validFor.end`);
   }
 }
