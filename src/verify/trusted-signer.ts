@@ -197,7 +197,7 @@ export function verifyBundleSigners(bundle: SignatureBundle, signers: readonly T
   const candidates = signers.filter((s) => s.kind === kind);
   if (candidates.length === 0) {
     const given = [...new Set(signers.map((s) => s.kind))].map((k) => HOW_TO_TRUST[k]).join(' or ');
-    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed with ${MATERIAL_NAME[bundle.material.kind]}, but only ${given} ${signers.length > 1 ? 'were' : 'was'} trusted; give ${HOW_TO_TRUST[kind]}`, { file });
+    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed with ${MATERIAL_NAME[bundle.material.kind]}, but the trusted signers are only ${given}; give ${HOW_TO_TRUST[kind]}`, { file });
   }
   if (kind === 'key') return verifyKeySigners(bundle, candidates as Array<Extract<TrustedSigner, { kind: 'key' }>>, file);
   const roots = new Map<string, LoadedTrustedRoot>();
