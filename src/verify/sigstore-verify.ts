@@ -1,5 +1,5 @@
 import type { Bundle } from '@sigstore/bundle';
-import type { KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { PolicyError, VerificationError, Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 
 type SignatureContent = SignedEntity['signature'];
@@ -65,6 +65,29 @@ export function fromSigstoreError(err: unknown, trustSource: string, file?: stri
   return new ModelsealError('BUNDLE_INVALID', `cannot be verified: ${(err as Error)?.message ?? String(err)}`, { file, cause: err });
 }
 
+/** Names a signing time (log integration) outside the leaf certificate's validity, if any. */
+function expiryProblem(bundle: Bundle): string | undefined {
+  const content = bundle.verificationMaterial.content;
+  const der =
+    content.$case === 'certificate' ? content.certificate.rawBytes : content.$case === 'x509CertificateChain' ? content.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  if (!der) return undefined;
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(Buffer.from(der));
+  } catch {
+    return undefined;
+  }
+  const from = new Date(leaf.validFrom);
+  const to = new Date(leaf.validTo);
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const t = new Date(Number(entry.integratedTime) * 1000);
+    if (Number(entry.integratedTime) > 0 && (t < from || t > to)) {
+      return `the signing certificate was valid from ${from.toISOString()} to ${to.toISOString()}, but the signature was logged at ${t.toISOString()}`;
+    }
+  }
+  return undefined;
+}
+
 function firstLogFacts(bundle: Bundle): Pick<SigstoreVerified, 'logIndex' | 'integratedTime'> {
   const entry = bundle.verificationMaterial.tlogEntries[0];
   if (!entry) return {};
@@ -93,6 +116,10 @@ export function verifySigstoreBundle(bundle: Bundle, options: SigstoreCheckOptio
     if (options.content) entity.signature = options.content;
     signer = new Verifier(options.trust).verify(entity);
   } catch (err) {
+    if (err instanceof VerificationError && err.code === 'CERTIFICATE_ERROR') {
+      const expired = expiryProblem(bundle);
+      if (expired) throw new ModelsealError('CERTIFICATE_INVALID', expired, { file, cause: err });
+    }
     throw fromSigstoreError(err, trustSource, file);
   }
   const identity = signer.identity?.subjectAlternativeName;
