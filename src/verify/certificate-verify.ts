@@ -41,6 +41,13 @@ const issuedBy = (child: X509Certificate, parent: X509Certificate) => {
     return false;
   }
 };
+const isSelfSigned = (c: X509Certificate) => {
+  try {
+    return c.issuer === c.subject && c.verify(c.publicKey);
+  } catch {
+    return false;
+  }
+};
 const validAt = (c: X509Certificate, t: Date) => new Date(c.validFrom) <= t && t <= new Date(c.validTo);
 
 function checkLeafUsage(leaf: X509Certificate, file?: string): void {
@@ -83,7 +90,7 @@ export function verifyCertificatePath(chain: readonly X509Certificate[], trust: 
     if (!validAt(leaf, signingTime)) throw new ModelsealError('CERTIFICATE_INVALID', `the signing certificate (${subjectOf(leaf)}) was not valid at ${signingTime.toISOString()}`, { file });
     return { leaf, path: [leaf], validatedAt: signingTime };
   }
-  if (issuedBy(leaf, leaf)) {
+  if (isSelfSigned(leaf)) {
     throw new ModelsealError('UNTRUSTED_SIGNER', `the signing certificate (${subjectOf(leaf)}) is self-signed and is not one of the trusted roots${source}`, { file });
   }
   checkLeafUsage(leaf, file);
