@@ -69,9 +69,14 @@ export async function startMockSigstore(dir: string, options: MockOptions = {}):
   const tsaURL = `https://tsa.${name}.test`;
   const ctKeys = keyPair();
   const ctlog = await initializeCTLog(ctKeys);
-  const ca = await initializeCA(keyPair(), ctlog, options.caClock);
+  // Fixed clocks: certificates valid for 10 minutes from t0, timestamps at t0 + 3.123 s
+  // (after the TSA's own certificates, which the mock dates at the real current second).
+  // (A DER GeneralizedTime drops trailing zeros of the fraction, ".12Z"; @sigstore/core 3.2
+  // accepts only three fraction digits, so a timestamp taken at a whole 10 ms would be refused.)
+  const t0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  const ca = await initializeCA(keyPair(), ctlog, options.caClock ?? t0);
   const tlog = await initializeTLog(rekorURL, keyPair());
-  const tsa = await initializeTSA(keyPair());
+  const tsa = await initializeTSA(keyPair(), new Date(t0.getTime() + 3123));
   serve(fulcioURL, fulcioHandler(ca) as Handler);
   serve(rekorURL, rekorHandler(tlog) as Handler, canonicalizeDsseProposal);
   serve(tsaURL, tsaHandler(tsa) as Handler);
