@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { verifyArtifact, ModelsealError } from '../src';
+import { DsseSignatureContent } from '../src/verify/signature-content';
 import { cli } from './helpers/cli';
 import { makePki } from './helpers/pki';
 import { tmpDir } from './helpers/tmp';
@@ -45,9 +47,6 @@ describeWithVectors('model_signing certificate vectors (CA root ca-cert.pem)', (
   });
 
   it('the v0.2.0 signature does not verify over the standard PAE alone (the legacy path is what accepts it)', async () => {
-    const { DsseSignatureContent } = await import('../src/verify/signature-content');
-    const fs = await import('node:fs');
-    const { X509Certificate } = await import('node:crypto');
     const b = JSON.parse(fs.readFileSync(MT('v0.2.0-certificate', 'model.sig'), 'utf8'));
     const leaf = new X509Certificate(Buffer.from(b.verificationMaterial.x509CertificateChain.certificates[0].rawBytes, 'base64'));
     const parts = { payloadType: b.dsseEnvelope.payloadType, payload: Buffer.from(b.dsseEnvelope.payload, 'base64'), sig: Buffer.from(b.dsseEnvelope.signatures[0].sig, 'base64') };

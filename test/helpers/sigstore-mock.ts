@@ -52,7 +52,7 @@ function serve(base: string, handler: Handler, rewrite: (body: string) => string
     });
 }
 
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+const b64 = (b: ArrayBufferView) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
 export interface MockOptions {
