@@ -32,6 +32,12 @@ const REFUSAL_CODES = [
   'LINEAGE_MISMATCH', // an artifact given for a dependency is not the one bound by digest (look-alike, changed record)
   'LINEAGE_CYCLE', // following dependencies comes back to an artifact already on the path
   'LINEAGE_TOO_DEEP', // the chain is longer than the policy rule's maxDepth
+  // Certificate-based signatures (Sigstore keyless, X.509 chains):
+  'IDENTITY_MISMATCH', // the certificate's identity (SAN) or OIDC issuer is not the trusted one
+  'CERTIFICATE_INVALID', // the signing certificate is malformed, expired at signing time or not for code signing
+  'TRANSPARENCY_LOG_INVALID', // a Rekor entry, inclusion proof, SET, checkpoint or SCT does not verify or match
+  'TIMESTAMP_INVALID', // an RFC 3161 timestamp does not verify, or too few verified timestamps
+  // Load-time checks and the update gate:
   'PICKLE_REFUSED', // a pickle-based (code-executing) file, refused at load unless the policy allows it
   'DANGEROUS_IMPORT', // a pickle imports a global that can run code (os.system, builtins.eval, ...)
   'FORMAT_INVALID', // a model file's container is malformed (safetensors header, zip, pickle opcodes)
@@ -64,6 +70,8 @@ const INPUT_CODES = [
   'POLICY_INVALID', // the policy file is malformed, has unknown fields or names missing files
   'LOCK_INVALID', // the lock file is malformed or has unknown fields
   'EVAL_RESULTS_INVALID', // an evaluation results or suite file is malformed or empty
+  'TRUST_ROOT_INVALID', // a trusted_root.json or CA certificate file is malformed or unusable
+  'SERVICE_ERROR', // a Sigstore service (Fulcio, Rekor, TSA, TUF) could not be reached or refused the request
   'FILE_TOO_LARGE', // a file is too large to be held in memory for verified reading (sign it with shards)
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently

@@ -18,6 +18,18 @@ export { signArtifact, signStatementWithKey, signStatementCose, defaultSignature
 export { attestArtifact, type AttestOptions, type AttestResult, type AttestWarning } from './sign/attest-artifact';
 export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
 
+// Certificates and Sigstore keyless (issue 4)
+export { verifyBundleSigners, type TrustedSigner, type VerifiedSigner, type SigningMethod } from './verify/trusted-signer';
+export { trustedSignersFromFlags } from './verify/signers-from-flags';
+export type { Matcher, IdentityMatcher } from './verify/identity-match';
+export { loadTrustedRoot, defaultTrustedRootPath, SHIPPED_TRUSTED_ROOT, type LoadedTrustedRoot } from './verify/trust-root';
+export { updateTrustedRoot, type TrustUpdateOptions, type TrustUpdateResult } from './verify/trust-update';
+export { loadCertificates } from './verify/certificates';
+export { verifyCertificatePath, type CaTrust, type CertificatePath } from './verify/certificate-verify';
+export { signStatementWithCertificate, type CertificateMaterial } from './sign/certificate-signer';
+export { sigstoreSignPayload, type SigstoreSignOptions } from './sign/sigstore-signer';
+export { resolveIdentityToken } from './sign/identity-token';
+
 // Formats
 export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
 export { parseCoseSign1, checkStrictCbor, COSE_ALG, COSE_SIGN1_TAG, type CoseSign1, type CoseClaims } from './envelope/cose';
@@ -27,7 +39,7 @@ export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatemen
 export { buildProvenanceStatement, parseProvenance, buildTypeFor, kindOfBuildType, BUILD_KINDS, SLSA_PROVENANCE_V1, DEFAULT_BUILDER_ID, type BuildKind, type Dependency, type DependencyRole, type Provenance, type ProvenanceInput, type ProvenancePredicate } from './statement/provenance';
 
 // Policy
-export { loadPolicy, parsePolicy, findRule, ruleFor, verifyBundleAgainstSigners, type Policy, type TrustedSigner, type ArtifactRule, type ChannelRule, type SignerMatch } from './policy';
+export { loadPolicy, parsePolicy, findRule, ruleFor, verifyBundleAgainstSigners, type Policy, type PolicySigner, type ArtifactRule, type ChannelRule, type SignerMatch } from './policy';
 
 // Lineage
 export { verifyLineage, evaluateLineage, renderLineageTree, type LineageGraph, type LineageNode, type LineageOptions, type LineageEvaluation } from './lineage';

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ModelsealError } from '../errors';
 import { readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
-import type { ArtifactRule, ChannelRule, Policy, TrustedSigner } from './policy-types';
+import type { ArtifactRule, ChannelRule, Policy, PolicySigner } from './policy-types';
 import { describeSchemaError, schemaValidator } from './schema';
 
 const MAX_POLICY_BYTES = 4 * 1024 * 1024;
@@ -44,7 +44,7 @@ export function parsePolicy(text: string, file?: string): Policy {
   const p = raw as RawPolicy;
   const base = file ? path.dirname(path.resolve(file)) : process.cwd();
 
-  const signers = new Map<string, TrustedSigner>();
+  const signers = new Map<string, PolicySigner>();
   for (const [name, s] of Object.entries(p.signers)) {
     if (s.keys) signers.set(name, { name, kind: 'key', keys: s.keys.map((k) => loadPublicKey(resolveFile(base, k, file))) });
     else if (s.sigstore) {

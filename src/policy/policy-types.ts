@@ -2,7 +2,7 @@ import type { PublicKeyInfo } from '../keys/key-types';
 import type { BuildKind } from '../statement/provenance';
 
 /** A trusted signer as the policy names it, with key files already loaded. */
-export type TrustedSigner =
+export type PolicySigner =
   | { name: string; kind: 'key'; keys: PublicKeyInfo[] }
   | { name: string; kind: 'sigstore'; identity: string; issuer: string; identityRegexp: boolean; trustedRoot?: string }
   | { name: string; kind: 'ca'; roots: string; intermediates?: string };
@@ -51,7 +51,7 @@ export interface ChannelRule {
 export interface Policy {
   /** The policy file it was loaded from (paths inside it are relative to its folder). */
   file?: string;
-  signers: Map<string, TrustedSigner>;
+  signers: Map<string, PolicySigner>;
   artifacts: ArtifactRule[];
   channels: Map<string, ChannelRule>;
 }

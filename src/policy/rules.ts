@@ -1,6 +1,6 @@
 import { ModelsealError } from '../errors';
 import { matchesGlob } from './glob';
-import type { ArtifactRule, Policy, TrustedSigner } from './policy-types';
+import type { ArtifactRule, Policy, PolicySigner } from './policy-types';
 
 /** The first rule whose name glob matches, or undefined. */
 export function findRule(policy: Policy, name: string): ArtifactRule | undefined {
@@ -18,6 +18,6 @@ export function ruleFor(policy: Policy, name: string, file?: string): ArtifactRu
 }
 
 /** The named signers, in the order given (names were checked when the policy was loaded). */
-export function signersNamed(policy: Policy, names: readonly string[]): TrustedSigner[] {
-  return names.map((n) => policy.signers.get(n)).filter((s): s is TrustedSigner => s !== undefined);
+export function signersNamed(policy: Policy, names: readonly string[]): PolicySigner[] {
+  return names.map((n) => policy.signers.get(n)).filter((s): s is PolicySigner => s !== undefined);
 }

@@ -1,20 +1,30 @@
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from '../envelope/dsse';
 import { serializeKeyBundle } from '../envelope/bundle';
 import type { PrivateKeyInfo } from '../keys/key-types';
+import { publicKeyInfo } from '../keys/load';
 import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
-import { ModelsealError } from '../errors';
+import { loadCertificateMaterial, signStatementWithCertificate, type CertificateMaterial } from './certificate-signer';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
 import { signStatementCose } from './sign-cose';
+import { sigstoreSignPayload, type SigstoreSignOptions } from './sigstore-signer';
 import { subjectNameOf } from './subject-name';
 
 export interface SignOptions extends DigestOptions {
-  key: PrivateKeyInfo;
+  /** The signing key (key and certificate methods). */
+  key?: PrivateKeyInfo;
+  /** With `key`: the key's X.509 certificate and chain (model_signing's certificate method). */
+  certificate?: CertificateMaterial;
+  /** Keyless signing through Sigstore (Fulcio + Rekor [+ TSA]) instead of a key. */
+  sigstore?: SigstoreSignOptions;
   /** Where to write the signature (default: `<dir>/model.sig` or `<file>.sig`). */
   signature?: string;
   /** Replace an existing signature file. */
@@ -30,9 +40,14 @@ export interface SignResult {
   signature: string;
   rootDigest: string;
   manifest: Manifest;
+  /** key, certificate (X.509 chain) or sigstore (keyless). */
+  method: 'key' | 'certificate' | 'sigstore';
   keyType: PrivateKeyInfo['type'];
   keyHint: string;
   format: SignatureFormat;
+  /** certificate: the leaf's subject; sigstore: the identity Fulcio certified. */
+  identity?: string;
+  logIndex?: string;
 }
 
 /** Signs a key-method DSSE envelope over a statement and returns the bundle JSON text. */
@@ -40,6 +55,38 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Private
   const payload = serializeStatement(statement);
   const signature = signBytes(key.type, key.key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
   return serializeKeyBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature }, key.publicKey.hint);
+}
+
+type Signed = Pick<SignResult, 'method' | 'keyType' | 'keyHint' | 'identity' | 'logIndex'> & { bundle: string | Buffer };
+
+async function signStatement(statement: Statement<unknown>, options: SignOptions): Promise<Signed> {
+  if (options.sigstore) {
+    if (options.key || options.certificate) throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing takes no key or certificate');
+    if (options.format === 'cose') throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing writes a bundle; the cose format needs --key');
+    const bundle = await sigstoreSignPayload(serializeStatement(statement), IN_TOTO_PAYLOAD_TYPE, options.sigstore);
+    const vm = bundle.verificationMaterial as { certificate?: { rawBytes: string }; tlogEntries?: Array<{ logIndex?: string }> };
+    const cert = new X509Certificate(Buffer.from(vm.certificate?.rawBytes ?? '', 'base64'));
+    const info = publicKeyInfo(createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })));
+    return {
+      bundle: JSON.stringify(bundle),
+      method: 'sigstore',
+      keyType: info.type,
+      keyHint: info.hint,
+      identity: cert.subjectAltName?.replace(/^(email|URI):/, ''),
+      logIndex: vm.tlogEntries?.[0]?.logIndex,
+    };
+  }
+  const key = options.key;
+  if (!key) throw new ModelsealError('USAGE_ERROR', 'no signing key was given (or choose keyless signing)');
+  if (options.format === 'cose') {
+    if (options.certificate) throw new ModelsealError('USAGE_ERROR', 'the cose format is signed with a key only (no certificate chain)');
+    return { bundle: signStatementCose(statement, key, options.claims), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
+  }
+  if (options.certificate) {
+    const chain = loadCertificateMaterial(options.certificate, key);
+    return { bundle: signStatementWithCertificate(statement, key, chain), method: 'certificate', keyType: key.type, keyHint: key.publicKey.hint, identity: chain[0].subject.split('\n').join(', ') };
+  }
+  return { bundle: signStatementWithKey(statement, key), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
 }
 
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */
@@ -50,17 +97,17 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   }
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
+  // Fail before hashing and before any call to a Sigstore service.
+  if (!options.force && fs.existsSync(signature)) throw new ModelsealError('OUTPUT_EXISTS', 'already exists; pass --force to replace it', { file: signature });
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });
-  const statement = buildOmsStatement(manifest, subjectNameOf(artifact));
-  const output = format === 'cose' ? signStatementCose(statement, options.key, options.claims) : signStatementWithKey(statement, options.key);
-  writeFileAtomic(signature, output, { force: options.force });
+  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectNameOf(artifact)), options);
+  writeFileAtomic(signature, bundle, { force: options.force });
   return {
     artifact: path.resolve(artifact),
     signature,
     rootDigest: manifest.rootDigest,
     manifest,
-    keyType: options.key.type,
-    keyHint: options.key.publicKey.hint,
+    ...signer,
     format,
   };
 }

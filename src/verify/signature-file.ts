@@ -1,47 +1,44 @@
 import { ModelsealError } from '../errors';
-import { parseBundle, type SignatureBundle } from '../envelope/bundle';
+import { parseBundle } from '../envelope/bundle';
 import { looksLikeCose } from '../envelope/cose/detect';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import { parseCoseSign1 } from '../envelope/cose/sign1';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import type { SignatureFormat } from '../sign/signature-path';
 import { verifyCoseSign1 } from './cose-verify';
-import { verifyEnvelope } from './dsse-verify';
+import { verifyBundleSigners, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 /** A signature file whose envelope verified: from here on the format no longer matters. */
 export interface VerifiedSignature {
   format: SignatureFormat;
   /** The exact signed statement bytes. */
   payload: Buffer;
-  signer: PublicKeyInfo;
+  signer: VerifiedSigner;
   /** The SCITT issuer and subject of a COSE_Sign1 signed statement. */
   claims?: CoseClaims;
 }
 
-function checkBundleMaterial(bundle: SignatureBundle, file: string): string | undefined {
-  const m = bundle.material;
-  if (m.kind !== 'publicKey') {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', `is signed with ${m.kind === 'certificate' ? 'a Sigstore certificate' : 'an X.509 certificate chain'}; it cannot be verified with a public key`, { file });
-  }
-  if (bundle.tlogEntries.length > 0 || bundle.timestampVerificationData !== undefined) {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', 'carries transparency-log entries or timestamps that key verification cannot check', { file });
-  }
-  return m.hint;
+/** COSE_Sign1 messages carry no certificates: only trusted keys can verify them. */
+function verifyCose(bytes: Buffer, signers: readonly TrustedSigner[], file: string): VerifiedSignature {
+  const keySigners = signers.filter((s): s is Extract<TrustedSigner, { kind: 'key' }> => s.kind === 'key');
+  if (keySigners.length === 0) throw new ModelsealError('UNTRUSTED_SIGNER', 'is a COSE_Sign1 message, which is verified with a public key (--key)', { file });
+  const keys: PublicKeyInfo[] = keySigners.map((s) => (typeof s.key === 'string' ? loadPublicKey(s.key) : s.key));
+  const msg = parseCoseSign1(bytes, file);
+  const { signer, headers } = verifyCoseSign1(msg, keys, file);
+  const trusted = keySigners[keys.indexOf(signer)];
+  return { format: 'cose', payload: msg.payload, signer: { method: 'key', trusted, keyType: signer.type, keyHint: signer.hint }, claims: headers.claims };
 }
 
 /**
  * Reads a signature file, tells a COSE_Sign1 message from a Sigstore bundle (by the
- * `.cose` extension or a leading CBOR byte), and verifies its envelope with trusted keys.
+ * `.cose` extension or a leading CBOR byte), and verifies its envelope with the
+ * trusted signers. Returns the signed statement bytes and who signed them.
  */
-export function verifySignatureFile(file: string, keys: readonly PublicKeyInfo[]): VerifiedSignature {
+export function verifySignatureFile(file: string, signers: readonly TrustedSigner[]): VerifiedSignature {
   const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
-  if (looksLikeCose(file, bytes)) {
-    const msg = parseCoseSign1(bytes, file);
-    const { signer, headers } = verifyCoseSign1(msg, keys, file);
-    return { format: 'cose', payload: msg.payload, signer, claims: headers.claims };
-  }
+  if (looksLikeCose(file, bytes)) return verifyCose(bytes, signers, file);
   const bundle = parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
-  const signer = verifyEnvelope(bundle.envelope, keys, checkBundleMaterial(bundle, file), file);
-  return { format: 'bundle', payload: bundle.envelope.payload, signer };
+  return { format: 'bundle', payload: bundle.envelope.payload, signer: verifyBundleSigners(bundle, signers, file) };
 }

@@ -6,17 +6,20 @@ import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type 
 import { normalizeIgnorePath } from '../digest/ignore';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
 import type { CoseClaims } from '../envelope/cose/sign1';
-import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { parseOmsStatement, parseShardName } from '../statement/oms';
+import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
 import { parseStatement } from '../statement/statement';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from '../sign/signature-path';
 import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
 import { verifySignatureFile } from './signature-file';
+import { type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 export interface VerifyOptions {
   /** Trusted public keys (key objects or PEM file paths); any one of them may have signed. */
-  keys: ReadonlyArray<PublicKeyInfo | string> | PublicKeyInfo | string;
+  keys?: ReadonlyArray<PublicKeyInfo | string> | PublicKeyInfo | string;
+  /** Trusted signers of any kind (keys, Sigstore identities, CA roots), in addition to `keys`. */
+  signers?: readonly TrustedSigner[];
   /** The signature file, a bundle or COSE_Sign1 (default: `<dir>/model.sig` or `<file>.sig`, else `model.cose` / `<file>.cose`). */
   signature?: string;
   /** Extra paths to leave out of the comparison (relative to the artifact root). */
@@ -43,12 +46,17 @@ export interface VerifyResult {
   format: SignatureFormat;
   /** SCITT issuer and subject (COSE_Sign1 only; informational, trust comes from the key). */
   claims?: CoseClaims;
+  /** How it was signed: key, sigstore (keyless) or certificate (X.509 chain). */
+  method: SigningMethod;
+  /** Who signed: identity/issuer, log index and integrated time when the method has them. */
+  signer: VerifiedSigner;
 }
 
-function toKeys(keys: VerifyOptions['keys']): PublicKeyInfo[] {
-  const list = Array.isArray(keys) ? keys : [keys];
-  if (list.length === 0) throw new ModelsealError('USAGE_ERROR', 'no trusted public key was given');
-  return list.map((k) => (typeof k === 'string' ? loadPublicKey(k) : (k as PublicKeyInfo)));
+function toSigners(options: VerifyOptions): TrustedSigner[] {
+  const keys = options.keys === undefined ? [] : Array.isArray(options.keys) ? options.keys : [options.keys];
+  const signers: TrustedSigner[] = [...keys.map((key: PublicKeyInfo | string) => ({ kind: 'key' as const, key })), ...(options.signers ?? [])];
+  if (signers.length === 0) throw new ModelsealError('USAGE_ERROR', 'no trusted signer was given (a public key, a Sigstore identity and issuer, or CA roots)');
+  return signers;
 }
 
 /** The walk for verification: signed ignores plus the caller's, symlink policy from the signature. */
@@ -86,16 +94,21 @@ function defaultSignatureFor(artifact: string): string {
   return fs.existsSync(cose) ? cose : bundle;
 }
 
+function parseSignedStatement(payload: Buffer, file: string) {
+  const statement = parseStatement(payload, file);
+  return statement.predicateType === LEGACY_PREDICATE_TYPE ? parseLegacyDigestsStatement(statement, file) : parseOmsStatement(statement, file);
+}
+
 /**
- * Verifies an artifact against its OMS signature with trusted public keys: the DSSE
+ * Verifies an artifact against its OMS signature with trusted signers: the DSSE
  * or COSE_Sign1 signature, the statement, the subject root digest, and the files on disk.
  * Throws a ModelsealError with a stable code on any refusal.
  */
 export async function verifyArtifact(artifact: string, options: VerifyOptions): Promise<VerifyResult> {
-  const keys = toKeys(options.keys);
+  const signers = toSigners(options);
   const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
-  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, keys);
-  const oms = parseOmsStatement(parseStatement(payload, signaturePath), signaturePath);
+  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
+  const oms = parseSignedStatement(payload, signaturePath);
   const signed = oms.manifest;
 
   const tree = walkForVerify(artifact, signed.serialization, signaturePath, options);
@@ -118,8 +131,10 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
     subjectName: oms.subjectName,
     predicateType: oms.predicateType,
     manifest: signed,
-    keyType: signer.type,
-    keyHint: signer.hint,
+    keyType: signer.keyType,
+    keyHint: signer.keyHint,
+    method: signer.method,
+    signer,
     format,
     ...(claims ? { claims } : {}),
   };

@@ -1,0 +1,41 @@
+import type { X509Certificate } from 'node:crypto';
+import { ModelsealError } from '../errors';
+import { serializeCertificateBundle } from '../envelope/certificate-bundle';
+import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from '../envelope/dsse';
+import type { PrivateKeyInfo } from '../keys/key-types';
+import { signBytes } from '../keys/signature-algorithm';
+import { serializeStatement, type Statement } from '../statement/statement';
+import { loadCertificates, subjectOf } from '../verify/certificates';
+
+export interface CertificateMaterial {
+  /** The signing certificate (PEM file or parsed); its key must be the signing key. */
+  certificate: string | X509Certificate;
+  /** Intermediates, in order towards the root (PEM files or parsed). The root itself is optional. */
+  chain?: ReadonlyArray<string | X509Certificate>;
+}
+
+function certs(v: string | X509Certificate, code: 'KEY_INVALID'): X509Certificate[] {
+  return typeof v === 'string' ? loadCertificates(v, code) : [v];
+}
+
+/** Loads and checks the signer's certificate material: the leaf must match the key and be valid now. */
+export function loadCertificateMaterial(material: CertificateMaterial, key: PrivateKeyInfo): X509Certificate[] {
+  const file = typeof material.certificate === 'string' ? material.certificate : undefined;
+  const [leaf, ...rest] = certs(material.certificate, 'KEY_INVALID');
+  const chain = [...rest, ...(material.chain ?? []).flatMap((c) => certs(c, 'KEY_INVALID'))];
+  if (!leaf.checkPrivateKey(key.key)) {
+    throw new ModelsealError('KEY_INVALID', `the certificate (${subjectOf(leaf)}) is not for this private key`, { file });
+  }
+  const now = new Date();
+  if (new Date(leaf.validFrom) > now || new Date(leaf.validTo) < now) {
+    throw new ModelsealError('CERTIFICATE_INVALID', `the certificate (${subjectOf(leaf)}) is not valid now (${leaf.validFrom} to ${leaf.validTo})`, { file });
+  }
+  return [leaf, ...chain];
+}
+
+/** Signs a statement with a key whose X.509 certificate (and chain) go into the bundle. */
+export function signStatementWithCertificate(statement: Statement<unknown>, key: PrivateKeyInfo, chain: readonly X509Certificate[]): string {
+  const payload = serializeStatement(statement);
+  const signature = signBytes(key.type, key.key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
+  return serializeCertificateBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature }, chain.map((c) => c.raw));
+}

@@ -1,0 +1,38 @@
+import { ModelsealError } from '../errors';
+import type { TrustedSigner } from './trusted-signer';
+
+export interface TrustFlags {
+  key?: string[];
+  identity?: string;
+  'identity-regexp'?: string;
+  issuer?: string;
+  'trusted-root'?: string;
+  'ca-roots'?: string[];
+  'ca-intermediates'?: string[];
+}
+
+/** Builds the trusted-signer list from verify's flags (shared by commands that verify). */
+export function trustedSignersFromFlags(flags: TrustFlags): TrustedSigner[] {
+  const signers: TrustedSigner[] = (flags.key ?? []).map((key) => ({ kind: 'key' as const, key }));
+  const pattern = flags['identity-regexp'];
+  if (flags.identity !== undefined || pattern !== undefined) {
+    if (!flags.issuer) throw new ModelsealError('USAGE_ERROR', '--identity needs --issuer (the OIDC issuer the identity must come from)');
+    let identity: string | RegExp = flags.identity as string;
+    if (pattern !== undefined) {
+      try {
+        identity = new RegExp(pattern, 'u');
+      } catch (err) {
+        throw new ModelsealError('USAGE_ERROR', `--identity-regexp is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+    signers.push({ kind: 'sigstore', identity, issuer: flags.issuer, trustedRoot: flags['trusted-root'] });
+  } else if (flags.issuer) {
+    throw new ModelsealError('USAGE_ERROR', '--issuer needs --identity or --identity-regexp');
+  } else if (flags['trusted-root']) {
+    throw new ModelsealError('USAGE_ERROR', '--trusted-root needs --identity and --issuer');
+  }
+  if (flags['ca-roots'] && flags['ca-roots'].length > 0) {
+    signers.push({ kind: 'ca', roots: flags['ca-roots'], intermediates: flags['ca-intermediates'] });
+  }
+  return signers;
+}
