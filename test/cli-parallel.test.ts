@@ -87,7 +87,7 @@ describe('CLI on the parallel engine (built dist, hash-worker.js)', () => {
 });
 
 describe('progress bar', () => {
-  const stderr = process.stderr as NodeJS.WriteStream & { isTTY?: boolean };
+  const stderr = process.stderr as unknown as { isTTY?: boolean; write: NodeJS.WriteStream['write'] };
   let wasTTY: boolean | undefined;
   let written: string[];
   let spy: jest.SpyInstance;

@@ -110,8 +110,9 @@ describe('parallel digest engine', () => {
     }
   });
 
-  it('refuses a negative or fractional thread count', async () => {
+  it('refuses a negative, fractional or excessive thread count', async () => {
     const { tree, serialization } = treeOf(dataset, {});
+    await expect(hashTree(tree, serialization, { threads: 65 })).rejects.toMatchObject({ code: 'USAGE_ERROR' });
     await expect(hashTree(tree, serialization, { threads: -1 })).rejects.toMatchObject({ code: 'USAGE_ERROR' });
     await expect(hashTree(tree, serialization, { threads: 1.5 })).rejects.toMatchObject({ code: 'USAGE_ERROR' });
   });

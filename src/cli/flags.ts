@@ -17,6 +17,7 @@ export function threadsFlag() {
   return Flags.integer({
     description: 'Hashing threads (default: one per CPU core; 0 hashes on the main thread). The result is the same whatever the count.',
     min: 0,
+    max: 64,
     helpGroup: 'PERFORMANCE',
   });
 }

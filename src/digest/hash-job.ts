@@ -133,31 +133,91 @@ async function hashRangePipelined(fd: number, job: HashJob, range: ByteRange, ct
   return hash.digest('hex');
 }
 
+/** Opens a job's file as `hashRanges` does; a size other than the walk's means the file changed. */
+function openJob(job: HashJob): { fd: number; st: fs.Stats } {
+  const opened = openRegular(job.file, false);
+  if (opened.st.size !== job.size) {
+    fs.closeSync(opened.fd);
+    throw fileChanged(job.file);
+  }
+  return opened;
+}
+
+/** The after-checks of `hashRanges` (same size and mtime, nothing past the end), then close. */
+function finishJob(job: HashJob, ctx: JobContext, fd: number, st: fs.Stats, digests: string[], endSeen: boolean): JobResult {
+  try {
+    const after = fs.fstatSync(fd);
+    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || (!endSeen && fs.readSync(fd, ctx.buffers[0], 0, 1, st.size) !== 0)) {
+      throw fileChanged(job.file);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { fileIndex: job.fileIndex, firstRange: job.firstRange, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, digests };
+}
+
+/** Jobs whose ranges are all short are hashed synchronously: no promise per file for datasets of small files. */
+export function isSyncJob(job: HashJob): boolean {
+  return job.ranges.every((r) => r.end - r.start <= SYNC_MAX);
+}
+
+/**
+ * Hashes a job of short ranges synchronously. A whole file smaller than the buffer
+ * is read with one call asking for one byte more than its size: getting exactly its
+ * size both reads it and proves the end of file (the reference's extra read).
+ */
+export function runJobSync(job: HashJob, ctx: JobContext): JobResult {
+  if (ctx.cancelled()) throw new JobCancelled();
+  const { fd, st } = openJob(job);
+  let digests: string[];
+  let endSeen = false;
+  try {
+    const buffer = ctx.buffers[0];
+    const [only] = job.ranges;
+    if (job.ranges.length === 1 && only.start === 0 && only.end === st.size && st.size < buffer.length) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, 0, st.size + 1, 0);
+      } catch (err) {
+        throw fsError(err, job.file);
+      }
+      if (n > st.size) throw fileChanged(job.file);
+      if (n < st.size) readFully(fd, job.file, buffer, n, st.size, 0);
+      else endSeen = true;
+      digests = [createHasher(ctx.algorithm).update(buffer.subarray(0, st.size)).digest('hex')];
+      ctx.onBytes(st.size);
+    } else {
+      digests = job.ranges.map((range) => {
+        if (range.end > st.size) throw fileChanged(job.file);
+        return hashRangeSync(fd, job, range, ctx);
+      });
+    }
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  return finishJob(job, ctx, fd, st, digests, endSeen);
+}
+
 /**
  * Hashes one job with the checks of `hashRanges`: no symlink is followed, a FIFO
  * swapped in is not waited on, the file must be regular, and its size and mtime
  * must be the same before and after (and its size the one the walk saw).
  */
 export async function runJob(job: HashJob, ctx: JobContext): Promise<JobResult> {
+  if (isSyncJob(job)) return runJobSync(job, ctx);
   if (ctx.cancelled()) throw new JobCancelled();
-  const { fd, st } = openRegular(job.file, false);
-  let closed = false;
+  const { fd, st } = openJob(job);
+  const digests: string[] = [];
   try {
-    if (st.size !== job.size) throw fileChanged(job.file);
-    const digests: string[] = [];
     for (const range of job.ranges) {
       if (range.end > st.size) throw fileChanged(job.file);
       const long = range.end - range.start > SYNC_MAX;
       digests.push(long ? await hashRangePipelined(fd, job, range, ctx) : hashRangeSync(fd, job, range, ctx));
     }
-    const after = fs.fstatSync(fd);
-    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || fs.readSync(fd, ctx.buffers[0], 0, 1, st.size) !== 0) {
-      throw fileChanged(job.file);
-    }
-    closed = true;
+  } catch (err) {
     fs.closeSync(fd);
-    return { fileIndex: job.fileIndex, firstRange: job.firstRange, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, digests };
-  } finally {
-    if (!closed) fs.closeSync(fd);
+    throw err;
   }
+  return finishJob(job, ctx, fd, st, digests, false);
 }

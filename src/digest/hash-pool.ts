@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ModelsealError } from '../errors';
 import type { HashAlgorithm } from './algorithms';
-import { allocateBuffers, runJob, type JobContext, type JobResult } from './hash-job';
+import { allocateBuffers, isSyncJob, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
 import { deserializeError, type BatchMessage, type WorkerMessage } from './hash-messages';
 import type { HashPlan } from './hash-plan';
 
@@ -74,7 +74,7 @@ export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm,
   const ctx: JobContext = { algorithm, buffers: allocateBuffers(), cancelled: () => false, onBytes: (n) => sink.onBytes(n) };
   for (const batch of plan.batches) {
     const results: JobResult[] = [];
-    for (const job of batch.jobs) results.push(await runJob(job, ctx));
+    for (const job of batch.jobs) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
     sink.onResults(results, 0);
   }
 }

@@ -4,7 +4,7 @@
  * most one file (one fd) per thread is open at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { allocateBuffers, JobCancelled, runJob, type JobContext, type JobResult } from './hash-job';
+import { allocateBuffers, isSyncJob, JobCancelled, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
 import { serializeError, type BatchMessage, type WorkerMessage } from './hash-messages';
 
 /** Large files report progress every this many bytes; small ones report with their batch. */
@@ -32,7 +32,7 @@ async function runBatch(msg: BatchMessage): Promise<void> {
   };
   const results: JobResult[] = [];
   try {
-    for (const job of msg.jobs) results.push(await runJob(job, ctx));
+    for (const job of msg.jobs) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
     send({ type: 'done', id: msg.id, results, bytes: unreported });
   } catch (err) {
     send(err instanceof JobCancelled ? { type: 'cancelled', id: msg.id } : { type: 'error', id: msg.id, error: serializeError(err) });

@@ -141,11 +141,13 @@ export function hashTreeSync(tree: ArtifactTree, serialization: Serialization, o
 /** Below these sizes, starting threads costs more than hashing on the calling thread. */
 const SMALL_BYTES = 32 * 1024 * 1024;
 const SMALL_JOBS = 1024;
+/** Each thread holds its read buffers and a V8 heap: an upper bound keeps memory bounded. */
+export const MAX_THREADS = 64;
 
 function threadCount(requested: number | undefined, plan: HashPlan): number {
   if (requested !== undefined) {
-    if (!Number.isSafeInteger(requested) || requested < 0) {
-      throw new ModelsealError('USAGE_ERROR', `threads must be a non-negative integer, got ${requested}`);
+    if (!Number.isSafeInteger(requested) || requested < 0 || requested > MAX_THREADS) {
+      throw new ModelsealError('USAGE_ERROR', `threads must be an integer from 0 to ${MAX_THREADS}, got ${requested}`);
     }
     return Math.min(requested, plan.batches.length);
   }
