@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // oclif entry point; the compiled commands live in dist/.
 'use strict';
+// Node >= 22.1 caches compiled code between runs (a no-op on Node 20); set
+// NODE_DISABLE_COMPILE_CACHE=1 to turn it off.
+require('node:module').enableCompileCache?.();
 const fs = require('node:fs');
 const path = require('node:path');
 
