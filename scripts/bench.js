@@ -125,10 +125,12 @@ function warm(files) {
  * Runs a command and returns its wall time (s) and peak RSS (KiB). Peak RSS is the
  * child's own maximum resident set (getrusage of the waited child, via /usr/bin/time
  * -f %M), so it counts the worker threads of a modelseal process (they share it).
+ * CPU seconds (user + system, all threads) help read results from a busy machine,
+ * where wall time also measures the wait for a core.
  */
 function measure(cmd, args, options = {}) {
   const rssFile = path.join(os.tmpdir(), `modelseal-bench-rss-${process.pid}`);
-  const argv = TIME ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args;
+  const argv = TIME ? ['-f', '%M %U %S', '-o', rssFile, cmd, ...args] : args;
   const start = process.hrtime.bigint();
   const r = spawnSync(TIME ?? cmd, argv, { encoding: 'utf8', maxBuffer: 512 * MiB, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -136,11 +138,14 @@ function measure(cmd, args, options = {}) {
     throw new Error(`${cmd} ${args.join(' ').slice(0, 200)} failed (status ${r.status}): ${(r.stderr || '').slice(0, 500)}`);
   }
   let rssKiB = NaN;
+  let cpu = NaN;
   if (TIME) {
-    rssKiB = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    const [rss, user, sys] = fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    rssKiB = rss;
+    cpu = user + sys;
     fs.rmSync(rssFile, { force: true });
   }
-  return { seconds, rssKiB, stdout: r.stdout };
+  return { seconds, rssKiB, cpu, stdout: r.stdout };
 }
 
 /** Best (lowest) time over the runs, highest peak RSS over the runs. */
@@ -151,6 +156,7 @@ function best(runs, fn) {
     if (!result) result = { ...r };
     else {
       if (r.seconds < result.seconds) result.seconds = r.seconds;
+      if (r.cpu < result.cpu) result.cpu = r.cpu;
       result.rssKiB = Math.max(result.rssKiB, r.rssKiB);
     }
   }
@@ -183,6 +189,7 @@ function row(caseName, tool, r, bytes, ref, extra = {}) {
     case: caseName,
     tool,
     seconds: r.seconds,
+    cpuSeconds: r.cpu,
     throughput: bytes ? bytes / r.seconds / 1e9 : undefined,
     filesPerSecond: extra.files ? extra.files / r.seconds : undefined,
     ratio: ref ? r.seconds / ref.seconds : undefined,
@@ -191,11 +198,12 @@ function row(caseName, tool, r, bytes, ref, extra = {}) {
 }
 
 function printTable() {
-  const head = ['case', 'command', 'time s', 'GB/s', 'files/s', 'ratio vs ref', 'peak RSS MiB'];
+  const head = ['case', 'command', 'time s', 'CPU s', 'GB/s', 'files/s', 'ratio vs ref', 'peak RSS MiB'];
   const body = rows.map((r) => [
     r.case,
     r.tool,
     r.seconds.toFixed(3),
+    Number.isNaN(r.cpuSeconds) ? 'n/a' : r.cpuSeconds.toFixed(2),
     r.throughput === undefined ? '' : r.throughput.toFixed(2),
     r.filesPerSecond === undefined ? '' : Math.round(r.filesPerSecond).toString(),
     r.ratio === undefined ? 'ref' : r.ratio.toFixed(2),
