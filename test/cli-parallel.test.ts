@@ -79,7 +79,8 @@ describe('CLI on the parallel engine (built dist, hash-worker.js)', () => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'oclif-manifest.js'), out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const manifest = JSON.parse(fs.readFileSync(out, 'utf8'));
-    const compiled = fs.readdirSync(path.join(REPO, 'dist', 'commands')).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3));
+    const dir = path.join(REPO, 'dist', 'commands');
+    const compiled = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3).split(path.sep).join(':'));
     expect(Object.keys(manifest.commands).sort()).toEqual(compiled.sort());
     expect(Object.keys(manifest.commands.verify.flags)).toEqual(expect.arrayContaining(['key', 'threads', 'json', 'quiet']));
     expect(manifest.version).toBe(JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
