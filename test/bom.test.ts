@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attestArtifact, buildMlBom, evaluateLineage, exportMlBom, type CdxComponent, type CycloneDxBom, type LineageOptions } from '../src';
+import { attestArtifact, buildMlBom, digestArtifact, evaluateLineage, exportMlBom, type CdxComponent, type CycloneDxBom, type LineageOptions } from '../src';
 import { cli, REPO } from './helpers/cli';
 import { cyclonedx16Validator } from './helpers/cyclonedx-schema';
 import { buildLineageChain, type LineageChain } from './helpers/lineage-chain';
@@ -218,4 +219,23 @@ describe('an unverified lineage gives no BOM', () => {
     expect(thrown.code).toBe('UNTRUSTED_SIGNER');
     expect(thrown.message).toMatch(/lineage node "adapter" .* is not verified/);
   });
+});
+
+describe('the demo lineage (docs/examples/lineage-demo.sh)', () => {
+  it('writes a BOM that validates and lists every node with its digest and signer', async () => {
+    const w = tmpDir('modelseal-bom-demo-');
+    const r = spawnSync('bash', [path.join(REPO, 'docs/examples/lineage-demo.sh'), w], { encoding: 'utf8', timeout: 170_000 });
+    expect(r.stderr.split('\n').filter((l) => l && !/LINEAGE_MISMATCH/.test(l))).toEqual([]);
+    expect(r.status).toBe(0);
+    const bom = JSON.parse(fs.readFileSync(path.join(w, 'adapter.cdx.json'), 'utf8')) as CycloneDxBom;
+    expectValid(bom);
+    const listed = allComponents(bom).map((c) => [c.name, c.hashes![0].content, prop(c, 'signer')]);
+    const digest = async (dir: string) => (await digestArtifact(path.join(w, dir))).rootDigest;
+    expect(listed.sort()).toEqual([
+      ['adapter', await digest('out/adapter'), ['trainer']],
+      ['base-7b', await digest('models/base-7b'), ['publisher']],
+      ['ft', await digest('out/ft'), ['trainer']],
+      ['instruct-v3', await digest('data/instruct-v3'), ['curator']],
+    ]);
+  }, 180_000);
 });
