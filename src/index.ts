@@ -41,4 +41,4 @@ export { defaultEvalSignaturePath } from './sign/signature-path';
 export type { EvalRequirement } from './policy';
 
 // CycloneDX ML-BOM of a verified lineage
-export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSION, type MlBomOptions, type ExportMlBomOptions, type CycloneDxBom } from './bom';
+export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSION, type MlBomOptions, type ExportMlBomOptions, type CycloneDxBom, type CdxComponent } from './bom';
