@@ -51,3 +51,6 @@ export { attestEval, checkEvalRequirements, readEvalResults, suiteDigest, type A
 export { buildEvalStatement, parseEvalStatement, TEST_RESULT_PREDICATE_TYPE, type TestResultPredicate } from './statement/test-result';
 export { defaultEvalSignaturePath } from './sign/signature-path';
 export type { EvalRequirement } from './policy';
+
+// CycloneDX ML-BOM of a verified lineage
+export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSION, type MlBomOptions, type ExportMlBomOptions, type CycloneDxBom, type CdxComponent } from './bom';
