@@ -52,6 +52,9 @@ export { buildEvalStatement, parseEvalStatement, TEST_RESULT_PREDICATE_TYPE, typ
 export { defaultEvalSignaturePath } from './sign/signature-path';
 export type { EvalRequirement } from './policy';
 
+// CycloneDX ML-BOM of a verified lineage
+export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSION, type MlBomOptions, type ExportMlBomOptions, type CycloneDxBom, type CdxComponent } from './bom';
+
 // Load-time verification
 export { openVerified, readVerified, type LoadOptions, type VerifiedManifest } from './load/verified-read';
 export { scanPath, type ScanResult, type FileScan } from './load/scan-path';

@@ -81,7 +81,7 @@ describe('bad input gives one line, a stable code and a documented exit status',
   it('usage errors: exit 2 and --json errors on stdout', () => {
     let r = cli(['verify', tmpDir()]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Missing required flag key.*\[USAGE_ERROR\]/);
+    expect(r.stderr).toMatch(/say whom to trust: --key FILE.*\[USAGE_ERROR\]/);
     r = cli(['digest', tmpDir(), '--bogus', '--json']);
     expect(r.status).toBe(2);
     expect(r.json).toMatchObject({ ok: false, error: { code: 'USAGE_ERROR' } });

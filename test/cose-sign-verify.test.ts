@@ -59,7 +59,7 @@ describe('sign --format cose / verify (round trip)', () => {
     expect(after).toEqual(before); // the artifact is untouched
     const r = verifyCli(dir, type);
     expect(r.status).toBe(0);
-    expect(r.json).toMatchObject({ ok: true, verified: true, format: 'cose', signature: sig, keyType: type, keyHint: keys[type].hint, subject: path.basename(dir), issuer: keys[type].hint, resources: 3 });
+    expect(r.json).toMatchObject({ ok: true, verified: true, format: 'cose', signature: sig, keyType: type, keyHint: keys[type].hint, claims: { subject: path.basename(dir), issuer: keys[type].hint }, resources: 3 });
   });
 
   it('a single file gets <file>.cose; --issuer, --subject and --signature are honoured', () => {
@@ -70,7 +70,7 @@ describe('sign --format cose / verify (round trip)', () => {
     expect(r.json.signature).toBe(`${file}.cose`);
     const v = verifyCli(file, 'ecdsa-p256');
     expect(v.status).toBe(0);
-    expect(v.json).toMatchObject({ format: 'cose', issuer: 'https://models.example.com', subject: 'acme/llama-ft' });
+    expect(v.json).toMatchObject({ format: 'cose', claims: { issuer: 'https://models.example.com', subject: 'acme/llama-ft' } });
     const elsewhere = path.join(work, 'elsewhere.cose');
     signCose(dir, 'ed25519', ['--signature', elsewhere]);
     expect(verifyCli(dir, 'ed25519', elsewhere).json).toMatchObject({ ok: true, format: 'cose' });
@@ -160,7 +160,7 @@ describe('verify refuses bad COSE_Sign1 signatures', () => {
   it('a hand-made, well-formed message verifies (the baseline of the cases below)', async () => {
     for (const t of TYPES) {
       const r = await verify(dir, t, write(handMade(t)));
-      expect(r.json).toMatchObject({ ok: true, format: 'cose', issuer: 'issuer', subject: 'subject' });
+      expect(r.json).toMatchObject({ ok: true, format: 'cose', claims: { issuer: 'issuer', subject: 'subject' } });
     }
   });
 

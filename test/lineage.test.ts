@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attestArtifact, digestArtifact, evaluateLineage, loadPolicy, loadPrivateKey, signArtifact, verifyArtifact, verifyLineage, type LineageOptions, type Policy } from '../src';
-import { writeKeyPair } from '../src/keys/write';
+import { attestArtifact, digestArtifact, evaluateLineage, loadPolicy, signArtifact, verifyArtifact, verifyLineage, type LineageOptions, type Policy } from '../src';
 import { cli } from './helpers/cli';
-import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
+import { buildLineageChain, makeArtifact, type ChainKeys, type LineageChain } from './helpers/lineage-chain';
+import { snapshotTree, tmpDir } from './helpers/tmp';
 
 /**
  * The acceptance chain of issue 5 on generated files:
@@ -14,77 +14,17 @@ import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
  */
 const root = tmpDir('modelseal-lineage-');
 const p = (...parts: string[]) => path.join(root, ...parts);
-const keys: Record<string, ReturnType<typeof loadPrivateKey>> = {};
+let keys: ChainKeys;
 let policy: Policy;
-const digests: Record<string, string> = {};
-
-function makeArtifact(dir: string, files: Record<string, string | Buffer>): string {
-  fs.mkdirSync(dir, { recursive: true });
-  return writeTree(dir, files);
-}
-
-const records = Array.from({ length: 50 }, (_, i) => JSON.stringify({ prompt: `question ${i}`, answer: `answer ${i}` })).join('\n') + '\n';
+let digests: LineageChain['digests'];
+let records: string;
 
 function opts(extra: LineageOptions = {}): LineageOptions {
   return { attestations: [p('attestations')], ...extra };
 }
 
 beforeAll(async () => {
-  fs.mkdirSync(p('keys'), { recursive: true });
-  for (const who of ['publisher', 'curator', 'trainer', 'attacker']) {
-    writeKeyPair(p('keys', who), who === 'publisher' ? 'ecdsa-p256' : 'ed25519');
-    keys[who] = loadPrivateKey(p('keys', `${who}.key`));
-  }
-  makeArtifact(p('data', 'instruct-v3'), { 'train.jsonl': records, 'README.md': '# instruct v3\n' });
-  makeArtifact(p('models', 'base-7b'), { 'model.safetensors': randomBytes(64 * 1024), 'config.json': '{"model_type":"llama"}' });
-  makeArtifact(p('out', 'ft'), { 'model.safetensors': randomBytes(32 * 1024), 'config.json': '{"model_type":"llama"}' });
-  makeArtifact(p('out', 'adapter'), { 'adapter_model.safetensors': randomBytes(8 * 1024), 'adapter_config.json': JSON.stringify({ base_model_name_or_path: 'acme/ft', peft_type: 'LORA', r: 8 }) });
-
-  const src = `https://example.org/dump.tar@sha256:${'ab'.repeat(32)}`;
-  await signArtifact(p('data', 'instruct-v3'), { key: keys.curator });
-  await attestArtifact(p('data', 'instruct-v3'), { kind: 'dataset', key: keys.curator, sources: [src], license: 'CC-BY-4.0', notes: 'collected 2026-10' });
-  await signArtifact(p('models', 'base-7b'), { key: keys.publisher });
-  await attestArtifact(p('out', 'ft'), { kind: 'finetune', key: keys.trainer, bases: [p('models', 'base-7b')], datasets: [p('data', 'instruct-v3')], builderId: 'https://ci.example.com/trainer', parameters: { lr: '2e-4', epochs: '3' } });
-  await attestArtifact(p('out', 'adapter'), { kind: 'lora', key: keys.trainer, bases: [p('out', 'ft')], datasets: [p('data', 'instruct-v3')], builderId: 'https://ci.example.com/trainer', parameters: { r: '8' } });
-
-  // The deployer's attestation folder: every bundle, flat, names do not matter.
-  fs.mkdirSync(p('attestations'));
-  const copies: Record<string, string> = {
-    'a1.sig': p('data', 'instruct-v3', 'model.sig'),
-    'a2.sig': p('data', 'instruct-v3', 'provenance.sig'),
-    'a3.sig': p('models', 'base-7b', 'model.sig'),
-    'a4.sig': p('out', 'ft', 'provenance.sig'),
-  };
-  for (const [name, from] of Object.entries(copies)) fs.copyFileSync(from, p('attestations', name));
-
-  for (const [k, dir] of Object.entries({ dataset: p('data', 'instruct-v3'), base: p('models', 'base-7b'), ft: p('out', 'ft'), adapter: p('out', 'adapter') })) {
-    digests[k] = (await digestArtifact(dir)).rootDigest;
-  }
-
-  fs.writeFileSync(
-    p('policy.yaml'),
-    `apiVersion: modelseal.dev/policy/v1
-signers:
-  publisher: { keys: [keys/publisher.pub] }
-  curator: { keys: [keys/curator.pub] }
-  trainer: { keys: [keys/trainer.pub] }
-artifacts:
-  - name: adapter
-    signers: [trainer]
-    kinds: [lora]
-    builders: [https://ci.example.com/trainer]
-    lineage: required
-    roots: [publisher, curator]
-    maxDepth: 4
-  - name: ft
-    signers: [trainer]
-    kinds: [finetune]
-    builders: [https://ci.example.com/trainer]
-  - name: "**"
-    signers: [publisher, curator]
-`,
-  );
-  policy = loadPolicy(p('policy.yaml'));
+  ({ keys, policy, digests, records } = await buildLineageChain(root));
 });
 
 async function refusal(artifact: string, options: LineageOptions, pol: Policy = policy): Promise<{ code: string; message: string; failed: string[] }> {

@@ -99,11 +99,12 @@ describe('verifyBundleAgainstSigners', () => {
     expect(() => verifyBundleAgainstSigners(other, [...p.signers.values()])).toThrow(expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }));
   });
 
-  it('refuses certificate material with UNSUPPORTED_MATERIAL while Sigstore/CA signers are not wired in', () => {
+  it('hands certificate material to the certificate verifier, and refuses it when only keys are trusted', () => {
     const p = policy();
     const keyBundle = JSON.parse(fs.readFileSync(path.join(art, 'model.sig'), 'utf8'));
     const certBundle = { ...keyBundle, verificationMaterial: { certificate: { rawBytes: Buffer.from('not really DER').toString('base64') }, tlogEntries: [] } };
-    expect(() => verifyBundleAgainstSigners(parseBundle(certBundle), [...p.signers.values()])).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MATERIAL' }));
+    const certificateSigners = [{ name: 'ci', kind: 'sigstore' as const, identity: 'ci@example.com', issuer: 'https://issuer.example.com', identityRegexp: false }];
+    expect(() => verifyBundleAgainstSigners(parseBundle(certBundle), certificateSigners)).toThrow(expect.objectContaining({ code: 'BUNDLE_INVALID' }));
     const keysOnly = [...p.signers.values()].filter((s) => s.kind === 'key');
     expect(() => verifyBundleAgainstSigners(parseBundle(certBundle), keysOnly)).toThrow(expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }));
   });

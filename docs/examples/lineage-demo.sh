@@ -63,6 +63,9 @@ $MS policy check policy.yaml
 $MS verify out/adapter --policy policy.yaml --lineage --attestations attestations --with out/ft --with models/base-7b
 $MS lineage out/adapter --policy policy.yaml --attestations attestations
 
+# A CycloneDX 1.6 ML-BOM of the verified chain (docs/format.md, "CycloneDX ML-BOM").
+$MS bom out/adapter --policy policy.yaml --attestations attestations --with out/ft --with models/base-7b --out adapter.cdx.json
+
 # An attack: the base swapped for a look-alike with the same name is refused (exit 1).
 mkdir -p lookalike/base-7b
 head -c 65536 /dev/urandom > lookalike/base-7b/model.safetensors; echo '{"model_type":"llama"}' > lookalike/base-7b/config.json

@@ -9,7 +9,18 @@ export const digestFlags = {
   'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
   'allow-symlinks': Flags.boolean({ description: 'Hash symbolic links to files inside the artifact (never outside it).' }),
   'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
+  threads: threadsFlag(),
 };
+
+/** Hashing threads (digest, sign, verify). */
+export function threadsFlag() {
+  return Flags.integer({
+    description: 'Hashing threads (default: one per CPU core; 0 hashes on the main thread). The result is the same whatever the count.',
+    min: 0,
+    max: 64,
+    helpGroup: 'PERFORMANCE',
+  });
+}
 
 export function digestOptionsFrom(flags: {
   method: string;
@@ -18,6 +29,7 @@ export function digestOptionsFrom(flags: {
   'ignore-paths'?: string[];
   'allow-symlinks': boolean;
   'default-ignores': boolean;
+  threads?: number;
 }): DigestOptions {
   return {
     method: flags.method as DigestOptions['method'],
@@ -26,6 +38,7 @@ export function digestOptionsFrom(flags: {
     ignorePaths: flags['ignore-paths'] ?? [],
     allowSymlinks: flags['allow-symlinks'],
     noDefaultIgnores: !flags['default-ignores'],
+    threads: flags.threads,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
-import { signatureFlag } from '../cli/flags';
+import { signatureFlag, threadsFlag } from '../cli/flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
@@ -45,6 +45,7 @@ export default class Verify extends BaseCommand {
     'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
     'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.' }),
     'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
+    threads: threadsFlag(),
   };
 
   async run(): Promise<void> {
@@ -65,6 +66,7 @@ export default class Verify extends BaseCommand {
       ignoreUnsignedFiles: flags['ignore-unsigned-files'],
       noDefaultIgnores: !flags['default-ignores'],
       onProgress: progress.onProgress,
+      threads: flags.threads,
     }).finally(() => progress.done());
     const s = result.manifest.serialization;
     const who = result.signer;

@@ -14,7 +14,7 @@ export interface ByteRange {
  * Opens a file for hashing without following a symlink planted after the walk,
  * and without blocking on a FIFO swapped in after the walk.
  */
-function openRegular(file: string, followLinks: boolean): { fd: number; st: fs.Stats } {
+export function openRegular(file: string, followLinks: boolean): { fd: number; st: fs.Stats } {
   const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (followLinks ? 0 : fs.constants.O_NOFOLLOW);
   let fd: number;
   try {
@@ -33,7 +33,7 @@ function openRegular(file: string, followLinks: boolean): { fd: number; st: fs.S
   return { fd, st };
 }
 
-function changed(file: string): ModelsealError {
+export function fileChanged(file: string): ModelsealError {
   return new ModelsealError('FILE_CHANGED', 'changed while it was being hashed; retry when nothing writes to it', { file });
 }
 
@@ -64,7 +64,7 @@ export function hashRanges(
         } catch (err) {
           throw fsError(err, file);
         }
-        if (n === 0) throw changed(file);
+        if (n === 0) throw fileChanged(file);
         hash.update(buffer.subarray(0, n));
         pos += n;
         options.onBytes?.(n);
@@ -74,7 +74,7 @@ export function hashRanges(
     // One more read past the end detects growth that fstat's granularity could miss.
     const after = fs.fstatSync(fd);
     if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || fs.readSync(fd, buffer, 0, 1, st.size) !== 0) {
-      throw changed(file);
+      throw fileChanged(file);
     }
     return { size: st.size, digests };
   } finally {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import type { HashAlgorithm } from './algorithms';
-import { hashRanges, shardRanges } from './hash-file';
+import { fileChanged, hashRanges, shardRanges } from './hash-file';
+import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from './hash-pool';
+import { planHashing, type HashPlan } from './hash-plan';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { walkArtifact, type ArtifactTree } from './walk';
 
@@ -52,6 +55,17 @@ export interface DigestOptions {
   /** Skip model_signing's default ignores (.git, .gitattributes, .github, .gitignore). */
   noDefaultIgnores?: boolean;
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Hashing threads. Default: one per core (`os.availableParallelism()`), or none
+   * for small artifacts where starting threads costs more than it saves.
+   * 0 hashes on the calling thread. Results are the same whatever the count.
+   */
+  threads?: number;
+}
+
+export interface HashOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  threads?: number;
 }
 
 /** The OMS root digest: SHA-256 over the concatenated raw resource digests, in the given order. */
@@ -89,8 +103,11 @@ export function resolveSerialization(root: string, isDir: boolean, options: Dige
   };
 }
 
-/** Hashes the files of a walked tree into a manifest with the given serialization. */
-export function hashTree(tree: ArtifactTree, serialization: Serialization, onProgress?: (e: ProgressEvent) => void): Manifest {
+/**
+ * The reference engine: hashes the files of a walked tree one after another on the
+ * calling thread, synchronously. `hashTree` must give byte-identical manifests.
+ */
+export function hashTreeSync(tree: ArtifactTree, serialization: Serialization, onProgress?: (e: ProgressEvent) => void): Manifest {
   const buffer = Buffer.allocUnsafe(256 * 1024);
   const algorithm = resourceAlgorithm(serialization);
   const progress: ProgressEvent = {
@@ -121,6 +138,78 @@ export function hashTree(tree: ArtifactTree, serialization: Serialization, onPro
   return { serialization, resources, rootDigest: rootDigestOf(resources) };
 }
 
+/** Below these sizes, starting threads costs more than hashing on the calling thread. */
+const SMALL_BYTES = 32 * 1024 * 1024;
+const SMALL_JOBS = 1024;
+/** Each thread holds its read buffers and a V8 heap: an upper bound keeps memory bounded. */
+export const MAX_THREADS = 64;
+
+function threadCount(requested: number | undefined, plan: HashPlan): number {
+  if (requested !== undefined) {
+    if (!Number.isSafeInteger(requested) || requested < 0 || requested > MAX_THREADS) {
+      throw new ModelsealError('USAGE_ERROR', `threads must be an integer from 0 to ${MAX_THREADS}, got ${requested}`);
+    }
+    return Math.min(requested, plan.batches.length);
+  }
+  if (plan.totalBytes < SMALL_BYTES && plan.jobCount < SMALL_JOBS) return 0;
+  const n = Math.min(os.availableParallelism(), plan.batches.length);
+  // One batch gains nothing from a thread: reads already overlap hashing on this one.
+  return n > 1 ? n : 0;
+}
+
+/**
+ * Hashes the files of a walked tree into a manifest with the given serialization,
+ * on worker threads: different files, and the shards of one file, on different
+ * cores. Memory is bounded by the read buffers of each thread (plus the digests).
+ */
+export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
+  const { onProgress, threads } = typeof options === 'function' ? { onProgress: options, threads: undefined } : options;
+  const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
+  const plan = planHashing(tree.files, shardSize);
+  const digests: string[][] = plan.rangesPerFile.map((n) => new Array<string>(n));
+  const jobsLeft = plan.jobsPerFile.slice();
+  // Jobs of one file on different threads must all have seen the same file.
+  const identities = new Map<number, string>();
+  const progress: ProgressEvent = { bytesDone: 0, bytesTotal: plan.totalBytes, filesDone: 0, filesTotal: tree.files.length };
+  const sink: ResultSink = {
+    onBytes(n) {
+      progress.bytesDone += n;
+      onProgress?.(progress);
+    },
+    onResults(results, bytes) {
+      progress.bytesDone += bytes;
+      for (const r of results) {
+        if (plan.jobsPerFile[r.fileIndex] > 1) {
+          const seen = identities.get(r.fileIndex);
+          if (seen === undefined) identities.set(r.fileIndex, r.identity);
+          else if (seen !== r.identity) throw fileChanged(tree.files[r.fileIndex].file);
+        }
+        r.digests.forEach((d, i) => (digests[r.fileIndex][r.firstRange + i] = d));
+        if (--jobsLeft[r.fileIndex] === 0) {
+          progress.filesDone++;
+          identities.delete(r.fileIndex);
+        }
+      }
+      onProgress?.(progress);
+    },
+  };
+  const count = threadCount(threads, plan);
+  const entry = count > 0 ? workerEntry() : null;
+  if (entry) await hashOnWorkers(plan, serialization.hashType, count, entry, sink, onProgress !== undefined);
+  else await hashOnThisThread(plan, serialization.hashType, sink);
+
+  const algorithm = resourceAlgorithm(serialization);
+  const resources: ResourceDigest[] = [];
+  tree.files.forEach((f, i) => {
+    if (shardSize === undefined) {
+      resources.push({ name: f.name, algorithm, digest: digests[i][0] });
+    } else {
+      shardRanges(f.size, shardSize).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digests[i][k] }));
+    }
+  });
+  return { serialization, resources, rootDigest: rootDigestOf(resources) };
+}
+
 /** Whether the artifact is a directory (as opposed to one file); errors name the path. */
 export function isDirectoryArtifact(artifact: string): boolean {
   try {
@@ -135,7 +224,7 @@ export async function computeManifest(artifact: string, options: DigestOptions =
   const root = path.resolve(artifact);
   const serialization = resolveSerialization(root, isDirectoryArtifact(root), options);
   const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
-  const manifest = hashTree(tree, serialization, options.onProgress);
+  const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads });
   if (manifest.resources.length === 0) {
     // The OMS spec refuses empty models (model_signing signs them); empty files have no shards.
     throw new ModelsealError('EMPTY_ARTIFACT', 'has nothing to sign (no files, or only empty files with --method shards)', { file: artifact });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
@@ -9,6 +10,7 @@ import { parseStatement } from '../statement/statement';
 import { digestLikeSignature } from '../sign/signed-digest';
 import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
+import type { Manifest } from '../digest/manifest';
 
 /** A signature or provenance bundle found somewhere; nothing in it is trusted yet. */
 export interface Evidence {
@@ -17,6 +19,8 @@ export interface Evidence {
   bundle: SignatureBundle;
   /** The subject digest the (unverified) payload claims. */
   claimedDigest: string;
+  /** SHA-256 of the bundle file's bytes as read (so reports can name exactly the file that was verified). */
+  fileSha256: string;
   /** Beside an artifact we were given (must verify) or found in an attestation folder (used if it verifies). */
   origin: 'beside' | 'attestations';
 }
@@ -29,6 +33,8 @@ export interface WithArtifact {
   /** Its base name and its signature's subject name: hints for messages, never identity. */
   names: Set<string>;
   evidence: Evidence[];
+  /** The per-file digests computed from the files (their root digest is `digest`). */
+  manifest: Manifest;
 }
 
 export interface EvidenceIndex {
@@ -53,7 +59,7 @@ export function readEvidence(file: string, origin: Evidence['origin']): Evidence
   if (digests.length !== 1 || statement.subject.length !== 1) {
     throw new ModelsealError('STATEMENT_INVALID', 'a signature or provenance must have exactly one subject with a sha256 digest', { file });
   }
-  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], origin };
+  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], fileSha256: createHash('sha256').update(bytes).digest('hex'), origin };
 }
 
 /** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */
@@ -101,5 +107,5 @@ export async function loadWithArtifact(dir: string): Promise<WithArtifact> {
   const { manifest, signed } = await digestLikeSignature(dir);
   const names = new Set([subjectNameOf(dir)]);
   if (signed?.subjectName) names.add(signed.subjectName);
-  return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir) };
+  return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir), manifest };
 }

@@ -1,3 +1,4 @@
+import type { Manifest } from '../digest/manifest';
 import type { EvalCheck } from '../eval/check-eval';
 import type { BuildKind, DependencyRole } from '../statement/provenance';
 
@@ -24,6 +25,8 @@ export interface NodeSigner {
   signer: string;
   evidence: 'signature' | 'provenance';
   file: string;
+  /** SHA-256 of the signature/provenance file's bytes as verified. */
+  fileSha256: string;
   keyHint?: string;
 }
 
@@ -55,6 +58,12 @@ export interface LineageNode {
   followed: boolean;
   status: NodeStatus;
   error?: { code: string; message: string };
+  /**
+   * The per-file digests behind `digest`, when known: the manifest of an accepted
+   * signature, or else the one computed from the files given (same root digest).
+   * Not enumerable, so JSON output leaves it out.
+   */
+  manifest?: Manifest;
   /** base_model and dataset dependencies (followed), by digest. */
   dependencies: NodeDependency[];
   /** Sources and pinned parent attestations (recorded, not followed). */

@@ -15,7 +15,8 @@ import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
 import { besideEvidence, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
-import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency } from './lineage-types';
+import type { Manifest } from '../digest/manifest';
+import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency, NodeSigner } from './lineage-types';
 
 const DAY_MS = 86_400_000;
 
@@ -46,6 +47,8 @@ interface NodeInput {
   path?: string;
   /** For the artifact itself: the files' digest as computed (may differ from a signature's claim). */
   evidence: Evidence[];
+  /** The manifest computed from the files at `path`, if any. */
+  manifest?: Manifest;
   depth: number;
   stack: string[];
   /** The artifact's rule (top node only; dependencies find theirs by name). */
@@ -195,7 +198,8 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     const rootSigned = verified.filter((v) => ctx.roots.has(v.signer));
     if (rootSigned.length > 0) {
       node.trustedRoot = true;
-      for (const v of rootSigned) node.signers.push({ signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, ...(v.keyHint ? { keyHint: v.keyHint } : {}) });
+      for (const v of rootSigned) node.signers.push(signerOf(v));
+      recordManifest(node, rootSigned, input);
       const p = rootSigned.find((v) => v.provenance)?.provenance;
       if (p) recordProvenance(node, p);
       ctx.heights.set(node.digest, 0);
@@ -217,7 +221,8 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     const by = [...new Set(verified.map((v) => v.signer))].join(', ');
     throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
   }
-  for (const v of accepted) node.signers.push({ signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, ...(v.keyHint ? { keyHint: v.keyHint } : {}) });
+  for (const v of accepted) node.signers.push(signerOf(v));
+  recordManifest(node, accepted, input);
 
   const provenances = accepted.filter((v) => v.provenance);
   if (provenances.length === 0 && (rule.kinds || rule.builders)) {
@@ -249,6 +254,19 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     height = Math.max(height, 1 + (ctx.heights.get(child.digest) ?? 0));
   }
   ctx.heights.set(node.digest, height);
+}
+
+function signerOf(v: VerifiedEvidence): NodeSigner {
+  return { signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, fileSha256: v.evidence.fileSha256, ...(v.keyHint ? { keyHint: v.keyHint } : {}) };
+}
+
+/** The signed manifest of an accepted signature, else the one computed from the files (only if it is this node's digest). */
+function recordManifest(node: LineageNode, accepted: VerifiedEvidence[], input: NodeInput): void {
+  const signed = accepted.find((v) => v.oms)?.oms?.manifest;
+  const computed = input.manifest?.rootDigest === node.digest ? input.manifest : undefined;
+  const manifest = signed ?? computed;
+  // Not enumerable: it can hold thousands of entries, and JSON output and error details stay as they were.
+  if (manifest) Object.defineProperty(node, 'manifest', { value: manifest, enumerable: false, writable: true, configurable: true });
 }
 
 function recordProvenance(node: LineageNode, p: Provenance): void {
@@ -288,7 +306,7 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
     digest: dep.sha256,
     name: dep.name ?? byDigest?.names.values().next().value ?? '_',
     role,
-    ...(byDigest ? { path: byDigest.path } : {}),
+    ...(byDigest ? { path: byDigest.path, manifest: byDigest.manifest } : {}),
     evidence: byDigest?.evidence ?? [],
     depth,
     stack: [...parentInput.stack, dep.sha256],
@@ -345,7 +363,7 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     ctx.maxDepth = rule.maxDepth ?? DEFAULT_MAX_DEPTH;
     const hasProvenance = evidence.some((e) => e.type === 'provenance') || (index.byDigest.get(top.digest) ?? []).some((e) => e.type === 'provenance');
     const follow = options.lineage === true || withArtifacts.length > 0 || rule.lineage === 'required' || (rule.lineage === 'optional' && hasProvenance);
-    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, depth: 0, stack: [top.digest], rule, follow });
+    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, manifest, depth: 0, stack: [top.digest], rule, follow });
     // Everything given with --with must be part of what was verified: a loader will use it.
     for (const w of withArtifacts) {
       if (ctx.nodes.get(w.digest)?.status !== 'verified' || !ctx.nodes.get(w.digest)?.path) {

@@ -1,4 +1,3 @@
-import { CIContextProvider } from '@sigstore/sign';
 import { ModelsealError } from '../errors';
 
 /**
@@ -11,6 +10,8 @@ export async function resolveIdentityToken(explicit?: string, env: NodeJS.Proces
   if (env.SIGSTORE_ID_TOKEN) return env.SIGSTORE_ID_TOKEN.trim();
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     try {
+      // Loaded only here: a plain sign or verify never loads the Sigstore signing code.
+      const { CIContextProvider } = require('@sigstore/sign') as typeof import('@sigstore/sign');
       const token = await new CIContextProvider('sigstore').getToken();
       if (token) return token;
     } catch (err) {

@@ -15,7 +15,7 @@ import type { CoseClaims } from '../envelope/cose/sign1';
 import { loadCertificateMaterial, signStatementWithCertificate, type CertificateMaterial } from './certificate-signer';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
 import { signStatementCose } from './sign-cose';
-import { sigstoreSignPayload, type SigstoreSignOptions } from './sigstore-signer';
+import type { SigstoreSignOptions } from './sigstore-signer';
 import { subjectNameOf } from './subject-name';
 
 export interface SignOptions extends DigestOptions {
@@ -63,6 +63,8 @@ async function signStatement(statement: Statement<unknown>, options: SignOptions
   if (options.sigstore) {
     if (options.key || options.certificate) throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing takes no key or certificate');
     if (options.format === 'cose') throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing writes a bundle; the cose format needs --key');
+    // Loaded only for keyless signing: key signing and verification never load @sigstore/sign.
+    const { sigstoreSignPayload } = require('./sigstore-signer') as typeof import('./sigstore-signer');
     const bundle = await sigstoreSignPayload(serializeStatement(statement), IN_TOTO_PAYLOAD_TYPE, options.sigstore);
     const vm = bundle.verificationMaterial as { certificate?: { rawBytes: string }; tlogEntries?: Array<{ logIndex?: string }> };
     const cert = new X509Certificate(Buffer.from(vm.certificate?.rawBytes ?? '', 'base64'));

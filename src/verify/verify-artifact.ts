@@ -29,6 +29,8 @@ export interface VerifyOptions {
   /** Skip model_signing's default ignores (.git, .gitattributes, .github, .gitignore). */
   noDefaultIgnores?: boolean;
   onProgress?: (event: ProgressEvent) => void;
+  /** Hashing threads (see DigestOptions.threads). */
+  threads?: number;
 }
 
 export interface VerifyResult {
@@ -117,7 +119,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
     const wanted = signedPaths(signed);
     tree.files = tree.files.filter((f) => wanted.has(f.name));
   }
-  const actual = hashTree(tree, signed.serialization, options.onProgress);
+  const actual = await hashTree(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads });
   const diff: ManifestDiff = diffResources(signed.resources, actual.resources);
   if (options.ignoreUnsignedFiles) diff.extra = [];
   if (!isEmptyDiff(diff)) {

@@ -1,0 +1,167 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ModelsealError } from '../errors';
+import type { HashAlgorithm } from './algorithms';
+import { allocateBuffers, isSyncJob, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
+import { deserializeError, type BatchMessage, type WorkerMessage } from './hash-messages';
+import type { HashPlan } from './hash-plan';
+
+/** Receives results as they arrive, in any order; may throw to stop the run. */
+export interface ResultSink {
+  onBytes(n: number): void;
+  onResults(results: JobResult[], bytes: number): void;
+}
+
+/** Batches queued per thread: one running, one ready, so a thread never waits for the next. */
+const QUEUED_PER_THREAD = 2;
+
+export interface WorkerEntry {
+  filename: string;
+  eval: boolean;
+}
+
+/**
+ * Code for a worker started from TypeScript sources (ts-jest, ts-node): registers a
+ * minimal `.ts` loader (TypeScript's own transpileModule, CommonJS) and loads the
+ * worker source. Test runs exercise the very code that is compiled into dist/.
+ */
+function tsBootstrap(typescript: string, entry: string): string {
+  return `
+const ts = require(${JSON.stringify(typescript)});
+const fs = require('node:fs');
+require.extensions['.ts'] = function (module, filename) {
+  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  module._compile(out.outputText, filename);
+};
+require(${JSON.stringify(entry)});
+`;
+}
+
+let cachedEntry: WorkerEntry | null | undefined;
+
+/**
+ * Where the hashing thread's code is. Installed and built: `hash-worker.js` beside
+ * this file (dist/digest/). Running from sources: `hash-worker.ts` through the TypeScript
+ * loader above, if the `typescript` package can be found. Otherwise null: the caller
+ * hashes on its own thread instead (same results, one core).
+ */
+export function workerEntry(): WorkerEntry | null {
+  if (cachedEntry !== undefined) return cachedEntry;
+  const js = path.join(__dirname, 'hash-worker.js');
+  const ts = path.join(__dirname, 'hash-worker.ts');
+  if (fs.existsSync(js)) {
+    cachedEntry = { filename: js, eval: false };
+  } else if (fs.existsSync(ts)) {
+    let typescript: string | undefined;
+    try {
+      typescript = require.resolve('typescript');
+    } catch {
+      typescript = undefined;
+    }
+    cachedEntry = typescript ? { filename: tsBootstrap(typescript, ts), eval: true } : null;
+  } else {
+    cachedEntry = null;
+  }
+  return cachedEntry;
+}
+
+/** Runs the plan on the calling thread (reads still overlap hashing through libuv). */
+export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm, sink: ResultSink): Promise<void> {
+  const ctx: JobContext = { algorithm, buffers: allocateBuffers(), cancelled: () => false, onBytes: (n) => sink.onBytes(n) };
+  for (const batch of plan.batches) {
+    const results: JobResult[] = [];
+    for (const job of batch.jobs) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
+    sink.onResults(results, 0);
+  }
+}
+
+interface Thread {
+  worker: Worker;
+  queued: number;
+  alive: boolean;
+}
+
+/**
+ * Runs the plan on `threads` worker threads. Batches are handed out as threads
+ * free up. On the first failure a shared flag stops every thread at its next chunk;
+ * the run settles once each thread has answered its batches (so every file is
+ * closed) and all threads are terminated. Threads live for one run only.
+ */
+export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads: number, entry: WorkerEntry, sink: ResultSink, progress: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const pool: Thread[] = [];
+    let next = 0;
+    let outstanding = 0;
+    let failure: Error | undefined;
+    let settled = false;
+
+    const finishIfDone = () => {
+      if (settled || outstanding > 0 || (!failure && next < plan.batches.length)) return;
+      settled = true;
+      Promise.all(pool.map((t) => t.worker.terminate())).then(
+        () => (failure ? reject(failure) : resolve()),
+        reject,
+      );
+    };
+    const fail = (err: unknown) => {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+      Atomics.store(cancel, 0, 1);
+      finishIfDone();
+    };
+    const lost = (t: Thread, err: ModelsealError) => {
+      if (!t.alive) return;
+      t.alive = false;
+      outstanding -= t.queued;
+      t.queued = 0;
+      fail(err);
+    };
+    const feed = (t: Thread) => {
+      while (!failure && t.alive && t.queued < QUEUED_PER_THREAD && next < plan.batches.length) {
+        const id = next++;
+        t.queued++;
+        outstanding++;
+        const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.batches[id].jobs };
+        t.worker.postMessage(msg);
+      }
+    };
+
+    for (let i = 0; i < threads; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(entry.filename, { eval: entry.eval, workerData: { cancel: cancel.buffer } });
+      } catch (err) {
+        fail(new ModelsealError('INTERNAL_ERROR', `could not start a hashing thread: ${(err as Error).message}`, { cause: err }));
+        break;
+      }
+      const t: Thread = { worker, queued: 0, alive: true };
+      pool.push(t);
+      worker.on('message', (m: WorkerMessage) => {
+        try {
+          if (m.type === 'progress') {
+            if (!failure) sink.onBytes(m.bytes);
+            return;
+          }
+          t.queued--;
+          outstanding--;
+          if (m.type === 'done' && !failure) sink.onResults(m.results, m.bytes);
+          else if (m.type === 'error') fail(deserializeError(m.error));
+        } catch (err) {
+          fail(err);
+        }
+        feed(t);
+        finishIfDone();
+      });
+      worker.on('error', (err) => lost(t, new ModelsealError('INTERNAL_ERROR', `a hashing thread failed: ${err.message}`, { cause: err })));
+      worker.on('exit', (code) => {
+        if (!settled) lost(t, new ModelsealError('INTERNAL_ERROR', `a hashing thread exited unexpectedly (code ${code})`));
+      });
+      feed(t);
+    }
+    finishIfDone();
+  });
+}
