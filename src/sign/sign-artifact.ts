@@ -6,7 +6,7 @@ import type { PrivateKeyInfo } from '../keys/key-types';
 import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
-import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import { defaultSignaturePath, signatureInside } from './signature-path';
 import { subjectNameOf } from './subject-name';
 
@@ -37,6 +37,7 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Private
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact));
+  checkOutputPath(signature, { force: options.force }); // fail before hashing, not after
   const inside = signatureInside(artifact, signature);
   const ignorePaths = [...(options.ignorePaths ?? []), ...(inside ? [inside] : [])];
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });

@@ -12,6 +12,7 @@ import { parseStatement } from '../statement/statement';
 import { defaultSignaturePath, signatureInside } from '../sign/signature-path';
 import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
 import { verifyEnvelope } from './dsse-verify';
+import { checkNamedKey } from './named-key';
 
 export interface VerifyOptions {
   /** Trusted public keys (key objects or PEM file paths); any one of them may have signed. */
@@ -96,6 +97,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
   const bundle = readBundle(signaturePath);
   const hint = checkBundleMaterial(bundle, signaturePath);
   const signer = verifyEnvelope(bundle.envelope, keys, hint, signaturePath);
+  checkNamedKey(bundle.material, signer, signaturePath);
   const oms = parseOmsStatement(parseStatement(bundle.envelope.payload, signaturePath), signaturePath);
   const signed = oms.manifest;
 
