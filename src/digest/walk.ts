@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { isIgnored } from './ignore';
 import { comparePaths } from './order';
 
 export interface ArtifactFile {
@@ -141,7 +140,9 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
       const entry = entries[i];
       const name = names[i];
       const rel = relDir === '' ? name : `${relDir}/${name}`;
-      if (isIgnored(rel, ignores)) continue;
+      // Ancestors were checked on the way down (ignored folders are never entered), so the
+      // full path is enough; isIgnored's per-ancestor scan made deep trees cubic.
+      if (ignores.has(rel)) continue;
       const abs = path.join(root, rel);
       checkPathLength(abs);
       if (entry.isDirectory()) {
