@@ -134,8 +134,8 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
     } catch (err) {
       throw fsError(err, shortPath(absDir));
     }
-    const names = entries.map((entry) => decodeName(entry.name, absDir));
-    checkAmbiguousNames(names, absDir);
+    const names = entries.map((entry) => decodeName(entry.name, shortPath(absDir)));
+    checkAmbiguousNames(names, shortPath(absDir));
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       const name = names[i];
