@@ -18,6 +18,7 @@ import { isSafeRelativePath, OMS_PREDICATE_TYPE, parseOmsStatement, parseShardNa
 import { parseStatement, STATEMENT_TYPE_V1 } from '../../src/statement/statement';
 import { verifyEnvelope } from '../../src/verify/dsse-verify';
 import { verifyArtifact } from '../../src/verify/verify-artifact';
+import { signArtifact } from '../../src/sign/sign-artifact';
 import type { PrivateKeyInfo } from '../../src/keys/key-types';
 import { bundleObject, makeKey } from '../helpers/hostile';
 
@@ -60,7 +61,6 @@ export async function makeContext(dir: string): Promise<FuzzContext> {
   fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
   fs.writeFileSync(path.join(root, 'weights.bin'), 'weights ~~~ ???');
   fs.writeFileSync(path.join(root, 'sub', 'tok.json'), '{"a":1}');
-  const { signArtifact } = await import('../../src/sign/sign-artifact');
   const signature = path.join(dir, 'model.sig');
   await signArtifact(root, { key: key.info, signature });
   const signatureBytes = fs.readFileSync(signature);
@@ -234,7 +234,7 @@ export const TARGETS: FuzzTarget[] = [
         fc.nat(),
         hex(32),
         async (list, edit, i0, j0, fresh) => {
-          const original = list.map((r) => ({ name: r.name, algorithm: 'sha256', digest: r.digest }));
+          const original: Array<{ name: string; algorithm: string; digest: string }> = list.map((r) => ({ name: r.name, algorithm: 'sha256', digest: r.digest }));
           const root = rootDigestOf(original);
           const edited = original.map((r) => ({ ...r }));
           const i = i0 % edited.length;
