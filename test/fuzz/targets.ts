@@ -83,17 +83,26 @@ const base64ish = fc.oneof(
   anyJson,
 );
 
+/** Mostly a, sometimes b: keeps generated documents close enough to valid to reach the deep checks. */
+const mostly = <T, U>(a: fc.Arbitrary<T>, b: fc.Arbitrary<U>) => fc.oneof({ arbitrary: a, weight: 6 }, { arbitrary: b, weight: 1 });
+
 const resource = fc.record({
-  name: hostileName,
-  algorithm: fc.oneof(fc.constantFrom('sha256', 'blake2b', 'sha256-sharded-8', 'md5'), fc.string({ maxLength: 8 })),
-  digest: fc.oneof(hex(32), hex(64), hex(31), fc.string({ maxLength: 8 }), anyJson),
+  name: mostly(fc.constantFrom('weights.bin', 'sub/tok.json', 'a', 'b/c', 'd e/f', 'ü.bin'), hostileName),
+  algorithm: mostly(fc.constant('sha256'), fc.oneof(fc.constantFrom('blake2b', 'sha256-sharded-8', 'md5'), fc.string({ maxLength: 8 }))),
+  digest: mostly(hex(32), fc.oneof(hex(64), hex(31), fc.string({ maxLength: 8 }), anyJson)),
+});
+
+const shardResource = fc.record({
+  name: mostly(fc.constantFrom('w.bin:0:8', 'w.bin:8:16', 'w.bin:16:20', 'x:0:8', 'w.bin:4:12'), hostileName),
+  algorithm: mostly(fc.constant('sha256-sharded-8'), fc.constantFrom('sha256', 'sha256-sharded-9', 'blake2b')),
+  digest: mostly(hex(32), hex(64)),
 });
 
 const serialization = fc.record(
   {
-    method: fc.oneof(fc.constantFrom('files', 'shards'), anyJson),
-    hash_type: fc.oneof(fc.constantFrom('sha256', 'blake2b', 'md5'), anyJson),
-    allow_symlinks: fc.oneof(fc.boolean(), anyJson),
+    method: mostly(fc.constant('files'), fc.oneof(fc.constant('shards'), anyJson)),
+    hash_type: mostly(fc.constant('sha256'), fc.oneof(fc.constantFrom('blake2b', 'md5'), anyJson)),
+    allow_symlinks: mostly(fc.boolean(), anyJson),
     shard_size: fc.oneof(fc.constantFrom(8, 0, -8, 8.5, 1e21), fc.integer(), fc.double(), fc.string({ maxLength: 3 })),
     ignore_paths: fc.oneof(fc.array(hostileName, { maxLength: 3 }), anyJson),
     extra: anyJson,
@@ -101,23 +110,33 @@ const serialization = fc.record(
   { requiredKeys: ['method', 'hash_type', 'allow_symlinks'] },
 );
 
+const shardSerialization = fc.record({
+  method: mostly(fc.constant('shards'), fc.constant('files')),
+  hash_type: mostly(fc.constant('sha256'), fc.constant('blake2b')),
+  allow_symlinks: fc.boolean(),
+  shard_size: mostly(fc.constant(8), fc.oneof(fc.constantFrom(0, -8, 8.5, 9, 1e21, '8'), fc.double())),
+});
+
 const statementArb = fc
   .record({
-    type: fc.oneof(fc.constant(STATEMENT_TYPE_V1), fc.string({ maxLength: 8 })),
-    predicateType: fc.oneof(fc.constantFrom(OMS_PREDICATE_TYPE, 'https://model_signing/signature/v1.1', 'https://slsa.dev/provenance/v1'), fc.string({ maxLength: 8 })),
-    serialization: fc.oneof(serialization, anyJson),
-    resources: fc.oneof(fc.array(resource, { maxLength: 6 }), anyJson),
-    subjects: fc.array(fc.constantFrom('honest', 'random', 'no-sha256', 'upper'), { maxLength: 3 }),
+    type: mostly(fc.constant(STATEMENT_TYPE_V1), fc.string({ maxLength: 8 })),
+    predicateType: mostly(fc.constantFrom(OMS_PREDICATE_TYPE, 'https://model_signing/signature/v1.1'), fc.oneof(fc.constant('https://slsa.dev/provenance/v1'), fc.string({ maxLength: 8 }))),
+    body: fc.oneof(
+      fc.record({ serialization: mostly(fc.record({ method: fc.constant('files'), hash_type: fc.constant('sha256'), allow_symlinks: fc.boolean() }), fc.oneof(serialization, anyJson)), resources: mostly(fc.array(resource, { maxLength: 6 }), anyJson) }),
+      fc.record({ serialization: shardSerialization, resources: fc.array(shardResource, { maxLength: 5 }) }),
+    ),
+    subjects: mostly(fc.constant<string[]>(['honest']), fc.array<string>(fc.constantFrom('honest', 'random', 'no-sha256', 'upper'), { maxLength: 3 })),
     randomRoot: hex(32),
-    predicateExtra: fc.option(fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { maxKeys: 2 })),
+    predicateExtra: mostly(fc.constant(null), fc.dictionary(fc.string({ maxLength: 6 }), anyJson, { minKeys: 1, maxKeys: 2 })),
   })
   .map((g) => {
-    const digests = Array.isArray(g.resources) ? g.resources.filter((r: any) => typeof r?.digest === 'string' && /^([0-9a-f]{2})*$/.test(r.digest)) : [];
+    const resources = g.body.resources as unknown;
+    const digests = Array.isArray(resources) ? resources.filter((r: any) => typeof r?.digest === 'string' && /^([0-9a-f]{2})*$/.test(r.digest)) : [];
     const honest = rootDigestOf(digests as Array<{ digest: string }>);
-    const subject = g.subjects.map((kind) =>
+    const subject = (g.subjects as string[]).map((kind) =>
       kind === 'honest' ? { name: 'm', digest: { sha256: honest } } : kind === 'random' ? { name: 'm', digest: { sha256: g.randomRoot } } : kind === 'upper' ? { name: 'm', digest: { sha256: honest.toUpperCase() } } : { name: 'm', digest: { sha512: honest } },
     );
-    return { _type: g.type, subject, predicateType: g.predicateType, predicate: { ...(g.predicateExtra ?? {}), serialization: g.serialization, resources: g.resources } };
+    return { _type: g.type, subject, predicateType: g.predicateType, predicate: { ...(g.predicateExtra ?? {}), serialization: g.body.serialization, resources } };
   });
 
 /** Byte-level damage to a valid text: flip, delete, insert or duplicate a slice. */
@@ -202,6 +221,9 @@ export const TARGETS: FuzzTarget[] = [
               { requiredKeys: [] },
             )
             .map((o) => Buffer.from(JSON.stringify(o))),
+          // Generated statements under a REAL signature, intact or damaged, reach every check.
+          statementArb.map((st) => Buffer.from(JSON.stringify(bundleObject(st, ctx.key)))),
+          statementArb.chain((st) => damaged(Buffer.from(JSON.stringify(bundleObject(st, ctx.key))))),
         ),
         async (bytes) => {
           const keyInfo = ctx.key.publicKey;
@@ -218,7 +240,7 @@ export const TARGETS: FuzzTarget[] = [
     name: 'statement/predicate parsing: generated statements are accepted only when sound',
     runs: 500,
     property: () =>
-      fc.asyncProperty(fc.oneof(statementArb.map((s) => Buffer.from(JSON.stringify(s, null, 2))), statementArb.chain((s) => damaged(Buffer.from(JSON.stringify(s))))), async (payload) => {
+      fc.asyncProperty(mostly(statementArb.map((s) => Buffer.from(JSON.stringify(s, null, 2))), statementArb.chain((s) => damaged(Buffer.from(JSON.stringify(s))))), async (payload) => {
         const r = await outcome(() => parseOmsStatement(parseStatement(payload, 'fuzz'), 'fuzz'));
         if (r.ok) checkAcceptedOms(r.value);
       }),
