@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { isIgnored } from './ignore';
 import { comparePaths } from './order';
 
 export interface ArtifactFile {
@@ -39,6 +38,40 @@ function decodeName(raw: Buffer, dir: string): string {
     throw new ModelsealError('UNSUPPORTED_NAME', `file name ${JSON.stringify(name)} contains a control character or backslash`, { file: dir });
   }
   return name;
+}
+
+/** Linux PATH_MAX: longer paths cannot be opened (Node has no openat), however deep the walk can go. */
+const MAX_PATH_BYTES = 4095;
+
+function shortPath(p: string): string {
+  return p.length > 120 ? `${p.slice(0, 60)}…${p.slice(-40)}` : p;
+}
+
+function checkPathLength(abs: string): void {
+  if (Buffer.byteLength(abs, 'utf8') > MAX_PATH_BYTES) {
+    throw new ModelsealError('UNSUPPORTED_NAME', `path is ${Buffer.byteLength(abs, 'utf8')} bytes long, over the ${MAX_PATH_BYTES}-byte limit the operating system can open (nested too deep?)`, {
+      file: shortPath(abs),
+    });
+  }
+}
+
+/**
+ * Names that are distinct here but one file on a case-insensitive or normalizing
+ * filesystem (macOS, Windows): after a copy, which of them a loader opens depends on
+ * the platform and the copy order, so what was verified is not what gets loaded.
+ */
+function checkAmbiguousNames(names: string[], dir: string): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const nfc = name.normalize('NFC');
+    const key = nfc.toLowerCase();
+    const other = seen.get(key);
+    if (other !== undefined) {
+      const why = other.normalize('NFC') === nfc ? 'are the same name in different Unicode normalization forms (NFC/NFD)' : 'differ only in letter case';
+      throw new ModelsealError('UNSUPPORTED_NAME', `file names ${JSON.stringify(other)} and ${JSON.stringify(name)} ${why}; they collide on macOS and Windows`, { file: dir });
+    }
+    seen.set(key, name);
+  }
 }
 
 function specialFile(file: string, st: fs.Stats): ModelsealError {
@@ -99,13 +132,19 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
     try {
       entries = fs.readdirSync(absDir, { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
-      throw fsError(err, absDir);
+      throw fsError(err, shortPath(absDir));
     }
-    for (const entry of entries) {
-      const name = decodeName(entry.name, absDir);
+    const names = entries.map((entry) => decodeName(entry.name, shortPath(absDir)));
+    checkAmbiguousNames(names, shortPath(absDir));
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const name = names[i];
       const rel = relDir === '' ? name : `${relDir}/${name}`;
-      if (isIgnored(rel, ignores)) continue;
+      // Ancestors were checked on the way down (ignored folders are never entered), so the
+      // full path is enough; isIgnored's per-ancestor scan made deep trees cubic.
+      if (ignores.has(rel)) continue;
       const abs = path.join(root, rel);
+      checkPathLength(abs);
       if (entry.isDirectory()) {
         pending.push(rel);
       } else if (entry.isFile()) {

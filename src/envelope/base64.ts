@@ -4,7 +4,7 @@ const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
 /**
  * Strict base64 decoding: standard or URL-safe alphabet (DSSE verifiers must accept
  * both), optional padding; anything else is refused instead of silently skipped
- * as Buffer.from(s, 'base64') would.
+ * as Buffer.from(s, 'base64') would. One value uses one alphabet, in canonical form.
  */
 export function decodeBase64(value: unknown): Buffer | null {
   if (typeof value !== 'string') return null;
@@ -12,5 +12,10 @@ export function decodeBase64(value: unknown): Buffer | null {
   const body = value.replace(/=+$/, '');
   if (body.length % 4 === 1) return null;
   if (value.length !== body.length && value.length % 4 !== 0) return null;
-  return Buffer.from(body, URL_SAFE.test(value) && /[-_]/.test(value) ? 'base64url' : 'base64');
+  const urlSafe = /[-_]/.test(value);
+  const bytes = Buffer.from(body, urlSafe ? 'base64url' : 'base64');
+  // Non-zero unused bits in the last character ("AR==" for "AQ==") would give one
+  // signature many encodings; only the canonical one is accepted.
+  const canonical = bytes.toString(urlSafe ? 'base64url' : 'base64').replace(/=+$/, '');
+  return canonical === body ? bytes : null;
 }

@@ -86,6 +86,9 @@ function parseEnvelope(env: unknown, file?: string): DsseEnvelope {
   const payload = decodeBase64(env.payload);
   if (!payload || payload.length === 0) throw invalid(file, 'dsseEnvelope.payload is missing or not base64');
   if (!Array.isArray(env.signatures) || env.signatures.length === 0) throw invalid(file, 'dsseEnvelope has no signatures');
+  // The Sigstore bundle spec allows exactly one; with several, "which one counts" would be
+  // a choice an attacker could steer (threshold signing belongs to release records).
+  if (env.signatures.length > 1) throw invalid(file, `a Sigstore bundle carries exactly one DSSE signature, this one has ${env.signatures.length}`);
   const signatures: DsseSignature[] = env.signatures.map((s) => {
     if (!isObject(s)) throw invalid(file, 'a DSSE signature is not an object');
     onlyKeys(s, ['sig', 'keyid'], 'a DSSE signature', file);

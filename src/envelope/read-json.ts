@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { ModelsealError, fsError, type ErrorCode } from '../errors';
+import { parseStrictJson } from './strict-json';
 
 /** Signature bundles are small; anything larger is refused before it is read or parsed. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
@@ -21,7 +22,7 @@ export function readBoundedFile(
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new ModelsealError('USAGE_ERROR', 'is not a regular file', { file });
+    if (!st.isFile()) throw new ModelsealError(st.isDirectory() ? 'USAGE_ERROR' : 'SPECIAL_FILE', st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file (FIFO, socket or device)', { file });
     if (st.size > maxBytes) {
       throw new ModelsealError(codes.tooLarge ?? 'USAGE_ERROR', `is ${st.size} bytes, over the ${maxBytes}-byte limit`, { file });
     }
@@ -38,10 +39,10 @@ export function readBoundedFile(
   }
 }
 
+/**
+ * Parses JSON that comes from someone else (signature files, signed statements) with
+ * the strict reader: duplicate keys, invalid UTF-8 and depth bombs are refusals.
+ */
 export function parseJson(text: Buffer | string, file: string | undefined, code: ErrorCode, what: string): unknown {
-  try {
-    return JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
-  } catch {
-    throw new ModelsealError(code, `${what} is not valid JSON (truncated or corrupt?)`, { file });
-  }
+  return parseStrictJson(text, { file, code, what });
 }

@@ -1,8 +1,6 @@
-import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import { generateKeyPair } from './generate';
 import type { KeyType } from './key-types';
-import * as fs from 'node:fs';
-import { ModelsealError } from '../errors';
 
 export interface WrittenKeyPair {
   type: KeyType;
@@ -15,11 +13,8 @@ export interface WrittenKeyPair {
 export function writeKeyPair(prefix: string, type: KeyType, options: { passphrase?: string; force?: boolean } = {}): WrittenKeyPair {
   const privateKeyPath = `${prefix}.key`;
   const publicKeyPath = `${prefix}.pub`;
-  if (!options.force) {
-    for (const f of [privateKeyPath, publicKeyPath]) {
-      if (fs.existsSync(f)) throw new ModelsealError('OUTPUT_EXISTS', 'already exists; pass --force to replace it', { file: f });
-    }
-  }
+  // Both outputs are checked first, so a refused public key never leaves a lone private key behind.
+  for (const f of [privateKeyPath, publicKeyPath]) checkOutputPath(f, { force: options.force });
   const pair = generateKeyPair(type, options.passphrase);
   writeFileAtomic(privateKeyPath, pair.privatePem, { force: options.force, mode: 0o600 });
   writeFileAtomic(publicKeyPath, pair.publicKey.pem, { force: options.force, mode: 0o644 });

@@ -3,6 +3,7 @@ import type { SignatureBundle } from '../envelope/bundle';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from '../envelope/dsse';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { verifyBytes } from '../keys/signature-algorithm';
+import { checkNamedKey } from '../verify/named-key';
 import { verifyBundleSigners, type TrustedSigner, type VerifiedSigner } from '../verify/trusted-signer';
 import type { PolicySigner } from './policy-types';
 
@@ -72,6 +73,7 @@ export function verifyBundleAgainstSigners(bundle: SignatureBundle, signers: rea
     const by = hint ? ` (key ${hint.slice(0, 12)}…)` : '';
     throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by a key${by} that none of the trusted signers holds (${names})`, { file });
   }
+  checkNamedKey(bundle.material, match.key as PublicKeyInfo, file);
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     throw new ModelsealError('STATEMENT_INVALID', `payloadType is ${JSON.stringify(env.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`, { file });
   }

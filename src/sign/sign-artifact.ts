@@ -1,5 +1,4 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
@@ -10,7 +9,7 @@ import { publicKeyInfo } from '../keys/load';
 import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
-import { writeFileAtomic } from '../util/atomic-write';
+import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import { loadCertificateMaterial, signStatementWithCertificate, type CertificateMaterial } from './certificate-signer';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
@@ -99,8 +98,7 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   }
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
-  // Fail before hashing and before any call to a Sigstore service.
-  if (!options.force && fs.existsSync(signature)) throw new ModelsealError('OUTPUT_EXISTS', 'already exists; pass --force to replace it', { file: signature });
+  checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });
   const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectNameOf(artifact)), options);
   writeFileAtomic(signature, bundle, { force: options.force });

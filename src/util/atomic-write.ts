@@ -17,7 +17,11 @@ export interface AtomicWriteOptions {
  * the target, fsync the folder. Refuses to replace an existing file without
  * `force`, and never writes through a symlink.
  */
-export function writeFileAtomic(target: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
+/**
+ * The checks writeFileAtomic makes before writing, for callers that want to fail
+ * before long work (hashing a model) rather than after it.
+ */
+export function checkOutputPath(target: string, options: Pick<AtomicWriteOptions, 'force'> = {}): void {
   const dir = path.dirname(path.resolve(target));
   let existing: fs.Stats | undefined;
   try {
@@ -31,6 +35,11 @@ export function writeFileAtomic(target: string, data: string | Buffer, options: 
     if (!options.force) throw new ModelsealError('OUTPUT_EXISTS', 'already exists; pass --force to replace it', { file: target });
   }
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'folder does not exist', { file: dir });
+}
+
+export function writeFileAtomic(target: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
+  const dir = path.dirname(path.resolve(target));
+  checkOutputPath(target, options);
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = options.mode ?? 0o644;
   let fd: number | undefined;

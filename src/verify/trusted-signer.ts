@@ -9,6 +9,7 @@ import { LEGACY_PREDICATE_TYPE } from '../statement/oms-legacy';
 import { verifyCertificatePath } from './certificate-verify';
 import { loadCertificates, subjectOf } from './certificates';
 import { verifyEnvelope } from './dsse-verify';
+import { checkNamedKey } from './named-key';
 import type { Matcher } from './identity-match';
 import { DsseSignatureContent } from './signature-content';
 import { verifySigstoreBundle } from './sigstore-verify';
@@ -119,6 +120,7 @@ function verifyKeySigners(bundle: SignatureBundle, signers: Array<Extract<Truste
   const keys = signers.map((s) => (typeof s.key === 'string' ? loadPublicKey(s.key) : s.key));
   const hint = bundle.material.kind === 'publicKey' ? bundle.material.hint : undefined;
   const key = verifyEnvelope(bundle.envelope, keys, hint, file);
+  checkNamedKey(bundle.material, key, file);
   return { method: 'key', trusted: signers[keys.indexOf(key)], keyType: key.type, keyHint: key.hint };
 }
 

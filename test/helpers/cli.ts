@@ -12,13 +12,15 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`npm test` builds first) as a real process. */
-export function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): CliResult {
+export function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number; uid?: number; gid?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeout ?? 60_000,
+    uid: options.uid,
+    gid: options.gid,
   });
   let json: unknown;
   if (args.includes('--json')) {

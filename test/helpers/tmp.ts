@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,26 +24,34 @@ export function writeTree(root: string, files: Record<string, string | Buffer>):
   return root;
 }
 
-/** Names, sizes, modes, mtimes and contents of a tree, to prove a command changed nothing. */
+/**
+ * Names, sizes, modes, mtimes and contents of a tree, to prove a command changed nothing.
+ * Iterative, and names are read as bytes (keys are latin1), so deep trees and names
+ * that are not UTF-8 are snapshotted too.
+ */
 export function snapshotTree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
+  const base = Buffer.from(root);
+  const pending: Buffer[] = [Buffer.alloc(0)];
+  while (pending.length > 0) {
+    const rel = pending.pop() as Buffer;
+    const dir = rel.length ? Buffer.concat([base, Buffer.from('/'), rel]) : base;
+    for (const name of fs.readdirSync(dir, { encoding: 'buffer' })) {
+      const childRel = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
+      const p = Buffer.concat([base, Buffer.from('/'), childRel]);
       const st = fs.lstatSync(p);
-      const rel = path.relative(root, p);
-      if (e.isDirectory()) {
-        out[rel + '/'] = `dir ${st.mode}`;
-        walk(p);
-      } else if (e.isSymbolicLink()) {
-        out[rel] = `link ${fs.readlinkSync(p)}`;
-      } else if (e.isFile()) {
-        out[rel] = `file ${st.size} ${st.mode} ${st.mtimeMs} ${require('node:crypto').createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
+      const key = childRel.toString('latin1');
+      if (st.isDirectory()) {
+        out[key + '/'] = `dir ${st.mode}`;
+        pending.push(childRel);
+      } else if (st.isSymbolicLink()) {
+        out[key] = `link ${fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1')}`;
+      } else if (st.isFile()) {
+        out[key] = `file ${st.size} ${st.mode} ${st.mtimeMs} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
       } else {
-        out[rel] = `special ${st.mode}`;
+        out[key] = `special ${st.mode} ${st.rdev}`;
       }
     }
-  };
-  walk(root);
+  }
   return out;
 }
