@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { ModelsealError, fsError } from '../errors';
+import { parseJson } from '../envelope/read-json';
 import { writeFileAtomic } from '../util/atomic-write';
 
 export const STATE_FILE = 'state.json';
@@ -64,9 +65,9 @@ export function readState(dir: string): GateState | null {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw corrupt(file, 'not valid JSON');
+    raw = parseJson(text, file, 'STATE_CORRUPT', 'the gate state');
+  } catch (err) {
+    throw corrupt(file, (err as Error).message.replace(`${file}: `, ''));
   }
   if (!isObj(raw) || raw.format !== STATE_FORMAT) throw corrupt(file, `format is not ${STATE_FORMAT}`);
   if (!isObj(raw.channels) || !Array.isArray(raw.history)) throw corrupt(file, 'channels or history missing');
