@@ -213,7 +213,7 @@ describe('bundle structure', () => {
   hostile('E-30', 'certificate material presented for key verification is refused', () => {
     const b = honestBundle();
     b.verificationMaterial = { certificate: { rawBytes: 'MIIB' }, tlogEntries: [] };
-    return expectCode(verifyLib(sigFile(JSON.stringify(b))), 'UNSUPPORTED_MATERIAL', 1);
+    return expectCode(verifyLib(sigFile(JSON.stringify(b))), 'UNTRUSTED_SIGNER', 1);
   });
 
   hostile('E-31', 'a byte-order mark before the JSON is refused', () =>
