@@ -1,6 +1,6 @@
 import { normalizeName, skeletonWithDigits, unconfuse } from './confusables';
 import { damerauLevenshtein } from './distance';
-import { isGlob, matchesGlob } from './glob';
+import { isGlob, matchesGlob } from '../policy/glob';
 import { isDeliberateVariant } from './variant';
 
 /**

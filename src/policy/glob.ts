@@ -26,3 +26,8 @@ export function globToRegExp(glob: string): RegExp {
 export function matchesGlob(glob: string, name: string): boolean {
   return globToRegExp(glob).test(name);
 }
+
+/** Whether a rule name is a pattern rather than one literal name. */
+export function isGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}

@@ -11,16 +11,29 @@ export interface CliResult {
   json: any;
 }
 
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeout?: number;
+  /**
+   * Run without the capabilities that let root ignore file modes (CAP_DAC_OVERRIDE,
+   * CAP_DAC_READ_SEARCH), so permission errors are real even when tests run as root.
+   */
+  honourFileModes?: boolean;
+}
+
 /** Runs the built CLI (`npm test` builds first) as a real process. */
-export function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number; uid?: number; gid?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+export function cli(args: string[], options: CliOptions = {}): CliResult {
+  const dropCaps = options.honourFileModes && process.getuid?.() === 0;
+  const command = dropCaps ? 'setpriv' : process.execPath;
+  const argv = dropCaps ? ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, BIN, ...args] : [BIN, ...args];
+  const r = spawnSync(command, argv, {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeout ?? 60_000,
-    uid: options.uid,
-    gid: options.gid,
   });
   let json: unknown;
   if (args.includes('--json')) {

@@ -47,10 +47,9 @@ export async function expectCode(fn: () => unknown, code: ErrorCode, exit: numbe
  * Runs a CLI command on an artifact and asserts the tree is byte-for-byte, mode- and
  * mtime-identical afterwards, except for the listed files (the signature `sign` writes).
  */
-export function cliOnTree(root: string, args: string[], options: { allowChanged?: string[]; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function cliOnTree(root: string, args: string[], options: { allowChanged?: string[]; honourFileModes?: boolean; env?: NodeJS.ProcessEnv } = {}): CliResult {
   const before = snapshotTree(root);
-  // An unprivileged run gets a HOME it may read, or oclif warns about /root on stderr.
-  const r = cli(args, { uid: options.uid, gid: options.gid, env: { ...options.env, ...(options.uid !== undefined ? { HOME: '/nonexistent' } : {}) } });
+  const r = cli(args, { honourFileModes: options.honourFileModes, env: options.env });
   const after = snapshotTree(root);
   for (const name of options.allowChanged ?? []) {
     delete before[name];

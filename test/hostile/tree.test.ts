@@ -163,30 +163,21 @@ describe('links, growth and permissions', () => {
     await expectCode(() => hashRanges(file, 'sha256', 'whole', { onBytes: rewrite }), 'FILE_CHANGED', 2);
   });
 
-  // Root ignores mode bits (CAP_DAC_OVERRIDE), so the CLI runs as the unprivileged user "nobody".
-  const NOBODY = 65534;
-  function forNobody(root: string, keyDir: string): void {
-    for (const d of [path.dirname(root), root, keyDir]) fs.chmodSync(d, 0o755);
-    fs.chmodSync(key.privatePath, 0o644);
-  }
+  // Root ignores mode bits (CAP_DAC_OVERRIDE): these runs drop that capability.
 
-  hostile('T-17', 'an unreadable file is refused with a clear error (run as an unprivileged user)', () => {
+  hostile('T-17', 'an unreadable file is refused with a clear error', () => {
     const root = model();
     fs.chmodSync(path.join(root, 'weights.bin'), 0o000);
-    forNobody(root, path.dirname(key.privatePath));
-    const r = cliOnTree(root, ['sign', root, '--key', key.privatePath], { uid: NOBODY, gid: NOBODY });
+    const r = cliOnTree(root, ['sign', root, '--key', key.privatePath], { honourFileModes: true });
     expectCliRefusal(r, 'PATH_UNREADABLE', 2);
     expect(r.stderr).toContain('weights.bin');
-    fs.chmodSync(key.privatePath, 0o600);
   });
 
-  hostile('T-18', 'an unreadable folder is refused with a clear error (run as an unprivileged user)', () => {
+  hostile('T-18', 'an unreadable folder is refused with a clear error', () => {
     const root = model({ 'a.bin': 'a', 'sub/b.bin': 'b' });
     fs.chmodSync(path.join(root, 'sub'), 0o000);
-    forNobody(root, path.dirname(key.privatePath));
-    const r = cliOnTree(root, ['sign', root, '--key', key.privatePath], { uid: NOBODY, gid: NOBODY });
+    const r = cliOnTree(root, ['sign', root, '--key', key.privatePath], { honourFileModes: true });
     expectCliRefusal(r, 'PATH_UNREADABLE', 2);
-    fs.chmodSync(key.privatePath, 0o600);
     fs.chmodSync(path.join(root, 'sub'), 0o755);
   });
 });
