@@ -120,14 +120,17 @@ export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads:
       t.queued = 0;
       fail(err);
     };
+    const feedOne = (t: Thread): boolean => {
+      if (failure || !t.alive || t.queued >= QUEUED_PER_THREAD || next >= plan.batches.length) return false;
+      const id = next++;
+      t.queued++;
+      outstanding++;
+      const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.batches[id].jobs };
+      t.worker.postMessage(msg);
+      return true;
+    };
     const feed = (t: Thread) => {
-      while (!failure && t.alive && t.queued < QUEUED_PER_THREAD && next < plan.batches.length) {
-        const id = next++;
-        t.queued++;
-        outstanding++;
-        const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.batches[id].jobs };
-        t.worker.postMessage(msg);
-      }
+      while (feedOne(t));
     };
 
     for (let i = 0; i < threads; i++) {
@@ -160,8 +163,10 @@ export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads:
       worker.on('exit', (code) => {
         if (!settled) lost(t, new ModelsealError('INTERNAL_ERROR', `a hashing thread exited unexpectedly (code ${code})`));
       });
-      feed(t);
     }
+    // Deal the first batches round-robin: the largest come first, and a thread must not
+    // queue a second large batch while another thread has none (shards of one file).
+    for (let round = 0; round < QUEUED_PER_THREAD; round++) pool.forEach(feedOne);
     finishIfDone();
   });
 }
