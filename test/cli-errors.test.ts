@@ -87,6 +87,17 @@ describe('bad input gives one line, a stable code and a documented exit status',
     expect(r.json).toMatchObject({ ok: false, error: { code: 'USAGE_ERROR' } });
   });
 
+  it('a missing argument and an unknown command are one-line usage errors', () => {
+    let r = cli(['verify']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('modelseal verify: Missing 1 required arg: artifact (see --help) [USAGE_ERROR]\n');
+    r = cli(['sing', tmpDir()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('modelseal: unknown command "sing" (see modelseal --help) [USAGE_ERROR]\n');
+    r = cli(['sing', '--json']);
+    expect(r.json).toMatchObject({ ok: false, error: { code: 'USAGE_ERROR' } });
+  });
+
   it('--debug adds the stack trace', () => {
     const r = cli(['digest', path.join(tmpDir(), 'nope'), '--debug']);
     expect(r.status).toBe(2);

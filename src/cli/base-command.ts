@@ -2,12 +2,14 @@ import { Command, Flags } from '@oclif/core';
 import { EXIT_INPUT, ModelsealError } from '../errors';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
-function usageLine(message: string): string {
+export function usageLine(message: string): string {
   const lines = message
     .split('\n')
     .map((l) => l.trim().replace(/^Error: /, ''))
-    .filter((l) => l && !/^The following errors? occurred|^See more help/.test(l));
-  return (lines.join('; ') || 'invalid usage') + ' (see --help)';
+    .filter((l) => l && !/^The following errors? occurred|^See more help|^Note: |^Alternatively, /.test(l));
+  // "Missing 1 required arg:" is followed by "artifact  <its description>": keep the name.
+  const joined = lines.map((l, i) => (l.endsWith(':') && lines[i + 1] ? `${l} ${lines[i + 1].split(/\s{2,}/)[0]}` : l)).filter((l, i) => !(i > 0 && lines[i - 1].endsWith(':')));
+  return (joined.join('; ') || 'invalid usage') + ' (see --help)';
 }
 
 /**
