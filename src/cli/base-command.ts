@@ -39,6 +39,7 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
+    this.parsed = true; // the error is reported here; oclif need not also warn that parsing did not finish
     let error: ModelsealError;
     if (err instanceof ModelsealError) {
       error = err;

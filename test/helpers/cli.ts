@@ -28,9 +28,11 @@ export function cli(args: string[], options: CliOptions = {}): CliResult {
   const dropCaps = options.honourFileModes && process.getuid?.() === 0;
   const command = dropCaps ? 'setpriv' : process.execPath;
   const argv = dropCaps ? ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, BIN, ...args] : [BIN, ...args];
+  // The CLI runs as a user runs it: without the NODE_ENV=test that jest sets.
+  const { NODE_ENV: _jest, ...userEnv } = process.env;
   const r = spawnSync(command, argv, {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, ...options.env },
+    env: { ...userEnv, ...options.env },
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeout ?? 60_000,
