@@ -54,11 +54,12 @@ function checkEntry(v: unknown, where: string, file: string): ChannelState {
 /** Reads and validates the state; null when there is none yet. */
 export function readState(dir: string): GateState | null {
   const file = path.join(dir, STATE_FILE);
-  let text: string;
+  let text: Buffer;
   try {
     const st = fs.lstatSync(file);
     if (!st.isFile()) throw corrupt(file, 'not a regular file');
-    text = fs.readFileSync(file, 'utf8');
+    // Bytes, not a decoded string: the strict reader must see invalid UTF-8 to refuse it.
+    text = fs.readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fsError(err, file);

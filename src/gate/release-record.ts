@@ -57,7 +57,10 @@ export function parseReleaseStatement(payload: Buffer, file?: string): ReleaseRe
   const names = new Set(artifacts.map((a) => a.name));
   if (names.size !== artifacts.length) throw new ModelsealError('RELEASE_INVALID', 'the release record names an artifact twice', { file });
   const { channel, version, expires, created } = statement.predicate;
-  if (Number.isNaN(Date.parse(expires))) throw new ModelsealError('RELEASE_INVALID', `expires ${JSON.stringify(expires)} is not a valid time`, { file });
+  // Round-trip: JavaScript reads 2031-02-30 as March 2nd, other readers refuse it; one reading only.
+  for (const [field, t] of [['expires', expires], ['created', created]] as const) {
+    if (t !== undefined && (Number.isNaN(Date.parse(t)) || isoSeconds(new Date(t)) !== t)) throw new ModelsealError('RELEASE_INVALID', `${field} ${JSON.stringify(t)} is not a valid time`, { file });
+  }
   return { channel, version, expires, ...(created ? { created } : {}), artifacts };
 }
 

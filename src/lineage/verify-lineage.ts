@@ -202,6 +202,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
       recordManifest(node, rootSigned, input);
       const p = rootSigned.find((v) => v.provenance)?.provenance;
       if (p) recordProvenance(node, p);
+      checkRoleMatchesKind(node);
       ctx.heights.set(node.digest, 0);
       return;
     }
@@ -232,6 +233,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     checkProvenanceAgainstRule(v.provenance!, rule, ctx, v.evidence.file);
     recordProvenance(node, v.provenance!);
   }
+  checkRoleMatchesKind(node);
 
   const follow = isTop ? input.follow === true : true;
   if (!follow) {
@@ -254,6 +256,20 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     height = Math.max(height, 1 + (ctx.heights.get(child.digest) ?? 0));
   }
   ctx.heights.set(node.digest, height);
+}
+
+/**
+ * A digest bound as a base model must not be attested as a dataset, nor one bound as a
+ * dataset as a model (dependency confusion: the parent's provenance would describe a
+ * different kind of input than the one that was used). Unknown kinds (no provenance) pass.
+ */
+function checkRoleMatchesKind(node: LineageNode): void {
+  if (node.role === 'artifact' || node.kind === undefined) return;
+  const isDataset = node.kind === 'dataset';
+  if ((node.role === 'dataset') !== isDataset) {
+    const bound = node.role === 'dataset' ? 'a dataset' : 'a base model';
+    throw new ModelsealError('LINEAGE_MISMATCH', `is bound as ${bound}, but its own provenance attests it as kind ${JSON.stringify(node.kind)}: a different kind of artifact than the one named`);
+  }
 }
 
 function signerOf(v: VerifiedEvidence): NodeSigner {
@@ -290,6 +306,7 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
   const seen = ctx.nodes.get(dep.sha256);
   if (seen) {
     if (seen.status !== 'verified') throw new ModelsealError('LINEAGE_BROKEN', `dependency ${depLabel} failed verification`);
+    if (seen.role !== role) throw new ModelsealError('LINEAGE_MISMATCH', `its provenance binds ${depLabel}, which another provenance in this lineage binds as ${seen.role === 'dataset' ? 'a dataset' : 'a base model'}: one digest cannot be both`);
     if (depth + (ctx.heights.get(seen.digest) ?? 0) > ctx.maxDepth) throw new ModelsealError('LINEAGE_TOO_DEEP', `the lineage through ${depLabel} is longer than the policy's maxDepth ${ctx.maxDepth}`);
     return seen;
   }

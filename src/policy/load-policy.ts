@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { ModelsealError } from '../errors';
 import { readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
 import type { ArtifactRule, ChannelRule, Policy, PolicySigner } from './policy-types';
 import { describeSchemaError, schemaValidator } from './schema';
 
-const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 
 type RawSigner = {
   keys?: string[];
@@ -34,8 +34,16 @@ function resolveFile(base: string, p: string, file: string | undefined): string 
 export function parsePolicy(text: string, file?: string): Policy {
   let raw: unknown;
   try {
-    // YAML 1.2 is a superset of JSON; uniqueKeys refuses duplicate keys.
-    raw = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0, prettyErrors: false });
+    // YAML 1.2 is a superset of JSON; uniqueKeys refuses duplicate keys, and aliases are
+    // refused outright (no expansion bombs). Warnings (unknown tags such as !!js/function)
+    // and other YAML versions (1.1 reads `yes` as true) are refusals too: one reading only.
+    const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
+    if (docs.length !== 1) throw new Error(`holds ${docs.length} YAML documents, expected exactly one`);
+    const doc = docs[0];
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    if (doc.directives?.yaml.version !== '1.2') throw new Error(`YAML ${doc.directives?.yaml.version} is not accepted, only YAML 1.2`);
+    raw = doc.toJS({ maxAliasCount: 0 });
   } catch (err) {
     throw invalid(file, `is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -46,6 +54,7 @@ export function parsePolicy(text: string, file?: string): Policy {
 
   const signers = new Map<string, PolicySigner>();
   for (const [name, s] of Object.entries(p.signers)) {
+    if (s.sigstore?.identityRegexp) checkRegExp(s.sigstore.identity, `/signers/${name}/sigstore/identity`, file);
     if (s.keys) signers.set(name, { name, kind: 'key', keys: s.keys.map((k) => loadPublicKey(resolveFile(base, k, file))) });
     else if (s.sigstore) {
       signers.set(name, {
@@ -77,12 +86,36 @@ export function parsePolicy(text: string, file?: string): Policy {
   const channels = new Map<string, ChannelRule>();
   for (const [name, c] of Object.entries(p.channels ?? {})) {
     known(c.signers, `/channels/${name}/signers`);
+    // A threshold no set of the channel's keys can reach would refuse every release: a typo, not a policy.
+    const keys = new Set(c.signers.flatMap((n) => {
+      const s = signers.get(n);
+      return s?.kind === 'key' ? s.keys.map((k) => k.hint) : [];
+    }));
+    if (c.threshold > keys.size) throw invalid(file, `/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
     channels.set(name, c);
   }
   return { file: file ? path.resolve(file) : undefined, signers, artifacts, channels };
 }
 
+/** An identity regexp is compiled as the verifier will compile it, so a bad one is a load error, not a crash at verify time. */
+function checkRegExp(source: string, where: string, file: string | undefined): void {
+  try {
+    new RegExp(source, 'u');
+  } catch (err) {
+    throw invalid(file, `${where}: ${JSON.stringify(source)} is not a valid regular expression (${(err as Error).message})`);
+  }
+}
+
+/** Policy bytes as text: invalid UTF-8 is refused, not replaced (two readers must see one policy). */
+export function decodePolicy(bytes: Buffer, file?: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw invalid(file, 'is not valid UTF-8');
+  }
+}
+
 export function loadPolicy(file: string): Policy {
   const bytes = readBoundedFile(file, MAX_POLICY_BYTES, { tooLarge: 'POLICY_INVALID' });
-  return parsePolicy(bytes.toString('utf8'), file);
+  return parsePolicy(decodePolicy(bytes, file), file);
 }

@@ -21,6 +21,13 @@ import { verifyArtifact } from '../../src/verify/verify-artifact';
 import { signArtifact } from '../../src/sign/sign-artifact';
 import type { PrivateKeyInfo } from '../../src/keys/key-types';
 import { bundleObject, makeKey } from '../helpers/hostile';
+import { stringify as yamlStringify } from 'yaml';
+import { decodePolicy, parsePolicy } from '../../src/policy/load-policy';
+import type { Policy } from '../../src/policy/policy-types';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../src/envelope/dsse';
+import type { PublicKeyInfo } from '../../src/keys/key-types';
+import { parseReleaseEnvelope, serializeReleaseEnvelope, signReleaseStatement, addReleaseSignature, verifiedSigners } from '../../src/gate/release-envelope';
+import { buildReleaseStatement, parseReleaseStatement, type ReleaseRecord } from '../../src/gate/release-record';
 
 const KNOWN_CODES = new Set(ERROR_CODES.map((c) => c.code));
 
@@ -45,6 +52,15 @@ export interface FuzzContext {
   signature: string;
   signatureBytes: Buffer;
   honestStatement: any;
+  /** A folder with key files (fuzz.pub, rel.pub) that generated policies name, and a valid policy in it. */
+  policyDir: string;
+  policyBytes: Buffer;
+  /** A valid release record signed by two keys, its statement, and the keys trusted for it. */
+  releaseBytes: Buffer;
+  releaseStatement: any;
+  releaseRecord: ReleaseRecord;
+  releaseKeys: PublicKeyInfo[];
+  releaseSigner: PrivateKeyInfo;
 }
 
 export interface FuzzTarget {
@@ -65,8 +81,48 @@ export async function makeContext(dir: string): Promise<FuzzContext> {
   await signArtifact(root, { key: key.info, signature });
   const signatureBytes = fs.readFileSync(signature);
   const honestStatement = JSON.parse(parseBundle(JSON.parse(signatureBytes.toString())).envelope.payload.toString());
-  return { key: key.info, keyPub: key.publicPath, root, signature, signatureBytes, honestStatement };
+
+  const policyDir = path.join(dir, 'policy');
+  fs.mkdirSync(policyDir);
+  fs.copyFileSync(key.publicPath, path.join(policyDir, 'fuzz.pub'));
+  const rel = makeKey(policyDir, 'rel', 'ecdsa-p256');
+  const policyBytes = Buffer.from(VALID_POLICY, 'utf8');
+  const releaseRecord: ReleaseRecord = { channel: 'prod', version: 7, expires: '2031-01-01T00:00:00Z', created: '2030-12-01T00:00:00Z', artifacts: [{ name: 'model', digest: 'ab'.repeat(32) }, { name: 'adapter', digest: 'cd'.repeat(32) }] };
+  const releaseStatement = buildReleaseStatement(releaseRecord);
+  const releaseEnv = addReleaseSignature(signReleaseStatement(releaseStatement, key.info), rel.info);
+  return {
+    key: key.info,
+    keyPub: key.publicPath,
+    root,
+    signature,
+    signatureBytes,
+    honestStatement,
+    policyDir,
+    policyBytes,
+    releaseBytes: Buffer.from(serializeReleaseEnvelope(releaseEnv)),
+    releaseStatement: JSON.parse(JSON.stringify(releaseStatement)),
+    releaseRecord: parseReleaseStatement(releaseEnv.payload),
+    releaseKeys: [key.info.publicKey, rel.info.publicKey],
+    releaseSigner: key.info,
+  };
 }
+
+const VALID_POLICY = `apiVersion: modelseal.dev/policy/v1
+signers:
+  publisher: { keys: [fuzz.pub] }
+  release: { keys: [fuzz.pub, rel.pub] }
+  ci: { sigstore: { identity: "^https://github.com/acme/.*$", issuer: "https://token.actions.githubusercontent.com", identityRegexp: true } }
+artifacts:
+  - name: "adapters/**"
+    signers: [publisher, ci]
+    kinds: [lora]
+    lineage: required
+    roots: [publisher]
+    maxDepth: 4
+  - { name: "**", signers: [publisher] }
+channels:
+  prod: { signers: [release], threshold: 2, maxExpiry: 30d }
+`;
 
 // ---------- arbitraries ----------
 
@@ -172,6 +228,111 @@ function checkAcceptedOms(oms: ReturnType<typeof parseOmsStatement>): void {
   if (m.resources.length === 0) throw new Error('accepted an empty manifest');
 }
 
+// ---------- policies ----------
+
+/** An unknown field, now and then (absent keys are dropped by both serializers). */
+const rareExtra = mostly(fc.constant(undefined), anyJson);
+
+const signerName = mostly(fc.constantFrom('publisher', 'release', 'ci', 'ca-root'), fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', '-x', '')));
+const keyPath = mostly(fc.constantFrom('fuzz.pub', 'rel.pub', 'rel.key'), fc.oneof(fc.constantFrom('missing.pub', '../fuzz.pub', '/dev/null', '.', ''), fc.string({ maxLength: 6 })));
+const regexpish = fc.oneof(fc.constantFrom('^a$', '.*', '(', '[a-', '\\', 'a{2,1}', '(?<n>a)\\k<n>', '\\p{L}+', '(?i)a'), fc.string({ maxLength: 8 }));
+const signerArb = fc.oneof(
+  fc.record({ keys: mostly(fc.array(keyPath, { minLength: 1, maxLength: 3 }), anyJson) }),
+  fc.record({ sigstore: fc.record({ identity: regexpish, issuer: mostly(fc.constant('https://issuer.example'), anyJson), identityRegexp: mostly(fc.boolean(), anyJson), trustedRoot: keyPath }, { requiredKeys: ['identity', 'issuer'] }) }),
+  fc.record({ ca: fc.record({ roots: keyPath, intermediates: keyPath }, { requiredKeys: ['roots'] }) }),
+  fc.record({ keys: fc.array(keyPath, { minLength: 1, maxLength: 2 }), description: fc.string({ maxLength: 5 }), extra: rareExtra }, { requiredKeys: ['keys'] }),
+  anyJson,
+);
+const refs = mostly(fc.uniqueArray(signerName, { minLength: 1, maxLength: 3 }), anyJson);
+const ruleArb = fc.record(
+  {
+    name: mostly(fc.constantFrom('**', 'adapters/*', 'a?b', 'x'), fc.string({ maxLength: 6 })),
+    signers: refs,
+    kinds: mostly(fc.uniqueArray(fc.constantFrom('train', 'finetune', 'lora', 'dataset'), { minLength: 1, maxLength: 2 }), anyJson),
+    lineage: mostly(fc.constantFrom('required', 'optional', 'none'), anyJson),
+    roots: refs,
+    maxDepth: fc.oneof(fc.integer({ min: -1, max: 70 }), anyJson),
+    maxAgeDays: fc.oneof(fc.integer({ min: -1, max: 400 }), anyJson),
+    evals: fc.array(fc.record({ suite: mostly(fc.constant(`sha256:${'ab'.repeat(32)}`), fc.string({ maxLength: 6 })), evaluators: refs }), { maxLength: 1 }),
+    extra: rareExtra,
+  },
+  { requiredKeys: ['name', 'signers'] },
+);
+const channelArb = fc.record(
+  { signers: refs, threshold: mostly(fc.integer({ min: -1, max: 4 }), fc.oneof(fc.double(), fc.string({ maxLength: 2 }))), maxExpiry: mostly(fc.constantFrom('30d', '12h', '90s'), fc.string({ maxLength: 5 })), extra: rareExtra },
+  { requiredKeys: ['signers', 'threshold'] },
+);
+const policyArb = fc.record(
+  {
+    apiVersion: mostly(fc.constant('modelseal.dev/policy/v1'), fc.oneof(fc.constant('modelseal.dev/policy/v2'), anyJson)),
+    signers: mostly(fc.dictionary(signerName, signerArb, { minKeys: 1, maxKeys: 4 }), anyJson),
+    artifacts: mostly(fc.array(ruleArb, { maxLength: 3 }), anyJson),
+    channels: mostly(fc.dictionary(mostly(fc.constantFrom('prod', 'dev'), fc.string({ maxLength: 4 })), channelArb, { maxKeys: 2 }), anyJson),
+    extra: rareExtra,
+  },
+  { requiredKeys: ['apiVersion', 'signers'] },
+);
+
+/** What an accepted policy must hold: every reference defined, every threshold reachable, every regexp compiled. */
+function checkAcceptedPolicy(p: Policy): void {
+  const known = (names: readonly string[] | undefined, where: string) => {
+    for (const n of names ?? []) if (!p.signers.has(n)) throw new Error(`accepted ${where} naming undefined signer ${JSON.stringify(n)}`);
+  };
+  for (const [name, s] of p.signers) {
+    if (s.kind === 'key' && s.keys.length === 0) throw new Error(`accepted key signer ${name} with no keys`);
+    if (s.kind === 'sigstore' && s.identityRegexp) new RegExp(s.identity, 'u');
+  }
+  p.artifacts.forEach((r, i) => {
+    known(r.signers, `rule ${i}`);
+    known(r.roots, `rule ${i} roots`);
+    if (r.lineage === 'required' && !r.roots?.length) throw new Error('accepted lineage: required without roots');
+    for (const e of r.evals ?? []) known(e.evaluators, `rule ${i} evaluators`);
+  });
+  for (const [name, c] of p.channels) {
+    known(c.signers, `channel ${name}`);
+    const keys = new Set(c.signers.flatMap((n) => {
+      const s = p.signers.get(n);
+      return s?.kind === 'key' ? s.keys.map((k) => k.hint) : [];
+    }));
+    if (!Number.isSafeInteger(c.threshold) || c.threshold < 1 || c.threshold > keys.size) throw new Error(`accepted channel ${name} with threshold ${c.threshold} over ${keys.size} keys`);
+  }
+}
+
+// ---------- release records ----------
+
+const releaseStatementArb = (ctx: FuzzContext) =>
+  fc
+    .record({
+      subject: mostly(
+        fc.array(fc.record({ name: mostly(fc.constantFrom('model', 'adapter', 'tok', 'vae', 'unet'), fc.oneof(fc.constantFrom('a/b', '', '..', 'a\nb', 'x'.repeat(256)), fc.string({ maxLength: 6 }))), digest: mostly(fc.record({ sha256: mostly(hex(32), fc.oneof(hex(31), fc.string({ maxLength: 6 }))) }), anyJson) }), { minLength: 1, maxLength: 3 }),
+        anyJson,
+      ),
+      channel: mostly(fc.constantFrom('prod', 'dev', 'a/b'), fc.oneof(fc.constantFrom('', '-x', '../prod'), fc.string({ maxLength: 6 }))),
+      version: mostly(fc.integer({ min: -1, max: 100 }), fc.oneof(fc.constantFrom(0, 1.5, '7', 2 ** 53, -0, 1e300), anyJson)),
+      expires: mostly(fc.constantFrom('2031-01-01T00:00:00Z', '2031-02-30T00:00:00Z', '9999-99-99T99:99:99Z'), fc.oneof(fc.constantFrom('2031-01-01T00:00:00+02:00', '2031-01-01T00:00:00.5Z', 'tomorrow', ''), fc.string({ maxLength: 8 }))),
+      extra: mostly(fc.constant(null), fc.dictionary(fc.string({ maxLength: 5 }), anyJson, { minKeys: 1, maxKeys: 1 })),
+      type: mostly(fc.constant(STATEMENT_TYPE_V1), fc.string({ maxLength: 4 })),
+      predicateType: mostly(fc.constant(ctx.releaseStatement.predicateType as string), fc.constantFrom(OMS_PREDICATE_TYPE, 'https://slsa.dev/provenance/v1')),
+    })
+    .map((g) => ({ _type: g.type, subject: g.subject, predicateType: g.predicateType, predicate: { channel: g.channel, version: g.version, expires: g.expires, ...(g.extra ?? {}) } }));
+
+/** What the gate does with a release file before its policy checks: envelope, signatures, payload type, record. */
+function readRelease(ctx: FuzzContext, bytes: Buffer): { payload: Buffer; record: ReleaseRecord } {
+  const env = parseReleaseEnvelope(parseJson(bytes, 'fuzz.json', 'RELEASE_INVALID', 'the release record'), 'fuzz.json');
+  if (verifiedSigners(env, ctx.releaseKeys).length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', 'no trusted signature');
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new ModelsealError('RELEASE_INVALID', 'payloadType');
+  return { payload: env.payload, record: parseReleaseStatement(env.payload, 'fuzz.json') };
+}
+
+function checkAcceptedRelease(record: ReleaseRecord): void {
+  if (!Number.isSafeInteger(record.version) || record.version < 1) throw new Error(`accepted version ${JSON.stringify(record.version)}`);
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/.test(record.expires) || new Date(record.expires).toISOString() !== record.expires.replace('Z', '.000Z')) throw new Error(`accepted expiry ${JSON.stringify(record.expires)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/.test(record.channel)) throw new Error(`accepted channel ${JSON.stringify(record.channel)}`);
+  const names = new Set(record.artifacts.map((a) => a.name));
+  if (names.size !== record.artifacts.length || record.artifacts.length === 0) throw new Error('accepted duplicate or no artifacts');
+  for (const a of record.artifacts) if (!/^[0-9a-f]{64}$/.test(a.digest) || /[/\\\u0000-\u001f]/.test(a.name) || a.name === '') throw new Error(`accepted artifact ${JSON.stringify(a)}`);
+}
+
 // ---------- targets ----------
 
 export const TARGETS: FuzzTarget[] = [
@@ -272,6 +433,55 @@ export const TARGETS: FuzzTarget[] = [
           const sameSequence = edited.map((e) => e.digest).join() === original.map((o) => o.digest).join();
           if (r.ok !== sameSequence) throw new Error(`${r.ok ? 'accepted' : 'refused'} an edit (${edit}) that ${sameSequence ? 'keeps' : 'changes'} the digest sequence`);
           if (r.ok) checkAcceptedOms(r.value);
+        },
+      ),
+  },
+  {
+    name: 'policy loader: generated YAML/JSON policies and damaged valid ones are loaded soundly or refused',
+    runs: 300,
+    property: (ctx) =>
+      fc.property(
+        fc.oneof(
+          policyArb.map((p) => Buffer.from(JSON.stringify(p))),
+          policyArb.map((p) => Buffer.from(yamlStringify(p))),
+          damaged(ctx.policyBytes),
+          fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b)),
+        ),
+        (bytes) => {
+          const file = path.join(ctx.policyDir, 'policy.yaml');
+          let r: Outcome<Policy>;
+          try {
+            r = { ok: true, value: parsePolicy(decodePolicy(bytes, file), file) };
+          } catch (err) {
+            if (!(err instanceof ModelsealError) || !KNOWN_CODES.has(err.code) || err.message.includes('\n')) throw err;
+            r = { ok: false, error: err };
+          }
+          if (r.ok) checkAcceptedPolicy(r.value);
+        },
+      ),
+  },
+  {
+    name: 'release records: damaged signed records verify only as signed; generated signed records parse soundly or are refused',
+    runs: 300,
+    property: (ctx) =>
+      fc.property(
+        fc.oneof(
+          damaged(ctx.releaseBytes).map((bytes) => ({ bytes, original: true })),
+          releaseStatementArb(ctx).map((st) => ({ bytes: Buffer.from(serializeReleaseEnvelope(signReleaseStatement(st as any, ctx.releaseSigner))), original: false })),
+          releaseStatementArb(ctx).chain((st) => damaged(Buffer.from(serializeReleaseEnvelope(signReleaseStatement(st as any, ctx.releaseSigner))))).map((bytes) => ({ bytes, original: false })),
+        ),
+        ({ bytes, original }) => {
+          let r: Outcome<{ payload: Buffer; record: ReleaseRecord }>;
+          try {
+            r = { ok: true, value: readRelease(ctx, bytes) };
+          } catch (err) {
+            if (!(err instanceof ModelsealError) || !KNOWN_CODES.has(err.code) || err.message.includes('\n')) throw err;
+            r = { ok: false, error: err };
+          }
+          if (!r.ok) return;
+          checkAcceptedRelease(r.value.record);
+          // A damaged copy of the real record can only verify as the real record.
+          if (original && JSON.stringify(r.value.record) !== JSON.stringify(ctx.releaseRecord)) throw new Error(`a damaged record verified as ${JSON.stringify(r.value.record)}`);
         },
       ),
   },
