@@ -1,19 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadPrivateKey, ModelsealError, signArtifact, verifyArtifact } from '../src';
+import { loadPrivateKey, signArtifact, verifyArtifact } from '../src';
 import { cli } from './helpers/cli';
 import { makePki, type Pki } from './helpers/pki';
 import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
-
-async function refusal(p: Promise<unknown>): Promise<ModelsealError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ModelsealError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from './helpers/refusal';
 
 describe('certificate-chain method (sign --key --certificate --certificate-chain, verify --ca-roots)', () => {
   let dir: string;

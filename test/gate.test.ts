@@ -5,19 +5,9 @@ import { createRelease } from '../src/gate/create-release';
 import { addReleaseSignature, serializeReleaseEnvelope } from '../src/gate/release-envelope';
 import { readState, STATE_FILE } from '../src/gate/gate-state';
 import { schemaValidator } from '../src/policy/schema';
-import { ModelsealError } from '../src/errors';
 import type { DsseEnvelope } from '../src/envelope/dsse';
 import { gateFixture, type GateFixture } from './helpers/gate-fixture';
-
-async function refusal(p: Promise<unknown>): Promise<ModelsealError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelsealError);
-    return err as ModelsealError;
-  }
-  throw new Error('expected the gate to refuse');
-}
+import { refusal } from './helpers/refusal';
 
 function writeRelease(fx: GateFixture, env: DsseEnvelope, name = `release-${Math.random().toString(36).slice(2)}.json`): string {
   const file = path.join(fx.root, name);

@@ -1,12 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { verifyArtifact, ModelsealError } from '../src';
+import { verifyArtifact } from '../src';
 import { DsseSignatureContent } from '../src/verify/signature-content';
 import { cli } from './helpers/cli';
 import { makePki } from './helpers/pki';
 import { tmpDir } from './helpers/tmp';
 import { describeWithVectors, vector } from './helpers/vectors';
+import { refusal } from './helpers/refusal';
 
 /** model_signing's signed models (v0.2.0-v1.1.0) and the OMS v1.0 vectors, verified offline. */
 const MT = (...p: string[]) => vector('model-transparency', 'scripts', 'tests', ...p);
@@ -16,16 +17,6 @@ const IDENTITY = 'stefanb@us.ibm.com';
 const ISSUER = 'https://sigstore.verify.ibm.com/oauth2';
 const VERSIONS = ['v0.2.0', 'v0.3.1', 'v1.0.0', 'v1.0.1', 'v1.1.0'];
 const MODEL_DIGEST = '61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226'; // README §1
-
-async function refusal(p: Promise<unknown>): Promise<ModelsealError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ModelsealError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describeWithVectors('model_signing certificate vectors (CA root ca-cert.pem)', () => {
   it.each(VERSIONS)('%s-certificate verifies', async (v) => {

@@ -1,24 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelsealError, signArtifact, verifyArtifact } from '../src';
+import { signArtifact, verifyArtifact } from '../src';
 import { tmpDir, writeTree } from './helpers/tmp';
 import { fakeIdentityToken, offlineOnly, startMockSigstore, type MockSigstore } from './helpers/sigstore-mock';
+import { refusal } from './helpers/refusal';
 
 offlineOnly();
 
 const IDENTITY = 'https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const token = fakeIdentityToken({ sub: IDENTITY, iss: ISSUER });
-
-async function refusal(p: Promise<unknown>): Promise<ModelsealError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ModelsealError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal, but verification succeeded');
-}
 
 describe('keyless signing against mocked Fulcio, Rekor and TSA, verified offline', () => {
   let dir: string;

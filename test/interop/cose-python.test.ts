@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeManifest } from '../../src/digest/manifest';
 import { parseCoseSign1 } from '../../src/envelope/cose/sign1';
-import { ModelsealError } from '../../src/errors';
 import { loadPrivateKey } from '../../src/keys/load';
 import { writeKeyPair } from '../../src/keys/write';
 import { signArtifact } from '../../src/sign/sign-artifact';
@@ -13,6 +12,7 @@ import { buildOmsStatement } from '../../src/statement/oms';
 import { serializeStatement } from '../../src/statement/statement';
 import { verifyArtifact } from '../../src/verify/verify-artifact';
 import { tmpDir, writeTree } from '../helpers/tmp';
+import { refusal } from '../helpers/refusal';
 
 /**
  * Cross-checks our COSE_Sign1 against an independent peer, both ways: test/interop/cose_peer.py,
@@ -39,16 +39,6 @@ const model = writeTree(path.join(work, 'llama-ft'), {
   'model-00001-of-00002.safetensors': Buffer.alloc(70_000, 1),
   'model-00002-of-00002.safetensors': Buffer.alloc(3_000, 2),
 });
-
-async function refusal(p: Promise<unknown>): Promise<ModelsealError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ModelsealError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(TYPES)('COSE_Sign1 interop with the Python peer: %s', (type) => {
   const keys = writeKeyPair(path.join(work, type), type);
