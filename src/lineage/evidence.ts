@@ -7,7 +7,7 @@ import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-j
 import { OMS_PREDICATE_TYPE } from '../statement/oms';
 import { SLSA_PROVENANCE_V1 } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
-import { digestLikeSignature } from '../sign/signed-digest';
+import { digestLikeSignature, type SignedDigest } from '../sign/signed-digest';
 import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
 import type { Manifest } from '../digest/manifest';
@@ -102,9 +102,9 @@ export function besideEvidence(artifact: string, signature?: string, provenance?
 }
 
 /** Digests a `--with` artifact and reads its signature and provenance. */
-export async function loadWithArtifact(dir: string): Promise<WithArtifact> {
+export async function loadWithArtifact(dir: string, digest: (artifact: string) => Promise<SignedDigest> = digestLikeSignature): Promise<WithArtifact> {
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory (given with --with)', { file: dir });
-  const { manifest, signed } = await digestLikeSignature(dir);
+  const { manifest, signed } = await digest(dir);
   const names = new Set([subjectNameOf(dir)]);
   if (signed?.subjectName) names.add(signed.subjectName);
   return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir), manifest };

@@ -5,7 +5,7 @@ import { ModelsealError } from '../errors';
 import { parseOmsStatement, type OmsStatement } from '../statement/oms';
 import { parseProvenance, type Provenance } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
-import { digestLikeSignature } from '../sign/signed-digest';
+import { digestLikeSignature, type SignedDigest } from '../sign/signed-digest';
 import { defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
 import { describeDiff, diffResources } from '../verify/compare';
@@ -30,6 +30,23 @@ interface Context {
   roots: Set<string>;
   maxDepth: number;
   now: Date;
+  /** Artifacts are hashed once per evaluation, however many signatures point at them. */
+  digest: DigestOnce;
+}
+
+type DigestOnce = (artifact: string, signature?: string) => Promise<SignedDigest>;
+
+function digestOnce(): DigestOnce {
+  const seen = new Map<string, Promise<SignedDigest>>();
+  return (artifact, signature = defaultSignaturePath(artifact)) => {
+    const key = `${path.resolve(artifact)}\0${path.resolve(signature)}`;
+    let result = seen.get(key);
+    if (!result) {
+      result = digestLikeSignature(artifact, signature);
+      seen.set(key, result);
+    }
+    return result;
+  };
 }
 
 interface VerifiedEvidence {
@@ -182,7 +199,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   if (input.path) {
     for (const v of verified) {
       if (!v.oms) continue;
-      const actual = await digestLikeSignature(input.path, v.evidence.file);
+      const actual = await ctx.digest(input.path, v.evidence.file);
       if (actual.manifest.rootDigest !== v.oms.manifest.rootDigest) {
         const diff = diffResources(v.oms.manifest.resources, actual.manifest.resources);
         throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature: ${describeDiff(diff) || 'contents differ'}`, { file: input.path, details: diff });
@@ -356,14 +373,15 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
 export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const index = indexAttestationFolders(options.attestations ?? []);
+  const digest = digestOnce();
   const withArtifacts: WithArtifact[] = [];
-  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w));
+  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w, digest));
   const signature = options.signature ?? defaultSignaturePath(artifact);
-  const ctx: Context = { policy, index, withArtifacts, nodes: new Map(), heights: new Map(), roots: new Set(), maxDepth: DEFAULT_MAX_DEPTH, now: options.now ?? new Date() };
+  const ctx: Context = { policy, index, withArtifacts, nodes: new Map(), heights: new Map(), roots: new Set(), maxDepth: DEFAULT_MAX_DEPTH, now: options.now ?? new Date(), digest };
   const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
   try {
     const evidence = besideEvidence(artifact, options.signature, options.provenance);
-    const { manifest, signed } = await digestLikeSignature(artifact, signature);
+    const { manifest, signed } = await digest(artifact, signature);
     // The digest the artifact claims (its signature's subject) is checked against the files in evaluateNode.
     top.digest = signed?.manifest.rootDigest ?? manifest.rootDigest;
     const claimedName = signed?.subjectName || evidence.map((e) => {
