@@ -105,7 +105,7 @@ function withFile(err: ModelsealError, file: string | undefined, lineageNode?: s
 function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
   const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
   const statement = parseStatement(ev.bundle.envelope.payload, ev.file);
-  const out: VerifiedEvidence = { evidence: ev, signer: match.signer.name, keyHint: match.key?.hint };
+  const out: VerifiedEvidence = { evidence: ev, signer: match.signer.name, keyHint: match.verified.keyHint };
   if (ev.type === 'signature') out.oms = parseOmsStatement(statement, ev.file);
   else out.provenance = parseProvenance(statement, ev.file);
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
