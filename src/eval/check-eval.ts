@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { readBundle } from '../envelope/bundle';
-import type { PublicKeyInfo } from '../keys/key-types';
 import type { ArtifactRule, EvalRequirement, Policy } from '../policy/policy-types';
 import { defaultEvalSignaturePath } from '../sign/signature-path';
 import { parseStatement } from '../statement/statement';
 import { parseEvalStatement, type TestResult } from '../statement/test-result';
-import { verifyEnvelope } from '../verify/dsse-verify';
+import { signersNamed } from '../policy/rules';
+import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 
 export interface CheckEvalOptions {
   /** Evaluation attestation files to consider (default: `<dir>/eval.sig` or `<file>.eval.sig`). */
@@ -26,33 +26,20 @@ const ACCEPTED: Record<NonNullable<EvalRequirement['require']>, readonly TestRes
   'pass-or-warn': ['PASSED', 'WARNED'],
 };
 
-/** The keys of the evaluators a requirement names, each tagged with its signer name. */
-function evaluatorKeys(req: EvalRequirement, policy: Policy): Array<{ signer: string; key: PublicKeyInfo }> {
-  const out: Array<{ signer: string; key: PublicKeyInfo }> = [];
-  for (const name of req.evaluators) {
-    const s = policy.signers.get(name);
-    if (s?.kind === 'key') for (const key of s.keys) out.push({ signer: name, key });
-  }
-  return out;
-}
+const NOT_AN_EVALUATOR: readonly string[] = ['SIGNATURE_MISMATCH', 'UNTRUSTED_SIGNER', 'IDENTITY_MISMATCH'];
 
 /** Checks one attestation file against one requirement; returns the evaluator, or throws the reason it does not count. */
 function checkOne(file: string, rootDigest: string, req: EvalRequirement, policy: Policy): EvalCheck {
   const bundle = readBundle(file);
-  if (bundle.material.kind !== 'publicKey') {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', 'evaluation attestations are verified with the evaluators\' public keys; this one carries a certificate', { file });
-  }
-  const trusted = evaluatorKeys(req, policy);
-  let signer: PublicKeyInfo;
+  let evaluator: string;
   try {
-    signer = verifyEnvelope(bundle.envelope, trusted.map((t) => t.key), bundle.material.hint, file);
+    evaluator = verifyBundleAgainstSigners(bundle, signersNamed(policy, req.evaluators), file).signer.name;
   } catch (err) {
-    if (err instanceof ModelsealError && err.code === 'SIGNATURE_MISMATCH') {
+    if (err instanceof ModelsealError && NOT_AN_EVALUATOR.includes(err.code)) {
       throw new ModelsealError('EVAL_UNTRUSTED_EVALUATOR', `is not signed by an evaluator the policy trusts for this suite (${req.evaluators.join(', ')})`, { file, cause: err });
     }
     throw err;
   }
-  const evaluator = (trusted.find((t) => t.key === signer) as { signer: string }).signer;
   const statement = parseStatement(bundle.envelope.payload, file);
   const predicate = parseEvalStatement(statement, file);
   if (!statement.subject.some((s) => s.digest?.sha256 === rootDigest)) {
