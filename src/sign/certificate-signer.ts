@@ -1,11 +1,10 @@
 import type { X509Certificate } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { serializeCertificateBundle } from '../envelope/certificate-bundle';
-import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from '../envelope/dsse';
 import type { PrivateKeyInfo } from '../keys/key-types';
-import { signBytes } from '../keys/signature-algorithm';
-import { serializeStatement, type Statement } from '../statement/statement';
+import type { Statement } from '../statement/statement';
 import { loadCertificates, subjectOf } from '../verify/certificates';
+import { signInTotoStatement } from './sign-dsse';
 
 export interface CertificateMaterial {
   /** The signing certificate (PEM file or parsed); its key must be the signing key. */
@@ -35,7 +34,5 @@ export function loadCertificateMaterial(material: CertificateMaterial, key: Priv
 
 /** Signs a statement with a key whose X.509 certificate (and chain) go into the bundle. */
 export function signStatementWithCertificate(statement: Statement<unknown>, key: PrivateKeyInfo, chain: readonly X509Certificate[]): string {
-  const payload = serializeStatement(statement);
-  const signature = signBytes(key.type, key.key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
-  return serializeCertificateBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature }, chain.map((c) => c.raw));
+  return serializeCertificateBundle(signInTotoStatement(statement, key), chain.map((c) => c.raw));
 }

@@ -2,11 +2,10 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
-import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from '../envelope/dsse';
+import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
 import { serializeKeyBundle } from '../envelope/bundle';
 import type { PrivateKeyInfo } from '../keys/key-types';
 import { publicKeyInfo } from '../keys/load';
-import { signBytes } from '../keys/signature-algorithm';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
@@ -15,6 +14,7 @@ import { loadCertificateMaterial, signStatementWithCertificate, type Certificate
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
 import { signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
+import { signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
 
 export interface SignOptions extends DigestOptions {
@@ -51,9 +51,7 @@ export interface SignResult {
 
 /** Signs a key-method DSSE envelope over a statement and returns the bundle JSON text. */
 export function signStatementWithKey(statement: Statement<unknown>, key: PrivateKeyInfo): string {
-  const payload = serializeStatement(statement);
-  const signature = signBytes(key.type, key.key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
-  return serializeKeyBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature }, key.publicKey.hint);
+  return serializeKeyBundle(signInTotoStatement(statement, key), key.publicKey.hint);
 }
 
 type Signed = Pick<SignResult, 'method' | 'keyType' | 'keyHint' | 'identity' | 'logIndex'> & { bundle: string | Buffer };
