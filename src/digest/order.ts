@@ -1,7 +1,7 @@
 /**
  * Resource ordering as model_signing (Python) writes it: paths compare component
- * by component (PurePosixPath order), each component by Unicode code point, and
- * shards of one file by numeric start offset. Plain string order differs, e.g.
+ * by component (PurePosixPath order), each component by Unicode code point; the
+ * shards of one file follow in offset order. Plain string order differs, e.g.
  * "a-c" < "a/b" as strings but "a/b" < "a-c" as paths, and ".:8:16" < ".:16:22".
  */
 
@@ -19,8 +19,4 @@ export function comparePaths(a: string, b: string): number {
     if (c !== 0) return c;
   }
   return pa.length - pb.length;
-}
-
-export function compareShards(a: { path: string; start: number }, b: { path: string; start: number }): number {
-  return comparePaths(a.path, b.path) || a.start - b.start;
 }
