@@ -4,24 +4,18 @@ import * as path from 'node:path';
 import { loadPrivateKey, signArtifact, writeKeyPair } from '../src';
 import { REPO } from './helpers/cli';
 import { tmpDir, writeTree } from './helpers/tmp';
+import { DEBIAN_PYTHON, debianPython, describeWithPeers } from './helpers/peers';
 
 // An independent Python verifier (Debian's python3-cryptography, installed by .ci/run)
 // checks modelseal's key-method signatures the way model_signing's `verify key` does.
-const PY = '/usr/bin/python3';
-const available = spawnSync(PY, ['-c', 'import cryptography'], { encoding: 'utf8' }).status === 0;
+const PY = DEBIAN_PYTHON;
 const verifier = path.join(REPO, 'test/interop/oms_verify_key.py');
 
 function pyVerify(model: string, sig: string, pub: string) {
   return spawnSync(PY, [verifier, model, sig, pub], { encoding: 'utf8' });
 }
 
-(available || process.env.CI === 'true' ? describe : describe.skip)('an independent Python verifier accepts our signatures', () => {
-  if (!available) {
-    it('needs /usr/bin/python3 with cryptography', () => {
-      throw new Error('python3-cryptography is missing: .ci/run installs it');
-    });
-    return;
-  }
+describeWithPeers(debianPython('cryptography'), 'an independent Python verifier accepts our signatures', () => {
   for (const type of ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521'] as const) {
     it(type, async () => {
       const model = writeTree(tmpDir(), { 'config.json': '{}', 'w/a b.safetensors': Buffer.alloc(5000, 3), 'ü.txt': 'x' });
@@ -37,4 +31,3 @@ function pyVerify(model: string, sig: string, pub: string) {
     });
   }
 });
-if (!available && process.env.CI !== 'true') console.warn('SKIPPED python interop: /usr/bin/python3 with cryptography not found');

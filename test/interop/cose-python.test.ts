@@ -13,13 +13,15 @@ import { serializeStatement } from '../../src/statement/statement';
 import { verifyArtifact } from '../../src/verify/verify-artifact';
 import { tmpDir, writeTree } from '../helpers/tmp';
 import { refusal } from '../helpers/refusal';
+import { DEBIAN_PYTHON, debianPython, describeWithPeers } from '../helpers/peers';
 
 /**
  * Cross-checks our COSE_Sign1 against an independent peer, both ways: test/interop/cose_peer.py,
  * written from the RFCs on Debian's python3-cbor2 and python3-cryptography (/usr/bin/python3;
  * .ci/run installs them).
  */
-const PYTHON = '/usr/bin/python3';
+const PYTHON = DEBIAN_PYTHON;
+const PEERS = debianPython('cbor2', 'cryptography');
 const PEER = path.join(__dirname, 'cose_peer.py');
 
 function peer(args: string[]): { status: number; report: any } {
@@ -40,7 +42,7 @@ const model = writeTree(path.join(work, 'llama-ft'), {
   'model-00002-of-00002.safetensors': Buffer.alloc(3_000, 2),
 });
 
-describe.each(TYPES)('COSE_Sign1 interop with the Python peer: %s', (type) => {
+describeWithPeers(PEERS, 'COSE_Sign1 interop with the Python peer', () => describe.each(TYPES)('%s', (type) => {
   const keys = writeKeyPair(path.join(work, type), type);
   const key = () => loadPrivateKey(keys.privateKeyPath);
 
@@ -105,4 +107,4 @@ describe.each(TYPES)('COSE_Sign1 interop with the Python peer: %s', (type) => {
       expect(err.message).toMatch(/alg ES384 \(-35\) does not match the given key \(ecdsa-p256/);
     }
   });
-});
+}));
