@@ -47,6 +47,10 @@ const REFUSAL_CODES = [
   'ROLLBACK', // the release version is not above the last accepted version of its channel (rollback or replay)
   'RELEASE_EXPIRED', // the release record's expiry has passed (freeze)
   'RELEASE_MISMATCH', // the artifacts given differ from the record's set or digests (mix-and-match)
+  'CHANNEL_MISMATCH', // the release record is for another channel than the one the gate guards
+  'FILES_NOT_SIGNED', // files are at hand but no accepted signature lists their names (a provenance binds only the root digest)
+  'RULE_AMBIGUOUS', // the names that may choose the policy rule choose different rules (or none does); the deployer must name it
+  'TIME_INVALID', // a provenance time is in the future (beyond the clock skew) or starts after it finishes
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */

@@ -115,7 +115,10 @@ describe('the CycloneDX 1.6 ML-BOM of a verified lineage', () => {
         expect(e.comment).toContain(`signer "${prop(c, 'signer')[0]}"`);
       }
     }
-    expect(byName.adapter.externalReferences!.map((e) => [e.type, e.url])).toEqual([['attestation', 'out/adapter/provenance.sig']]);
+    expect(byName.adapter.externalReferences!.map((e) => [e.type, e.url])).toEqual([
+      ['digital-signature', 'out/adapter/model.sig'], // attest signed the adapter's files (it had no signature)
+      ['attestation', 'out/adapter/provenance.sig'],
+    ]);
   });
 
   it('from attestation folders alone: per-file hashes only where a signature lists them', async () => {

@@ -42,7 +42,8 @@ describe('the chain dataset -> base -> fine-tune -> LoRA adapter', () => {
     expect(Object.keys(by).sort()).toEqual(['adapter', 'base-7b', 'ft', 'instruct-v3']);
     expect(graph.digest).toBe(digests.adapter);
     expect(by.adapter).toMatchObject({ digest: digests.adapter, kind: 'lora', status: 'verified', followed: true, trustedRoot: false });
-    expect(by.adapter.signers.map((s) => s.signer)).toEqual(['trainer']);
+    // attest signed the adapter's files too (model.sig) as well as its provenance.
+    expect(by.adapter.signers.map((s) => [s.signer, s.evidence])).toEqual([['trainer', 'signature'], ['trainer', 'provenance']]);
     expect(by.ft).toMatchObject({ digest: digests.ft, kind: 'finetune', builderId: 'https://ci.example.com/trainer', status: 'verified', followed: true });
     expect(by['base-7b']).toMatchObject({ digest: digests.base, trustedRoot: true, status: 'verified' });
     expect(by['base-7b'].signers.map((s) => s.signer)).toEqual(['publisher']);
@@ -153,8 +154,10 @@ describe('attacks on the chain are refused, naming the node', () => {
     const db = (await digestArtifact(b)).rootDigest;
     const folder = p('cycle-attestations');
     fs.mkdirSync(folder);
-    await attestArtifact(a, { kind: 'finetune', key: keys.trainer, bases: [`sha256:${db}`], builderId: 'https://ci.example.com/trainer', out: path.join(folder, 'a.sig') });
-    await attestArtifact(b, { kind: 'finetune', key: keys.trainer, bases: [`sha256:${da}`], builderId: 'https://ci.example.com/trainer', out: path.join(folder, 'b.sig') });
+    // Bound by path, so each dependency is named (a digest alone names no rule when the policy has several).
+    await attestArtifact(a, { kind: 'finetune', key: keys.trainer, bases: [b], builderId: 'https://ci.example.com/trainer', out: path.join(folder, 'a.sig') });
+    await attestArtifact(b, { kind: 'finetune', key: keys.trainer, bases: [a], builderId: 'https://ci.example.com/trainer', out: path.join(folder, 'b.sig') });
+    expect((await digestArtifact(a)).rootDigest).toBe(da);
     const r = await refusal(a, { attestations: [folder], lineage: true, name: 'adapter' }, loadPolicyText(`
   - name: adapter
     signers: [trainer]

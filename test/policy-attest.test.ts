@@ -131,8 +131,10 @@ describe('modelseal attest', () => {
     const h = cli(['attest', adapter, '--kind', 'lora', '--base', base, '--key', key]);
     expect(h.status).toBe(2);
     expect(h.stderr).toMatch(/already exists; pass --force.*\[OUTPUT_EXISTS\]/);
-    // Signing after attesting records provenance.sig as ignored and keeps the digest.
-    const s = cli(['sign', adapter, '--key', key, '--json']);
+    // attest signed the files too (the adapter had no signature); re-signing replaces that
+    // signature with --force, records provenance.sig as ignored and keeps the digest.
+    expect(r.json.signature).toBe(path.join(adapter, 'model.sig'));
+    const s = cli(['sign', adapter, '--key', key, '--json', '--force']);
     expect(s.json.digest).toBe(`sha256:${before}`);
     const signed = JSON.parse(Buffer.from(JSON.parse(fs.readFileSync(path.join(adapter, 'model.sig'), 'utf8')).dsseEnvelope.payload, 'base64').toString());
     expect(signed.predicate.serialization.ignore_paths).toEqual(expect.arrayContaining(['model.sig', 'provenance.sig']));
@@ -148,7 +150,7 @@ describe('modelseal attest', () => {
     fs.appendFileSync(path.join(base, 'config.json'), ' ');
     const bad = cli(['attest', adapter, '--kind', 'lora', '--base', base, '--key', key, '--out', out, '--force']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/does not match its own signature.*\[ARTIFACT_MISMATCH\]/);
+    expect(bad.stderr).toMatch(/does not match its signature: changed: "config.json".*\[ARTIFACT_MISMATCH\]/);
   });
 
   it('refuses an --out inside the artifact and bad parameters', () => {

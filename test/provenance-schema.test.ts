@@ -142,9 +142,9 @@ describe('every statement modelseal attest emits', () => {
   });
 
   it('refuses input counts the kind does not allow', async () => {
-    await expect(emit('lora', { bases: [] })).rejects.toMatchObject({ code: 'USAGE_ERROR', message: expect.stringContaining('--kind lora needs exactly 1 --base') });
-    await expect(emit('merge', { bases: [`sha256:${'1'.repeat(64)}`] })).rejects.toMatchObject({ message: expect.stringContaining('at least 2 --base') });
-    await expect(emit('train', { datasets: [] })).rejects.toMatchObject({ message: expect.stringContaining('at least 1 --dataset') });
+    await expect(emit('lora', { bases: [] })).rejects.toMatchObject({ code: 'USAGE_ERROR', message: expect.stringContaining('kind lora needs exactly 1 base model(s), got 0') });
+    await expect(emit('merge', { bases: [`sha256:${'1'.repeat(64)}`] })).rejects.toMatchObject({ message: expect.stringContaining('kind merge needs at least 2 base model(s), got 1') });
+    await expect(emit('train', { datasets: [] })).rejects.toMatchObject({ message: expect.stringContaining('kind train needs at least 1 dataset(s), got 0') });
     await expect(emit('lora', { bases: ['sha256:ABC'] })).rejects.toMatchObject({ code: 'USAGE_ERROR' });
     await expect(emit('lora', { sources: ['https://x.example/a.tar'] })).rejects.toMatchObject({ message: expect.stringContaining('URI@sha256:') });
     await expect(emit('lora', { builderId: 'not a uri' })).rejects.toMatchObject({ message: expect.stringContaining('is not a URI') });

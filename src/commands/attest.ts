@@ -83,6 +83,7 @@ export default class Attest extends BaseCommand {
         ok: true,
         artifact: result.artifact,
         provenance: result.provenance,
+        ...(result.signature ? { signature: result.signature } : {}),
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         kind: result.kind,
@@ -94,6 +95,7 @@ export default class Attest extends BaseCommand {
       },
       [
         `Attested ${args.artifact} (sha256:${result.rootDigest}) as ${result.kind} -> ${result.provenance}`,
+        ...(result.signature ? [`  signed its files too (it had no signature; a provenance binds only the root digest) -> ${result.signature}`] : []),
         ...result.dependencies.filter((d) => d.role !== 'attestation').map((d) => `  ${d.role}: ${d.name ?? d.uri ?? '_'} sha256:${d.sha256.slice(0, 12)}…`),
       ],
     );

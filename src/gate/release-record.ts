@@ -1,4 +1,5 @@
 import { ModelsealError } from '../errors';
+import { parseRfc3339 } from '../util/rfc3339';
 import { describeSchemaError, schemaValidator } from '../policy/schema';
 import { parseJson } from '../envelope/read-json';
 import { STATEMENT_TYPE_V1, type Statement } from '../statement/statement';
@@ -57,9 +58,11 @@ export function parseReleaseStatement(payload: Buffer, file?: string): ReleaseRe
   const names = new Set(artifacts.map((a) => a.name));
   if (names.size !== artifacts.length) throw new ModelsealError('RELEASE_INVALID', 'the release record names an artifact twice', { file });
   const { channel, version, expires, created } = statement.predicate;
-  // Round-trip: JavaScript reads 2031-02-30 as March 2nd, other readers refuse it; one reading only.
+  // One strict reading (JavaScript reads 2031-02-30 as March 2nd), in the canonical form we write.
   for (const [field, t] of [['expires', expires], ['created', created]] as const) {
-    if (t !== undefined && (Number.isNaN(Date.parse(t)) || isoSeconds(new Date(t)) !== t)) throw new ModelsealError('RELEASE_INVALID', `${field} ${JSON.stringify(t)} is not a valid time`, { file });
+    if (t === undefined) continue;
+    const at = parseRfc3339(t);
+    if (!at || isoSeconds(at) !== t) throw new ModelsealError('RELEASE_INVALID', `${field} ${JSON.stringify(t)} is not a valid time`, { file });
   }
   return { channel, version, expires, ...(created ? { created } : {}), artifacts };
 }
@@ -76,8 +79,8 @@ export function durationMs(value: string): number | null {
 export function parseExpiry(value: string, now: Date): string {
   const ms = durationMs(value);
   if (ms !== null) return isoSeconds(new Date(now.getTime() + ms));
-  if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$/.test(value) && !Number.isNaN(Date.parse(value))) {
-    const at = new Date(value);
+  const at = parseRfc3339(value);
+  if (at) {
     if (at.getTime() <= now.getTime()) throw new ModelsealError('USAGE_ERROR', `--expires ${value} is already past`);
     return isoSeconds(at);
   }

@@ -11,6 +11,7 @@ import { digestLikeSignature, type SignedDigest } from '../sign/signed-digest';
 import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
 import type { Manifest } from '../digest/manifest';
+import { digestArtifact } from '../digest-artifact';
 
 /** A signature or provenance bundle found somewhere; nothing in it is trusted yet. */
 export interface Evidence {
@@ -104,7 +105,16 @@ export function besideEvidence(artifact: string, signature?: string, provenance?
 /** Digests a `--with` artifact and reads its signature and provenance. */
 export async function loadWithArtifact(dir: string, digest: (artifact: string) => Promise<SignedDigest> = digestLikeSignature): Promise<WithArtifact> {
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory (given with --with)', { file: dir });
-  const { manifest, signed } = await digest(dir);
+  let found: SignedDigest;
+  try {
+    found = await digest(dir);
+  } catch (err) {
+    // Files that no longer match their own signature are indexed by what they are now: the
+    // node that binds them by digest then names the swap (a look-alike, a changed record).
+    if (!(err instanceof ModelsealError) || err.code !== 'ARTIFACT_MISMATCH') throw err;
+    found = { manifest: await digestArtifact(dir) };
+  }
+  const { manifest, signed } = found;
   const names = new Set([subjectNameOf(dir)]);
   if (signed?.subjectName) names.add(signed.subjectName);
   return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir), manifest };

@@ -5,12 +5,13 @@ import { ModelsealError } from '../errors';
 import { parseOmsStatement, type OmsStatement } from '../statement/oms';
 import { parseProvenance, type Provenance } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
-import { digestLikeSignature, type SignedDigest } from '../sign/signed-digest';
+import { digestLikeSignature } from '../sign/signed-digest';
 import { defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
-import { describeDiff, diffResources } from '../verify/compare';
-import { DEFAULT_MAX_DEPTH, type ArtifactRule, type Policy } from '../policy/policy-types';
-import { ruleFor } from '../policy/rules';
+import { HashCache, matchFiles } from '../verify/match-files';
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_DEPTH, type ArtifactRule, type Policy } from '../policy/policy-types';
+import { ruleForNames } from '../policy/rules';
+import { checkProvenanceTimes } from '../statement/provenance';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
@@ -31,22 +32,9 @@ interface Context {
   maxDepth: number;
   now: Date;
   /** Artifacts are hashed once per evaluation, however many signatures point at them. */
-  digest: DigestOnce;
-}
-
-type DigestOnce = (artifact: string, signature?: string) => Promise<SignedDigest>;
-
-function digestOnce(): DigestOnce {
-  const seen = new Map<string, Promise<SignedDigest>>();
-  return (artifact, signature = defaultSignaturePath(artifact)) => {
-    const key = `${path.resolve(artifact)}\0${path.resolve(signature)}`;
-    let result = seen.get(key);
-    if (!result) {
-      result = digestLikeSignature(artifact, signature);
-      seen.set(key, result);
-    }
-    return result;
-  };
+  cache: HashCache;
+  /** Provenance times may be this far ahead of `now` (clock skew). */
+  skewMs: number;
 }
 
 interface VerifiedEvidence {
@@ -68,8 +56,13 @@ interface NodeInput {
   manifest?: Manifest;
   depth: number;
   stack: string[];
-  /** The artifact's rule (top node only; dependencies find theirs by name). */
+  /** The artifact's rule (top node only; dependencies find theirs by ruleNames). */
   rule?: ArtifactRule;
+  /**
+   * Names that may select a dependency's rule, deployer side first: the parent's
+   * binding, then the --with artifact's path. Never the dependency's own signature.
+   */
+  ruleNames?: string[];
   /** Follow the provenance of the top node (dependencies that are not roots are always followed). */
   follow?: boolean;
   /** A human label for the node that needs this one. */
@@ -130,6 +123,7 @@ function dedupe(list: Evidence[]): Evidence[] {
 }
 
 function checkProvenanceAgainstRule(p: Provenance, rule: ArtifactRule, ctx: Context, file: string): void {
+  checkProvenanceTimes(p, ctx.now, ctx.skewMs, file);
   if (rule.kinds && !rule.kinds.includes(p.kind)) {
     throw new ModelsealError('POLICY_DENIED', `kind ${JSON.stringify(p.kind)} is not allowed by the rule ${JSON.stringify(rule.name)} (allowed: ${rule.kinds.join(', ')})`, { file });
   }
@@ -195,15 +189,10 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     throw new ModelsealError('UNTRUSTED_SIGNER', `none of its signatures or provenances is signed by a signer the policy knows (${found.map((e) => e.file).join(', ')})`);
   }
 
-  // The files, when we have them, must be what the signature lists.
+  // The files, when we have them, must be what every signature about them lists (names and digests).
   if (input.path) {
     for (const v of verified) {
-      if (!v.oms) continue;
-      const actual = await ctx.digest(input.path, v.evidence.file);
-      if (actual.manifest.rootDigest !== v.oms.manifest.rootDigest) {
-        const diff = diffResources(v.oms.manifest.resources, actual.manifest.resources);
-        throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature: ${describeDiff(diff) || 'contents differ'}`, { file: input.path, details: diff });
-      }
+      if (v.oms) await matchFiles(input.path, v.oms.manifest, v.evidence.file, { cache: ctx.cache });
     }
   }
 
@@ -215,17 +204,21 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     const rootSigned = verified.filter((v) => ctx.roots.has(v.signer));
     if (rootSigned.length > 0) {
       node.trustedRoot = true;
+      requireSignedNames(rootSigned, input);
       for (const v of rootSigned) node.signers.push(signerOf(v));
       recordManifest(node, rootSigned, input);
       const p = rootSigned.find((v) => v.provenance)?.provenance;
-      if (p) recordProvenance(node, p);
+      if (p) {
+        checkProvenanceTimes(p, ctx.now, ctx.skewMs, rootSigned.find((v) => v.provenance)!.evidence.file);
+        recordProvenance(node, p);
+      }
       checkRoleMatchesKind(node);
       ctx.heights.set(node.digest, 0);
       return;
     }
   }
 
-  const rule = input.rule ?? ruleFor(ctx.policy, node.name);
+  const rule = input.rule ?? ruleForNames(ctx.policy, input.ruleNames ?? [], `dependency ${label(node)}`);
   node.rule = rule.name;
   const allowed = new Set(rule.signers);
   const accepted: VerifiedEvidence[] = [];
@@ -239,6 +232,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     const by = [...new Set(verified.map((v) => v.signer))].join(', ');
     throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
   }
+  requireSignedNames(accepted, input);
   for (const v of accepted) node.signers.push(signerOf(v));
   recordManifest(node, accepted, input);
 
@@ -289,6 +283,16 @@ function checkRoleMatchesKind(node: LineageNode): void {
   }
 }
 
+/**
+ * Files at hand must be named by a signature from a signer accepted for this node: a
+ * provenance binds only the root digest, which does not cover file names (two files
+ * swapping names keep it), so it cannot vouch for files on its own.
+ */
+function requireSignedNames(accepted: VerifiedEvidence[], input: NodeInput): void {
+  if (!input.path || accepted.some((v) => v.oms)) return;
+  throw new ModelsealError('FILES_NOT_SIGNED', `its files are at hand, but no accepted signature lists them (a provenance binds only the root digest, which does not cover file names); sign the artifact with \`modelseal sign\``, { file: input.path });
+}
+
 function signerOf(v: VerifiedEvidence): NodeSigner {
   return { signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, fileSha256: v.evidence.fileSha256, ...(v.keyHint ? { keyHint: v.keyHint } : {}) };
 }
@@ -336,9 +340,11 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
       throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but the artifact given with --with has ${short(lookAlike.digest)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
     }
   }
+  const ruleNames = [...(dep.name !== undefined ? [dep.name] : []), ...(byDigest ? [subjectNameOf(byDigest.path)] : [])];
   return evaluateNode(ctx, {
     digest: dep.sha256,
     name: dep.name ?? byDigest?.names.values().next().value ?? '_',
+    ruleNames,
     role,
     ...(byDigest ? { path: byDigest.path, manifest: byDigest.manifest } : {}),
     evidence: byDigest?.evidence ?? [],
@@ -365,6 +371,15 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
   return { artifact: path.resolve(artifact), digest: top.digest, name: top.name, rule: top.rule, nodes, skipped: ctx.index.skipped };
 }
 
+function claimedSubjectName(e: Evidence): string | undefined {
+  try {
+    const statement = parseStatement(e.bundle.envelope.payload, e.file);
+    return e.type === 'signature' ? parseOmsStatement(statement, e.file).subjectName : parseProvenance(statement, e.file).subjectName;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Verifies an artifact and, as the policy asks, its whole lineage, and returns the
  * graph with each node's status; on refusal `ok` is false and `error` names the node.
@@ -373,26 +388,33 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
 export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const index = indexAttestationFolders(options.attestations ?? []);
-  const digest = digestOnce();
+  const cache = new HashCache();
+  const digest = (a: string, sig?: string) => digestLikeSignature(a, sig ?? defaultSignaturePath(a), cache);
   const withArtifacts: WithArtifact[] = [];
   for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w, digest));
   const signature = options.signature ?? defaultSignaturePath(artifact);
-  const ctx: Context = { policy, index, withArtifacts, nodes: new Map(), heights: new Map(), roots: new Set(), maxDepth: DEFAULT_MAX_DEPTH, now: options.now ?? new Date(), digest };
+  const ctx: Context = {
+    policy,
+    index,
+    withArtifacts,
+    nodes: new Map(),
+    heights: new Map(),
+    roots: new Set(),
+    maxDepth: DEFAULT_MAX_DEPTH,
+    now: options.now ?? new Date(),
+    cache,
+    skewMs: (policy.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000,
+  };
   const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
   try {
     const evidence = besideEvidence(artifact, options.signature, options.provenance);
     const { manifest, signed } = await digest(artifact, signature);
-    // The digest the artifact claims (its signature's subject) is checked against the files in evaluateNode.
+    // The digest the artifact claims (its signature's subject); its files are checked against that signature in evaluateNode.
     top.digest = signed?.manifest.rootDigest ?? manifest.rootDigest;
-    const claimedName = signed?.subjectName || evidence.map((e) => {
-      try {
-        return parseProvenance(parseStatement(e.bundle.envelope.payload, e.file), e.file).subjectName;
-      } catch {
-        return undefined;
-      }
-    }).find((n) => n);
-    top.name = options.name ?? (claimedName || subjectNameOf(artifact));
-    const rule = ruleFor(policy, top.name);
+    // The rule is picked by the deployer's name (--name, else the path they gave); names the
+    // artifact claims for itself may only agree with it, never choose.
+    const claimed = options.name !== undefined ? [] : [signed?.subjectName, ...evidence.filter((e) => e.claimedDigest === top.digest).map(claimedSubjectName)].filter((n): n is string => !!n);
+    const rule = ruleForNames(policy, [top.name, ...claimed], 'the artifact');
     top.rule = rule.name;
     ctx.roots = new Set(rule.roots ?? []);
     ctx.maxDepth = rule.maxDepth ?? DEFAULT_MAX_DEPTH;

@@ -18,6 +18,7 @@ type RawPolicy = {
   signers: Record<string, RawSigner>;
   artifacts?: Array<Omit<ArtifactRule, 'lineage'> & { lineage?: ArtifactRule['lineage'] }>;
   channels?: Record<string, ChannelRule>;
+  clockSkewSeconds?: number;
 };
 
 function invalid(file: string | undefined, message: string): ModelsealError {
@@ -94,7 +95,7 @@ export function parsePolicy(text: string, file?: string): Policy {
     if (c.threshold > keys.size) throw invalid(file, `/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
     channels.set(name, c);
   }
-  return { file: file ? path.resolve(file) : undefined, signers, artifacts, channels };
+  return { file: file ? path.resolve(file) : undefined, signers, artifacts, channels, ...(p.clockSkewSeconds !== undefined ? { clockSkewSeconds: p.clockSkewSeconds } : {}) };
 }
 
 /** An identity regexp is compiled as the verifier will compile it, so a bad one is a load error, not a crash at verify time. */

@@ -40,6 +40,8 @@ export interface ArtifactRule {
 }
 
 export const DEFAULT_MAX_DEPTH = 16;
+/** How far a provenance time may lie in the future (clocks of builders and verifiers differ). */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 
 export interface ChannelRule {
   signers: string[];
@@ -54,4 +56,6 @@ export interface Policy {
   signers: Map<string, PolicySigner>;
   artifacts: ArtifactRule[];
   channels: Map<string, ChannelRule>;
+  /** How far provenance times may lie ahead of the verifier's clock (default DEFAULT_CLOCK_SKEW_SECONDS). */
+  clockSkewSeconds?: number;
 }

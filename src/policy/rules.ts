@@ -21,3 +21,29 @@ export function ruleFor(policy: Policy, name: string, file?: string): ArtifactRu
 export function signersNamed(policy: Policy, names: readonly string[]): PolicySigner[] {
   return names.map((n) => policy.signers.get(n)).filter((s): s is PolicySigner => s !== undefined);
 }
+
+/**
+ * The rule for an artifact from the names that may choose it, the deployer's first
+ * (`--name`, a release record's or lock file's name, a parent's binding, the path given).
+ * Every other name must select the same rule: names an artifact writes into its own
+ * signature can only agree, never choose a more lenient rule. With no name at all, only
+ * a policy with a single rule can decide. Refuses (RULE_AMBIGUOUS) rather than guess.
+ */
+export function ruleForNames(policy: Policy, names: readonly string[], what: string, file?: string): ArtifactRule {
+  if (names.length === 0) {
+    if (policy.artifacts.length === 1) return policy.artifacts[0];
+    throw new ModelsealError('RULE_AMBIGUOUS', `no name chooses the policy rule for ${what} (its parent's provenance does not name it); give the artifact with --with so its path names it`, { file });
+  }
+  const rule = ruleFor(policy, names[0], file);
+  for (const other of names.slice(1)) {
+    const alt = findRule(policy, other);
+    if (alt && alt !== rule) {
+      throw new ModelsealError(
+        'RULE_AMBIGUOUS',
+        `${what} is named ${JSON.stringify(names[0])}, which selects the rule ${JSON.stringify(rule.name)}, but it is also named ${JSON.stringify(other)}, which selects ${JSON.stringify(alt.name)}; give --name to say which it is`,
+        { file },
+      );
+    }
+  }
+  return rule;
+}

@@ -7,11 +7,12 @@ import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-j
 import type { PrivateKeyInfo } from '../keys/key-types';
 import {
   buildProvenanceStatement,
-  KIND_INPUTS,
+  kindInputsProblem,
   type BuildKind,
   type Dependency,
   type ProvenancePredicate,
 } from '../statement/provenance';
+import { buildOmsStatement } from '../statement/oms';
 import { isObject, type Statement } from '../statement/statement';
 import { writeFileAtomic } from '../util/atomic-write';
 import { signStatementWithKey } from './sign-artifact';
@@ -47,6 +48,8 @@ export interface AttestWarning {
 export interface AttestResult {
   artifact: string;
   provenance: string;
+  /** The OMS signature attest wrote because the artifact had none (same key), naming its files. */
+  signature?: string;
   rootDigest: string;
   subjectName: string;
   kind: BuildKind;
@@ -64,9 +67,6 @@ async function resolveInput(ref: string, role: 'base_model' | 'dataset', warning
   if (/^sha256:/i.test(ref)) throw new ModelsealError('USAGE_ERROR', `${ref} is not sha256: followed by 64 lowercase hex digits`);
   if (!fs.existsSync(ref)) throw new ModelsealError('PATH_NOT_FOUND', `no such file or directory (give a path or sha256:HEX for --${role === 'base_model' ? 'base' : 'dataset'})`, { file: ref });
   const { manifest, signed } = await digestLikeSignature(ref);
-  if (signed && signed.manifest.rootDigest !== manifest.rootDigest) {
-    throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its own signature (signed sha256:${signed.manifest.rootDigest}, on disk sha256:${manifest.rootDigest}); refusing to attest an input that changed`, { file: ref });
-  }
   const name = signed?.subjectName || subjectNameOf(ref);
   const deps: Dependency[] = [{ role, sha256: manifest.rootDigest, name }];
   // Pin the input's own attestations, as the trainer saw them.
@@ -117,13 +117,8 @@ function hintNamesBase(hint: string, baseName: string): boolean {
 }
 
 function checkInputCounts(kind: BuildKind, bases: number, datasets: number): void {
-  const want = KIND_INPUTS[kind];
-  const [min, max] = want.bases;
-  if (bases < min || bases > max) {
-    const range = min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    throw new ModelsealError('USAGE_ERROR', `--kind ${kind} needs ${range} --base (got ${bases})`);
-  }
-  if (datasets < want.datasets) throw new ModelsealError('USAGE_ERROR', `--kind ${kind} needs at least ${want.datasets} --dataset (got ${datasets})`);
+  const problem = kindInputsProblem(kind, bases, datasets);
+  if (problem) throw new ModelsealError('USAGE_ERROR', `${problem} (give them with --base and --dataset)`);
 }
 
 /**
@@ -153,9 +148,6 @@ export async function attestArtifact(artifact: string, options: AttestOptions): 
   for (const d of datasets) datasetDeps.push(...(await resolveInput(d, 'dataset', warnings)));
 
   const { manifest, signed } = await digestLikeSignature(artifact);
-  if (signed && signed.manifest.rootDigest !== manifest.rootDigest) {
-    throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its own signature (signed sha256:${signed.manifest.rootDigest}, on disk sha256:${manifest.rootDigest})`, { file: artifact });
-  }
   const internalParameters: Record<string, unknown> = {};
   if (options.kind === 'lora' && fs.statSync(artifact).isDirectory()) {
     const hint = adapterBaseHint(artifact);
@@ -182,6 +174,13 @@ export async function attestArtifact(artifact: string, options: AttestOptions): 
     startedOn: options.startedOn,
     finishedOn: options.finishedOn,
   });
+  // A provenance binds only the root digest, which does not cover file names: an artifact
+  // without a signature of its own gets one from the attester, or its files could not be checked.
+  let signature: string | undefined;
+  if (!signed) {
+    signature = defaultSignaturePath(artifact);
+    writeFileAtomic(signature, signStatementWithKey(buildOmsStatement(manifest, subjectName), options.key));
+  }
   writeFileAtomic(out, signStatementWithKey(statement, options.key), { force: options.force });
-  return { artifact: path.resolve(artifact), provenance: out, rootDigest: manifest.rootDigest, subjectName, kind: options.kind, statement, dependencies, warnings };
+  return { artifact: path.resolve(artifact), provenance: out, ...(signature ? { signature } : {}), rootDigest: manifest.rootDigest, subjectName, kind: options.kind, statement, dependencies, warnings };
 }

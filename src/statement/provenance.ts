@@ -1,4 +1,5 @@
 import { ModelsealError } from '../errors';
+import { parseRfc3339 } from '../util/rfc3339';
 import { isObject, STATEMENT_TYPE_V1, type ResourceDescriptor, type Statement } from './statement';
 
 /** SLSA Provenance v1 (https://slsa.dev/provenance/v1). */
@@ -149,10 +150,37 @@ export interface Provenance {
 
 function parseTimestamp(v: unknown, where: string, bad: (m: string) => ModelsealError): Date | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) || Number.isNaN(Date.parse(v))) {
-    throw bad(`${where} ${JSON.stringify(v)} is not an RFC 3339 UTC timestamp`);
+  const t = parseRfc3339(v);
+  if (!t) throw bad(`${where} ${JSON.stringify(v)} is not a valid RFC 3339 date-time`);
+  return t;
+}
+
+/**
+ * What a kind's provenance must bind (KIND_INPUTS): undefined if the counts fit, else
+ * why not. `attest` and verification both ask this, so a statement that binds no base
+ * model cannot pass as a LoRA adapter.
+ */
+export function kindInputsProblem(kind: BuildKind, bases: number, datasets: number): string | undefined {
+  const want = KIND_INPUTS[kind];
+  const [min, max] = want.bases;
+  if (bases < min || bases > max) {
+    const range = min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+    return `kind ${kind} needs ${range} base model(s), got ${bases}`;
   }
-  return new Date(v);
+  if (datasets < want.datasets) return `kind ${kind} needs at least ${want.datasets} dataset(s), got ${datasets}`;
+  return undefined;
+}
+
+/** Provenance times must be possible: not ahead of `now` by more than the skew, not finished before they started. */
+export function checkProvenanceTimes(p: Pick<Provenance, 'startedOn' | 'finishedOn'>, now: Date, skewMs: number, file?: string): void {
+  for (const [field, t] of [['startedOn', p.startedOn], ['finishedOn', p.finishedOn]] as const) {
+    if (t && t.getTime() > now.getTime() + skewMs) {
+      throw new ModelsealError('TIME_INVALID', `the provenance's ${field} ${t.toISOString()} is in the future (now ${now.toISOString()}, allowed clock skew ${skewMs / 1000} s)`, { file });
+    }
+  }
+  if (p.startedOn && p.finishedOn && p.startedOn.getTime() > p.finishedOn.getTime()) {
+    throw new ModelsealError('TIME_INVALID', `the provenance started on ${p.startedOn.toISOString()}, after it finished (${p.finishedOn.toISOString()})`, { file });
+  }
 }
 
 /**
@@ -197,6 +225,8 @@ export function parseProvenance(statement: Statement, file?: string): Provenance
     if (isObject(subj) && typeof subj.sha256 === 'string') dep.subject = subj.sha256;
     return dep;
   });
+  const inputs = kindInputsProblem(kind, dependencies.filter((d) => d.role === 'base_model').length, dependencies.filter((d) => d.role === 'dataset').length);
+  if (inputs) throw bad(`the provenance does not bind what its kind needs: ${inputs}`);
   return {
     ...(typeof subject.name === 'string' ? { subjectName: subject.name } : {}),
     subjectDigest,

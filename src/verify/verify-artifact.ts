@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { DEFAULT_IGNORES } from '../digest/ignore';
-import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type Serialization } from '../digest/manifest';
-import { normalizeIgnorePath } from '../digest/ignore';
-import { walkArtifact, type ArtifactTree } from '../digest/walk';
+import type { Manifest, ProgressEvent } from '../digest/manifest';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { parseOmsStatement, parseShardName } from '../statement/oms';
+import { parseOmsStatement } from '../statement/oms';
 import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
 import { parseStatement } from '../statement/statement';
-import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from '../sign/signature-path';
-import { describeDiff, diffResources, isEmptyDiff, type ManifestDiff } from './compare';
+import { defaultSignaturePath, type SignatureFormat } from '../sign/signature-path';
+import { matchFiles } from './match-files';
 import { verifySignatureFile } from './signature-file';
 import { type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
@@ -61,33 +58,6 @@ function toSigners(options: VerifyOptions): TrustedSigner[] {
   return signers;
 }
 
-/** The walk for verification: signed ignores plus the caller's, symlink policy from the signature. */
-function walkForVerify(artifact: string, signed: Serialization, signaturePath: string, options: VerifyOptions): ArtifactTree {
-  const root = path.resolve(artifact);
-  const ignores = new Set<string>();
-  if (isDirectoryArtifact(root)) {
-    if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
-    signed.ignorePaths.forEach((p) => ignores.add(p));
-    for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
-    signatureIgnores(root, signaturePath).forEach((p) => ignores.add(p));
-  }
-  return walkArtifact(root, { ignores, allowSymlinks: signed.allowSymlinks });
-}
-
-/** A single-file artifact is "." to us; signers name it "." (Python) or by its base name (Go, OMS spec). */
-function alignSingleFileNames(tree: ArtifactTree, signed: Manifest, artifact: string): void {
-  if (!tree.singleFile) return;
-  const names = new Set([path.basename(path.resolve(artifact)), path.basename(tree.root)]);
-  const first = signed.resources[0]?.name ?? '.';
-  const signedPath = signed.serialization.method === 'shards' ? (parseShardName(first)?.path ?? first) : first;
-  if (names.has(signedPath)) tree.files[0].name = signedPath;
-}
-
-function signedPaths(signed: Manifest): Set<string> {
-  if (signed.serialization.method === 'files') return new Set(signed.resources.map((r) => r.name));
-  return new Set(signed.resources.map((r) => (parseShardName(r.name) as { path: string }).path));
-}
-
 /** The bundle's default path, or the COSE one when only that exists. */
 function defaultSignatureFor(artifact: string): string {
   const bundle = defaultSignaturePath(artifact, 'bundle');
@@ -113,18 +83,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
   const oms = parseSignedStatement(payload, signaturePath);
   const signed = oms.manifest;
 
-  const tree = walkForVerify(artifact, signed.serialization, signaturePath, options);
-  alignSingleFileNames(tree, signed, artifact);
-  if (options.ignoreUnsignedFiles) {
-    const wanted = signedPaths(signed);
-    tree.files = tree.files.filter((f) => wanted.has(f.name));
-  }
-  const actual = await hashTree(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads });
-  const diff: ManifestDiff = diffResources(signed.resources, actual.resources);
-  if (options.ignoreUnsignedFiles) diff.extra = [];
-  if (!isEmptyDiff(diff)) {
-    throw new ModelsealError('ARTIFACT_MISMATCH', `does not match its signature: ${describeDiff(diff)}`, { file: artifact, details: diff });
-  }
+  await matchFiles(artifact, signed, signaturePath, options);
   return {
     verified: true,
     artifact: path.resolve(artifact),

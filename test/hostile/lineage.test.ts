@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { digestArtifact, evaluateLineage, loadPolicy, type LineageOptions, type Policy } from '../../src';
+import { digestArtifact, evaluateLineage, loadPolicy, signArtifact, type LineageOptions, type Policy } from '../../src';
 import { buildProvenanceStatement, type BuildKind, type Dependency } from '../../src/statement/provenance';
 import type { PrivateKeyInfo } from '../../src/keys/key-types';
 import { bundleObject, cliOnTree, expectCliRefusal, hostile } from '../helpers/hostile';
@@ -52,6 +52,8 @@ function writeProvenance(file: string, key: PrivateKeyInfo, subjectName: string,
 async function topArtifact(name: string, kind: BuildKind, deps: (self: string) => Dependency[], edit?: (statement: any) => void): Promise<string> {
   const dir = makeArtifact(chain.p('hostile', name), { 'model.safetensors': randomBytes(2048), 'config.json': `{"name":"${name}"}` });
   const digest = (await digestArtifact(dir)).rootDigest;
+  // Its files are at hand, so a signature must name them (a provenance binds only the root digest).
+  await signArtifact(dir, { key: chain.keys.trainer });
   writeProvenance(path.join(dir, 'provenance.sig'), chain.keys.trainer, `top/${name}`, digest, kind, deps(digest), edit);
   return dir;
 }
@@ -90,7 +92,8 @@ hostile('L-03', 'a wide fan-out (30 levels, every node depending on both nodes b
   levels.forEach((pair, i) =>
     pair.forEach((d, j) => {
       const bottom = i === levels.length - 1;
-      const below = bottom ? [] : levels[i + 1].map((x, k) => dep('base_model', x, `wide/${i + 1}/${k}`));
+      // A train provenance binds its dataset (per-kind inputs are checked when verifying); roots end the walk there.
+      const below = bottom ? [dep('dataset', hex(), 'wide/data')] : levels[i + 1].map((x, k) => dep('base_model', x, `wide/${i + 1}/${k}`));
       writeProvenance(path.join(folder, `${i}-${j}.sig`), bottom ? chain.keys.publisher : chain.keys.trainer, `wide/${i}/${j}`, d, bottom ? 'train' : 'merge', below);
     }),
   );
