@@ -48,7 +48,8 @@ describe('release and gate commands', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }
-  const gateArgs = (release: string, extra: string[] = []) => ['gate', '--policy', fx.policyFile, '--state', fx.stateDir, '--release', releaseFile(release), model, '--json', ...extra];
+  // Records named d*.json are for the dev channel, the others for prod.
+  const gateArgs = (release: string, extra: string[] = []) => ['gate', '--channel', release.startsWith('d') ? 'dev' : 'prod', '--policy', fx.policyFile, '--state', fx.stateDir, '--release', releaseFile(release), model, '--json', ...extra];
 
   it('creates, co-signs and gates a release; refuses the replay (exit 1) and a double signature (exit 2)', () => {
     create(1, 'prod', 'k1', 'r1.json');
@@ -91,7 +92,7 @@ describe('release and gate commands', () => {
     expect(readState(fx.stateDir)?.channels.dev.version).toBe(2);
 
     // The killed gate's lock goes stale; the next gate takes over and records version 3.
-    const d = await new Gate(fx.policyFile, fx.stateDir, { lockStaleMs: 5000 }).check(releaseFile('d3.json'), [model]);
+    const d = await new Gate(fx.policyFile, fx.stateDir, { channel: 'dev', lockStaleMs: 5000 }).check(releaseFile('d3.json'), [model]);
     expect(d).toMatchObject({ version: 3, previousVersion: 2 });
     expect(readState(fx.stateDir)?.channels.dev.version).toBe(3);
     expect(fs.readdirSync(fx.stateDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);

@@ -8,12 +8,13 @@ export default class GateCommand extends BaseCommand {
   static override description =
     'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
   static override strict = false;
-  static override usage = ['gate ARTIFACT... --policy POLICY --state DIR --release release.json [--init]'];
+  static override usage = ['gate ARTIFACT... --channel C --policy POLICY --state DIR --release release.json [--init]'];
   static override examples = [
-    '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./my-model',
-    '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',
+    '<%= config.bin %> gate --channel prod --policy policy.yaml --state ./gate-state --release release.json ./my-model',
+    '<%= config.bin %> gate --channel prod --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',
   ];
   static override flags = {
+    channel: Flags.string({ char: 'c', description: 'The release channel this gate guards; a record for another channel is refused (CHANNEL_MISMATCH).', required: true }),
     policy: Flags.string({ char: 'p', description: 'Policy file (YAML or JSON) with the channels and their signers and thresholds.', required: true }),
     state: Flags.string({ description: 'Folder holding the gate state (last accepted version per channel).', required: true }),
     release: Flags.string({ char: 'r', description: 'The release record (DSSE envelope JSON from `release create`).', required: true }),
@@ -25,7 +26,7 @@ export default class GateCommand extends BaseCommand {
     const { argv, flags } = await this.parse(GateCommand);
     const artifacts = argv as string[];
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name the release artifacts to check (see --help)');
-    const d = await new Gate(flags.policy, flags.state, { init: flags.init, attestations: flags.attestations }).check(flags.release, artifacts);
+    const d = await new Gate(flags.policy, flags.state, { channel: flags.channel, init: flags.init, attestations: flags.attestations }).check(flags.release, artifacts);
     this.report(
       { ok: true, ...d },
       [

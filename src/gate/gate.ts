@@ -13,6 +13,11 @@ import { readReleaseEnvelope, verifiedSigners } from './release-envelope';
 import { durationMs, isoSeconds, parseReleaseStatement, type ReleaseRecord } from './release-record';
 
 export interface GateOptions {
+  /**
+   * The channel this gate guards (required): a record for any other channel is refused
+   * (CHANNEL_MISMATCH), so a channel with a lower threshold cannot stand in for it.
+   */
+  channel: string;
   /** Create the state on first use. Never resets an existing (or corrupt) state. */
   init?: boolean;
   /** The clock; read once per check, as TUF fixes the update start time. */
@@ -31,19 +36,19 @@ export interface GateDecision {
   expires: string;
   /** `sha256:<hex>` of the signed payload. */
   recordDigest: string;
-  /** Hints of the distinct trusted keys that signed for the channel. */
+  /** Identities (keys/identity.ts: SHA-256 of the canonical SPKI DER) of the distinct trusted keys that signed for the channel. */
   signers: string[];
   threshold: number;
   artifacts: Array<{ name: string; path: string; digest: string }>;
 }
 
 function keysOf(policy: Policy, signerNames: readonly string[]): PublicKeyInfo[] {
-  const byHint = new Map<string, PublicKeyInfo>();
+  const byId = new Map<string, PublicKeyInfo>();
   for (const n of signerNames) {
     const s = policy.signers.get(n);
-    if (s?.kind === 'key') for (const k of s.keys) byHint.set(k.hint, k);
+    if (s?.kind === 'key') for (const k of s.keys) byId.set(k.id, k);
   }
-  return [...byHint.values()];
+  return [...byId.values()];
 }
 
 /**
@@ -58,7 +63,10 @@ export class Gate {
   readonly stateDir: string;
   private readonly options: GateOptions;
 
-  constructor(policy: Policy | string, stateDir: string, options: GateOptions = {}) {
+  constructor(policy: Policy | string, stateDir: string, options: GateOptions) {
+    if (typeof options?.channel !== 'string' || options.channel === '') {
+      throw new ModelsealError('USAGE_ERROR', 'say which release channel the gate guards (--channel C, or { channel } in the Gate options)');
+    }
     this.policy = typeof policy === 'string' ? loadPolicy(policy) : policy;
     this.stateDir = path.resolve(stateDir);
     this.options = options;
@@ -71,23 +79,23 @@ export class Gate {
     const env = typeof release === 'string' ? readReleaseEnvelope(release) : release;
     this.checkStateReadable();
 
-    // 1. Signatures, before the payload is parsed: any key the policy trusts for some channel.
-    if (this.policy.channels.size === 0) throw new ModelsealError('CHANNEL_UNKNOWN', 'the policy defines no release channels', { file: this.policy.file });
-    const anyChannelKeys = keysOf(this.policy, [...this.policy.channels.values()].flatMap((c) => c.signers));
+    // 1. The channel this gate guards, and signatures by its keys before the payload is parsed.
+    const channel = this.options.channel;
+    const rule = this.policy.channels.get(channel);
+    if (!rule) throw new ModelsealError('CHANNEL_UNKNOWN', `the gate guards channel ${JSON.stringify(channel)}, which the policy does not define`, { file: this.policy.file });
     if (env.signatures.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', 'the release record carries no signature', { file });
-    const signedBy = verifiedSigners(env, anyChannelKeys);
-    if (signedBy.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', `none of the ${env.signatures.length} signature(s) verifies with a key the policy trusts for release channels`, { file });
+    const counted = verifiedSigners(env, keysOf(this.policy, rule.signers));
+    if (counted.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', `none of the ${env.signatures.length} signature(s) verifies with a key the policy trusts for channel ${JSON.stringify(channel)}`, { file });
     if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new ModelsealError('RELEASE_INVALID', `payloadType is ${JSON.stringify(env.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`, { file });
     const record = parseReleaseStatement(env.payload, file);
     const recordDigest = `sha256:${createHash('sha256').update(env.payload).digest('hex')}`;
+    if (record.channel !== channel) {
+      throw new ModelsealError('CHANNEL_MISMATCH', `the release record is for channel ${JSON.stringify(record.channel)}, but this gate guards ${JSON.stringify(channel)}`, { file });
+    }
 
-    // 2. Threshold of distinct keys trusted for this channel.
-    const rule = this.policy.channels.get(record.channel);
-    if (!rule) throw new ModelsealError('CHANNEL_UNKNOWN', `the release is for channel ${JSON.stringify(record.channel)}, which the policy does not define`, { file });
-    const channelHints = new Set(keysOf(this.policy, rule.signers).map((k) => k.hint));
-    const counted = signedBy.filter((k) => channelHints.has(k.hint));
+    // 2. Threshold of distinct keys (by identity) trusted for this channel.
     if (counted.length < rule.threshold) {
-      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted key(s) signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}`, { file, details: { signers: counted.map((k) => k.hint), threshold: rule.threshold } });
+      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted key(s) signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}`, { file, details: { signers: counted.map((k) => k.id), threshold: rule.threshold } });
     }
 
     // 3. Freeze: an expired record is refused.
@@ -127,7 +135,7 @@ export class Gate {
       previousVersion: previous,
       expires: record.expires,
       recordDigest,
-      signers: counted.map((k) => k.hint),
+      signers: counted.map((k) => k.id),
       threshold: rule.threshold,
       artifacts,
     };

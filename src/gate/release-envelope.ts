@@ -80,8 +80,8 @@ export function verifiedSigners(env: DsseEnvelope, trusted: readonly PublicKeyIn
   const found = new Map<string, PublicKeyInfo>();
   for (const s of env.signatures) {
     for (const k of trusted) {
-      if (!found.has(k.hint) && verifyBytes(k.type, k.key, pae, s.sig)) {
-        found.set(k.hint, k);
+      if (!found.has(k.id) && verifyBytes(k.type, k.key, pae, s.sig)) {
+        found.set(k.id, k);
         break;
       }
     }

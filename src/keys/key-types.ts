@@ -10,8 +10,10 @@ export interface PublicKeyInfo {
   key: KeyObject;
   /** SPKI PEM in Node's canonical form (64-column base64, trailing newline). */
   pem: string;
-  /** model_signing's key hint: hex SHA-256 of `pem`. */
+  /** model_signing's key hint: hex SHA-256 of `pem`. A hint, never identity. */
   hint: string;
+  /** The key's identity: hex SHA-256 of its canonical SPKI DER (EC point uncompressed); see keys/identity.ts. */
+  id: string;
 }
 
 export interface PrivateKeyInfo {

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ModelsealError, fsError } from '../errors';
 import { keyHint } from './hint';
+import { canonicalPublicKey, keyIdentity } from './identity';
 import type { KeyType, PrivateKeyInfo, PublicKeyInfo } from './key-types';
 
 const MAX_KEY_FILE = 1024 * 1024;
@@ -22,7 +23,7 @@ export function keyTypeOf(key: KeyObject, file?: string): KeyType {
     if (type) return type;
     throw new ModelsealError('KEY_UNSUPPORTED', `EC curve ${curve || 'unknown'} is not supported (use P-256, P-384 or P-521)`, { file });
   }
-  throw new ModelsealError('KEY_UNSUPPORTED', `${(kind ?? 'unknown').toUpperCase()} keys are not supported (use Ed25519 or ECDSA P-256/P-384)`, { file });
+  throw new ModelsealError('KEY_UNSUPPORTED', `${(kind ?? 'unknown').toUpperCase()} keys are not supported (use Ed25519 or ECDSA P-256/P-384/P-521)`, { file });
 }
 
 export function readKeyFile(file: string): string {
@@ -41,10 +42,12 @@ export function readKeyFile(file: string): string {
   }
 }
 
+/** A public key in its canonical form (uncompressed EC point), with its hint and identity. */
 export function publicKeyInfo(key: KeyObject, file?: string): PublicKeyInfo {
   const type = keyTypeOf(key, file);
-  const pem = key.export({ type: 'spki', format: 'pem' }) as string;
-  return { type, key, pem, hint: keyHint(pem) };
+  const canonical = canonicalPublicKey(key);
+  const pem = canonical.export({ type: 'spki', format: 'pem' }) as string;
+  return { type, key: canonical, pem, hint: keyHint(pem), id: keyIdentity(canonical) };
 }
 
 /** Parses a public key from PEM text (SPKI "PUBLIC KEY"; text before the block is allowed). */

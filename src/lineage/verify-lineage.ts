@@ -39,7 +39,8 @@ interface Context {
 
 interface VerifiedEvidence {
   evidence: Evidence;
-  signer: string;
+  /** Every policy signer name that holds the verifying key or identity. */
+  signers: string[];
   keyHint?: string;
   oms?: OmsStatement;
   provenance?: Provenance;
@@ -98,7 +99,7 @@ function withFile(err: ModelsealError, file: string | undefined, lineageNode?: s
 function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
   const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
   const statement = parseStatement(ev.bundle.envelope.payload, ev.file);
-  const out: VerifiedEvidence = { evidence: ev, signer: match.signer.name, keyHint: match.verified.keyHint };
+  const out: VerifiedEvidence = { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint };
   if (ev.type === 'signature') out.oms = parseOmsStatement(statement, ev.file);
   else out.provenance = parseProvenance(statement, ev.file);
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
@@ -201,11 +202,11 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
 
   // A dependency signed by a lineage root ends its path.
   if (!isTop) {
-    const rootSigned = verified.filter((v) => ctx.roots.has(v.signer));
+    const rootSigned = verified.filter((v) => v.signers.some((n) => ctx.roots.has(n)));
     if (rootSigned.length > 0) {
       node.trustedRoot = true;
       requireSignedNames(rootSigned, input);
-      for (const v of rootSigned) node.signers.push(signerOf(v));
+      for (const v of rootSigned) node.signers.push(signerOf(v, (n) => ctx.roots.has(n)));
       recordManifest(node, rootSigned, input);
       const p = rootSigned.find((v) => v.provenance)?.provenance;
       if (p) {
@@ -223,17 +224,17 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   const allowed = new Set(rule.signers);
   const accepted: VerifiedEvidence[] = [];
   for (const v of verified) {
-    if (allowed.has(v.signer)) accepted.push(v);
+    if (v.signers.some((n) => allowed.has(n))) accepted.push(v);
     else if (v.evidence.origin === 'beside') {
-      throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by ${JSON.stringify(v.signer)}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')})`, { file: v.evidence.file });
-    } else node.notes.push(`ignored ${v.evidence.file}: signed by ${JSON.stringify(v.signer)}, not allowed by rule ${JSON.stringify(rule.name)}`);
+      throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by ${v.signers.map((n) => JSON.stringify(n)).join(' = ')}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')})`, { file: v.evidence.file });
+    } else node.notes.push(`ignored ${v.evidence.file}: signed by ${v.signers.map((n) => JSON.stringify(n)).join(' = ')}, not allowed by rule ${JSON.stringify(rule.name)}`);
   }
   if (accepted.length === 0) {
-    const by = [...new Set(verified.map((v) => v.signer))].join(', ');
+    const by = [...new Set(verified.flatMap((v) => v.signers))].join(', ');
     throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
   }
   requireSignedNames(accepted, input);
-  for (const v of accepted) node.signers.push(signerOf(v));
+  for (const v of accepted) node.signers.push(signerOf(v, (n) => allowed.has(n)));
   recordManifest(node, accepted, input);
 
   const provenances = accepted.filter((v) => v.provenance);
@@ -293,8 +294,9 @@ function requireSignedNames(accepted: VerifiedEvidence[], input: NodeInput): voi
   throw new ModelsealError('FILES_NOT_SIGNED', `its files are at hand, but no accepted signature lists them (a provenance binds only the root digest, which does not cover file names); sign the artifact with \`modelseal sign\``, { file: input.path });
 }
 
-function signerOf(v: VerifiedEvidence): NodeSigner {
-  return { signer: v.signer, evidence: v.evidence.type, file: v.evidence.file, fileSha256: v.evidence.fileSha256, ...(v.keyHint ? { keyHint: v.keyHint } : {}) };
+/** The signer an accepted piece of evidence counts for: the first of its holders the check allows. */
+function signerOf(v: VerifiedEvidence, allowed: (name: string) => boolean): NodeSigner {
+  return { signer: v.signers.find(allowed) ?? v.signers[0], evidence: v.evidence.type, file: v.evidence.file, fileSha256: v.evidence.fileSha256, ...(v.keyHint ? { keyHint: v.keyHint } : {}) };
 }
 
 /** The signed manifest of an accepted signature, else the one computed from the files (only if it is this node's digest). */

@@ -90,7 +90,7 @@ export function parsePolicy(text: string, file?: string): Policy {
     // A threshold no set of the channel's keys can reach would refuse every release: a typo, not a policy.
     const keys = new Set(c.signers.flatMap((n) => {
       const s = signers.get(n);
-      return s?.kind === 'key' ? s.keys.map((k) => k.hint) : [];
+      return s?.kind === 'key' ? s.keys.map((k) => k.id) : [];
     }));
     if (c.threshold > keys.size) throw invalid(file, `/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
     channels.set(name, c);

@@ -5,7 +5,10 @@ import { verifyBundleSigners, type TrustedSigner, type VerifiedSigner } from '..
 import type { PolicySigner } from './policy-types';
 
 export interface SignerMatch {
+  /** The first policy signer (in policy order) that holds the verifying key or identity. */
   signer: PolicySigner;
+  /** Every policy signer that holds it: one key may be listed under several names. */
+  signers: PolicySigner[];
   /** The key that verified (key signers). */
   key?: PublicKeyInfo;
   /** How it verified: the method, and for certificates the identity, issuer and log details. */
@@ -18,6 +21,18 @@ function trustedEntries(s: PolicySigner): TrustedSigner[] {
   if (s.kind === 'ca') return [{ kind: 'ca', roots: s.roots, intermediates: s.intermediates, name: s.name }];
   const identity = s.identityRegexp ? new RegExp(s.identity, 'u') : s.identity;
   return [{ kind: 'sigstore', identity, issuer: s.issuer, trustedRoot: s.trustedRoot, name: s.name }];
+}
+
+/** Whether another policy signer holds what verified: the same key (by identity), or an identity that verifies the bundle too. */
+function holdsSame(s: PolicySigner, key: PublicKeyInfo | undefined, bundle: SignatureBundle, file?: string): boolean {
+  if (key) return s.kind === 'key' && s.keys.some((k) => k.id === key.id);
+  if (s.kind === 'key') return false;
+  try {
+    verifyBundleSigners(bundle, trustedEntries(s), file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -42,9 +57,10 @@ export function verifyBundleAgainstSigners(bundle: SignatureBundle, signers: rea
   if (entries.length === 0) throw new ModelsealError('UNTRUSTED_SIGNER', 'no signer is allowed here', { file });
   try {
     const verified = verifyBundleSigners(bundle, entries, file);
-    const i = entries.indexOf(verified.trusted);
     const trusted = verified.trusted;
-    return { signer: owners[i], verified, ...(trusted.kind === 'key' && typeof trusted.key !== 'string' ? { key: trusted.key } : {}) };
+    const key = trusted.kind === 'key' && typeof trusted.key !== 'string' ? trusted.key : undefined;
+    const holders = signers.filter((s, i) => owners[entries.indexOf(verified.trusted)] === s || holdsSame(s, key, bundle, file));
+    return { signer: holders[0], signers: holders, verified, ...(key ? { key } : {}) };
   } catch (err) {
     if (!(err instanceof ModelsealError) || err.code !== 'SIGNATURE_MISMATCH' || bundle.material.kind !== 'publicKey') throw err;
     const hint = bundle.material.hint;

@@ -26,7 +26,7 @@ beforeAll(async () => {
   adapter = await fx.artifact('adapter', 'lora');
   // One accepted release, so the state exists and later refusals run without --init.
   const first = await createRelease([model, adapter], { channel: 'prod', version: 1, expires: '7d', key: fx.keys.k1 });
-  const accepted = cli(['gate', '--policy', fx.policyFile, '--state', fx.stateDir, '--release', writeEnvelope(addReleaseSignature(first.envelope, fx.keys.k2)), model, adapter, '--init', '--json']);
+  const accepted = cli(['gate', '--channel', 'prod', '--policy', fx.policyFile, '--state', fx.stateDir, '--release', writeEnvelope(addReleaseSignature(first.envelope, fx.keys.k2)), model, adapter, '--init', '--json']);
   expect(accepted.json?.ok ?? accepted.stderr).toBe(true);
   honest = JSON.parse(first.envelope.payload.toString('utf8'));
 });
@@ -49,8 +49,8 @@ function signed(edit: (statement: any) => void, keys: PrivateKeyInfo[] = [fx.key
 }
 
 /** Runs the gate; nothing under the fixture (state, artifacts, records) may change. */
-function gate(release: string, options: { policy?: string; state?: string; artifacts?: string[]; init?: boolean } = {}) {
-  return cliOnTree(fx.root, ['gate', '--policy', options.policy ?? fx.policyFile, '--state', options.state ?? fx.stateDir, '--release', release, ...(options.artifacts ?? [model, adapter]), ...(options.init ? ['--init'] : [])]);
+function gate(release: string, options: { policy?: string; state?: string; artifacts?: string[]; init?: boolean; channel?: string } = {}) {
+  return cliOnTree(fx.root, ['gate', '--channel', options.channel ?? 'prod', '--policy', options.policy ?? fx.policyFile, '--state', options.state ?? fx.stateDir, '--release', release, ...(options.artifacts ?? [model, adapter]), ...(options.init ? ['--init'] : [])]);
 }
 
 /** A copy of the accepted state in a new folder, its state.json replaced by `write`. */
