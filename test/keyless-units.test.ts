@@ -1,10 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import nock from 'nock';
 import { ModelsealError, loadTrustedRoot, resolveIdentityToken, SHIPPED_TRUSTED_ROOT, updateTrustedRoot } from '../src';
 import { verifyEcdsaPrehashed } from '../src/verify/ecdsa-prehash';
+
+/** DER SEQUENCE { INTEGER r, INTEGER s } of a raw r||s signature (minimal integers). */
+function derOf(raw: Buffer): Buffer {
+  const int = (b: Buffer) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    const v = b.subarray(i);
+    const body = v[0] & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v;
+    return Buffer.concat([Buffer.from([2, body.length]), body]);
+  };
+  const half = raw.length / 2;
+  const seq = Buffer.concat([int(raw.subarray(0, half)), int(raw.subarray(half))]);
+  return Buffer.concat([Buffer.from([0x30, seq.length]), seq]);
+}
 import { pythonBytesRepr } from '../src/verify/legacy-pae';
 import { cli } from './helpers/cli';
 import { offlineOnly } from './helpers/sigstore-mock';
@@ -40,6 +54,25 @@ describe('prehashed ECDSA verification (DIGEST mode)', () => {
     expect(verifyEcdsaPrehashed(publicKey, d, Buffer.from('3006020100020100', 'hex'))).toBe(false); // r = s = 0
     const ed = generateKeyPairSync('ed25519');
     expect(verifyEcdsaPrehashed(ed.publicKey, d, sig)).toBe(false);
+  });
+
+  it('agrees with node:crypto on high-S signatures: both accept (r, n-s)', () => {
+    const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const msg = randomBytes(64);
+    const der = nodeSign('sha256', msg, privateKey);
+    const raw = nodeSign('sha256', msg, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const r = raw.subarray(0, 32);
+    const flippedS = (n - BigInt(`0x${raw.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0');
+    const high = Buffer.concat([r, Buffer.from(flippedS, 'hex')]);
+    const d = createHash('sha256').update(msg).digest();
+    for (const sig of [raw, high]) {
+      const asDer = nodeVerify('sha256', msg, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
+      expect(asDer).toBe(true);
+      const derSig = Buffer.from(derOf(sig));
+      expect(verifyEcdsaPrehashed(publicKey, d, derSig)).toBe(nodeVerify('sha256', msg, publicKey, derSig));
+    }
+    expect(verifyEcdsaPrehashed(publicKey, d, der)).toBe(true);
   });
 });
 

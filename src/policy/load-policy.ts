@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { ModelsealError } from '../errors';
 import { readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
@@ -38,12 +38,14 @@ export function parsePolicy(text: string, file?: string): Policy {
     // YAML 1.2 is a superset of JSON; uniqueKeys refuses duplicate keys, and aliases are
     // refused outright (no expansion bombs). Warnings (unknown tags such as !!js/function)
     // and other YAML versions (1.1 reads `yes` as true) are refusals too: one reading only.
-    const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', lineCounter });
     if (docs.length !== 1) throw new Error(`holds ${docs.length} YAML documents, expected exactly one`);
     const doc = docs[0];
     const problem = doc.errors[0] ?? doc.warnings[0];
     if (problem) throw problem;
     if (doc.directives?.yaml.version !== '1.2') throw new Error(`YAML ${doc.directives?.yaml.version} is not accepted, only YAML 1.2`);
+    refuseCollidingKeys(doc, lineCounter);
     raw = doc.toJS({ maxAliasCount: 0 });
   } catch (err) {
     throw invalid(file, `is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
@@ -96,6 +98,28 @@ export function parsePolicy(text: string, file?: string): Policy {
     channels.set(name, c);
   }
   return { file: file ? path.resolve(file) : undefined, signers, artifacts, channels, ...(p.clockSkewSeconds !== undefined ? { clockSkewSeconds: p.clockSkewSeconds } : {}) };
+}
+
+/**
+ * Keys of one mapping must differ as strings: YAML keeps `1` and `"1"` (or `true` and
+ * `"true"`) apart, but the JSON object every consumer builds from them does not, and which
+ * one survives differs between readers. Complex keys (mappings, lists) are refused too.
+ */
+function refuseCollidingKeys(doc: Document.Parsed, lines: LineCounter): void {
+  const line = (node: { range?: [number, number, number] | null } | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : '?');
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<string, unknown>();
+      for (const pair of map.items) {
+        const key = pair.key as { range?: [number, number, number] | null } | null;
+        if (!isScalar(key)) throw new Error(`line ${line(key)}: a mapping key must be a plain string, not a mapping or list`);
+        const text = String(key.value);
+        const other = seen.get(text) as typeof key | undefined;
+        if (other) throw new Error(`keys on lines ${line(other)} and ${line(key)} are the same string ${JSON.stringify(text.slice(0, 64))} once read (e.g. 1 and "1"); write one of them`);
+        seen.set(text, key);
+      }
+    },
+  });
 }
 
 /** An identity regexp is compiled as the verifier will compile it, so a bad one is a load error, not a crash at verify time. */
