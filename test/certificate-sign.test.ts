@@ -95,14 +95,17 @@ describe('certificate-chain method (sign --key --certificate --certificate-chain
     expect(m.code).toBe('KEY_INVALID');
   });
 
-  it('refuses a chain whose intermediate was not valid at the signing time', async () => {
-    // The leaf claims a notBefore (the signing time) years before its issuer existed.
+  it("judged at the leaf's notBefore (model_signing's behaviour, explicit), refuses an intermediate not valid then", async () => {
+    // The leaf claims a notBefore years before its issuer existed; every certificate is valid now.
     const late = pki.leaf('after-issuer', { dates: ['20200101000000Z', '20400101000000Z'] });
     const sig = path.join(dir, 'late.sig');
     await signArtifact(model, { key: loadPrivateKey(late.key), certificate: { certificate: late.cert, chain: [pki.intCert] }, signature: sig });
-    const e = await refusal(verifyArtifact(model, { signature: sig, signers: [{ kind: 'ca', roots: pki.rootCert }] }));
+    const e = await refusal(verifyArtifact(model, { signature: sig, signers: [{ kind: 'ca', roots: pki.rootCert, validAtNotBefore: true }] }));
     expect(e.code).toBe('CERTIFICATE_INVALID');
-    expect(e.message).toContain('not valid at the signing time');
+    expect(e.message).toContain('not valid at');
+    expect(e.message).toContain('(the signing time)');
+    // By default validity is judged now (no log entry or timestamp proves an earlier time): valid.
+    await expect(verifyArtifact(model, { signature: sig, signers: [{ kind: 'ca', roots: pki.rootCert }] })).resolves.toMatchObject({ method: 'certificate' });
   });
 
   it('refuses a tampered model', async () => {

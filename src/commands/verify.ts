@@ -37,6 +37,10 @@ export default class Verify extends BaseCommand {
     issuer: Flags.string({ description: 'OIDC issuer the Sigstore identity must come from, matched exactly (required with --identity/--identity-regexp).' }),
     'trusted-root': Flags.string({ description: 'Sigstore trusted_root.json to verify against (default: `trust update` root, else the shipped public-good root).' }),
     'ca-roots': Flags.string({ description: 'PEM file of trusted X.509 CA root certificate(s) (repeatable).', multiple: true }),
+    'certificate-validity': Flags.string({
+      description: "When X.509 chains (--ca-roots) must be valid: now (default), or not-before: at the leaf's notBefore, as model_signing does (accepts certificates that have since expired).",
+      options: ['now', 'not-before'],
+    }),
     'ca-intermediates': Flags.string({ description: 'PEM file of intermediate certificates to build the chain with (repeatable).', multiple: true, dependsOn: ['ca-roots'] }),
     policy: Flags.string({ char: 'p', description: 'Policy file (YAML or JSON): trusted signers, rules by artifact name, lineage roots.', exclusive: ['key', 'identity', 'identity-regexp', 'ca-roots'] }),
     lineage: Flags.boolean({ description: 'Also verify the lineage (provenance dependencies, by digest, up to the policy\'s roots), even if the rule does not require it.', dependsOn: ['policy'] }),

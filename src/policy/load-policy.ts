@@ -12,7 +12,7 @@ export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 type RawSigner = {
   keys?: string[];
   sigstore?: { identity: string; issuer: string; identityRegexp?: boolean; trustedRoot?: string };
-  ca?: { roots: string; intermediates?: string };
+  ca?: { roots: string; intermediates?: string; validity?: 'now' | 'not-before' };
 };
 type RawPolicy = {
   signers: Record<string, RawSigner>;
@@ -74,6 +74,7 @@ export function parsePolicy(text: string, file?: string): Policy {
         kind: 'ca',
         roots: resolveFile(base, s.ca.roots, file),
         ...(s.ca.intermediates ? { intermediates: resolveFile(base, s.ca.intermediates, file) } : {}),
+        ...(s.ca.validity === 'not-before' ? { validAtNotBefore: true } : {}),
       });
     }
   }

@@ -5,7 +5,7 @@ import type { BuildKind } from '../statement/provenance';
 export type PolicySigner =
   | { name: string; kind: 'key'; keys: PublicKeyInfo[] }
   | { name: string; kind: 'sigstore'; identity: string; issuer: string; identityRegexp: boolean; trustedRoot?: string }
-  | { name: string; kind: 'ca'; roots: string; intermediates?: string };
+  | { name: string; kind: 'ca'; roots: string; intermediates?: string; validAtNotBefore?: boolean };
 
 export type LineageRequirement = 'required' | 'optional' | 'none';
 

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { ModelsealError } from '../errors';
 import { subjectOf } from './certificates';
+import { pathConstraintProblem } from './path-constraints';
 
 const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 const EKU_ANY = '2.5.29.37.0';
@@ -10,6 +11,12 @@ const MAX_DEPTH = 8;
 
 export interface CaTrust {
   roots: readonly X509Certificate[];
+  /**
+   * Judge validity at the leaf's notBefore, as model_signing does (a certificate that
+   * expired years ago still verifies a bundle signed today). Default: now, since an OMS
+   * certificate bundle carries no log entry or timestamp that proves when it was signed.
+   */
+  validAtNotBefore?: boolean;
   intermediates?: readonly X509Certificate[];
   /** Names the roots in messages (a file path). */
   source?: string;
@@ -72,9 +79,9 @@ function canIssue(ca: X509Certificate): boolean {
  * Validates a signing certificate chain (leaf first, as in a bundle's x509CertificateChain)
  * against trusted CA roots: path building through the bundle's and the caller's
  * intermediates, signatures, CA flags and keyCertSign, code-signing usage of the leaf,
- * and validity of every certificate at the signing time. An OMS certificate bundle has
- * no trusted timestamp, so the signing time is taken as the leaf's notBefore, as
- * model_signing does; a leaf that is not yet valid now is refused.
+ * RFC 5280 path constraints (path lengths, name constraints, critical extensions:
+ * path-constraints.ts), and validity of every certificate at `at` (a time a log entry or
+ * timestamp proves), else now; `validAtNotBefore` is model_signing's behaviour, explicit.
  * A self-signed leaf is accepted only if it is itself one of the roots.
  */
 export function verifyCertificatePath(chain: readonly X509Certificate[], trust: CaTrust, file?: string, at?: Date): CertificatePath {
@@ -82,7 +89,7 @@ export function verifyCertificatePath(chain: readonly X509Certificate[], trust: 
   if (trust.roots.length === 0) throw new ModelsealError('USAGE_ERROR', 'no trusted CA root was given', { file });
   const leaf = chain[0];
   const source = trust.source ? ` (${trust.source})` : '';
-  const signingTime = at ?? new Date(leaf.validFrom);
+  const signingTime = at ?? (trust.validAtNotBefore ? new Date(leaf.validFrom) : new Date());
   if (new Date(leaf.validFrom) > new Date()) {
     throw new ModelsealError('CERTIFICATE_INVALID', `the signing certificate (${subjectOf(leaf)}) is not valid before ${leaf.validFrom}`, { file });
   }
@@ -96,6 +103,7 @@ export function verifyCertificatePath(chain: readonly X509Certificate[], trust: 
   checkLeafUsage(leaf, file);
   const pool = [...chain.slice(1), ...(trust.intermediates ?? [])];
   const expired: string[] = [];
+  const constrained: string[] = [];
 
   const build = (path: X509Certificate[]): X509Certificate[] | null => {
     const cur = path[path.length - 1];
@@ -103,8 +111,10 @@ export function verifyCertificatePath(chain: readonly X509Certificate[], trust: 
       if (issuedBy(cur, root) && canIssue(root)) {
         const full = [...path, root];
         const stale = full.filter((c) => !validAt(c, signingTime));
-        if (stale.length === 0) return full;
+        const problem = stale.length === 0 ? pathConstraintProblem(full, subjectOf) : undefined;
+        if (stale.length === 0 && !problem) return full;
         expired.push(...stale.map(subjectOf));
+        if (problem) constrained.push(problem);
       }
     }
     if (path.length > MAX_DEPTH) return null;
@@ -117,8 +127,9 @@ export function verifyCertificatePath(chain: readonly X509Certificate[], trust: 
   };
   const path = build([leaf]);
   if (!path) {
+    if (constrained.length > 0) throw new ModelsealError('CERTIFICATE_INVALID', constrained[0], { file });
     if (expired.length > 0) {
-      throw new ModelsealError('CERTIFICATE_INVALID', `a certificate in the chain (${[...new Set(expired)].join('; ')}) was not valid at the signing time ${signingTime.toISOString()}`, { file });
+      throw new ModelsealError('CERTIFICATE_INVALID', `a certificate in the chain (${[...new Set(expired)].join('; ')}) was not valid at ${signingTime.toISOString()}${trust.validAtNotBefore || at ? ' (the signing time)' : ' (now; --certificate-validity not-before judges it at the leaf\'s notBefore, as model_signing does)'}`, { file });
     }
     throw new ModelsealError('UNTRUSTED_SIGNER', `the signing certificate (${subjectOf(leaf)}, issued by ${leaf.issuer.split('\n').join(', ')}) does not chain to a trusted CA root${source}`, { file });
   }

@@ -9,6 +9,7 @@ export interface TrustFlags {
   'trusted-root'?: string;
   'ca-roots'?: string[];
   'ca-intermediates'?: string[];
+  'certificate-validity'?: string;
 }
 
 /** Builds the trusted-signer list from verify's flags (shared by commands that verify). */
@@ -32,7 +33,9 @@ export function trustedSignersFromFlags(flags: TrustFlags): TrustedSigner[] {
     throw new ModelsealError('USAGE_ERROR', '--trusted-root needs --identity and --issuer');
   }
   if (flags['ca-roots'] && flags['ca-roots'].length > 0) {
-    signers.push({ kind: 'ca', roots: flags['ca-roots'], intermediates: flags['ca-intermediates'] });
+    signers.push({ kind: 'ca', roots: flags['ca-roots'], intermediates: flags['ca-intermediates'], ...(flags['certificate-validity'] === 'not-before' ? { validAtNotBefore: true } : {}) });
+  } else if (flags['certificate-validity'] !== undefined) {
+    throw new ModelsealError('USAGE_ERROR', '--certificate-validity needs --ca-roots');
   }
   return signers;
 }

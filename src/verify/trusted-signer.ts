@@ -37,6 +37,8 @@ export type TrustedSigner =
       roots: string | readonly string[] | readonly X509Certificate[];
       /** Extra intermediates (PEM file(s) or certificates) besides those in the bundle. */
       intermediates?: string | readonly string[] | readonly X509Certificate[];
+      /** Judge certificate validity at the leaf's notBefore, as model_signing does, instead of now. */
+      validAtNotBefore?: boolean;
       name?: string;
     };
 
@@ -168,7 +170,7 @@ function verifyCaSigner(bundle: SignatureBundle, signer: Extract<TrustedSigner, 
   });
   const roots = certsFrom(signer.roots);
   const source = typeof signer.roots === 'string' ? signer.roots : Array.isArray(signer.roots) && typeof signer.roots[0] === 'string' ? signer.roots.join(', ') : undefined;
-  const path = verifyCertificatePath(chain, { roots, intermediates: certsFrom(signer.intermediates), source }, file);
+  const path = verifyCertificatePath(chain, { roots, intermediates: certsFrom(signer.intermediates), source, validAtNotBefore: signer.validAtNotBefore }, file);
   const content = dsseContent(bundle, isLegacyPayload(bundle.envelope.payload));
   const leafKey = createPublicKey(path.leaf.publicKey.export({ type: 'spki', format: 'pem' }));
   const info = infoOf(leafKey, file);

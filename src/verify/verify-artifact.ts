@@ -66,9 +66,14 @@ function defaultSignatureFor(artifact: string): string {
   return fs.existsSync(cose) ? cose : bundle;
 }
 
-function parseSignedStatement(payload: Buffer, file: string) {
+/** The signed OMS statement; model_signing v0.2's `Digests/v0.1` only in the certificate bundles it wrote. */
+function parseSignedStatement(payload: Buffer, file: string, method: SigningMethod) {
   const statement = parseStatement(payload, file);
-  return statement.predicateType === LEGACY_PREDICATE_TYPE ? parseLegacyDigestsStatement(statement, file) : parseOmsStatement(statement, file);
+  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return parseOmsStatement(statement, file);
+  if (method !== 'certificate') {
+    throw new ModelsealError('STATEMENT_INVALID', `a ${LEGACY_PREDICATE_TYPE} statement is accepted only in an X.509 certificate bundle (model_signing v0.2 wrote no others); this one is signed by ${method}`, { file });
+  }
+  return parseLegacyDigestsStatement(statement, file);
 }
 
 /**
@@ -80,7 +85,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
   const signers = toSigners(options);
   const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
   const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
-  const oms = parseSignedStatement(payload, signaturePath);
+  const oms = parseSignedStatement(payload, signaturePath, signer.method);
   const signed = oms.manifest;
 
   await matchFiles(artifact, signed, signaturePath, options);
