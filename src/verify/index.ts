@@ -1,3 +1,4 @@
 export { verifyArtifact, type VerifyOptions, type VerifyResult } from './verify-artifact';
 export { verifyEnvelope } from './dsse-verify';
-export { diffResources, describeDiff, type ManifestDiff, type ChangedResource } from './compare';
+export { describeDiff, type ManifestDiff, type ChangedResource } from './compare';
+export { matchFiles, type FilesMatch, type MatchOptions } from './match-files';
