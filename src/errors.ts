@@ -47,6 +47,8 @@ const REFUSAL_CODES = [
   'ROLLBACK', // the release version is not above the last accepted version of its channel (rollback or replay)
   'RELEASE_EXPIRED', // the release record's expiry has passed (freeze)
   'RELEASE_MISMATCH', // the artifacts given differ from the record's set or digests (mix-and-match)
+  // Runtime loaders (issue 21):
+  'EXTERNAL_DATA_REFUSED', // an ONNX model's external data location leaves its folder, or names a file that is not signed
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -76,6 +78,7 @@ const INPUT_CODES = [
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
   'STATE_LOCKED', // another gate holds the state lock and did not release it in time
+  'RUNTIME_UNAVAILABLE', // the optional runtime package a loader needs (onnxruntime-node, @huggingface/transformers) is not installed (issue 21)
   'INTERNAL_ERROR',
 ] as const;
 
