@@ -6,7 +6,6 @@
  * `onnxruntime-node` is an optional peer dependency, loaded on the first call.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelsealError, fsError } from '../errors';
@@ -15,9 +14,11 @@ import { externalDataFiles } from '../load/onnx-external-data';
 import { readVerified } from '../load/verified-read';
 import { parseShardName } from '../statement/oms';
 import { requireRuntime } from './require-runtime';
+import { sealedSessionOptions } from './sealed-session';
 import { verifyForLoad, type RuntimeLoadHooks, type TrustOptions, type Verification } from './verify-source';
 
 export type { TrustOptions, Verification, RuntimeLoadHooks } from './verify-source';
+export { sealedSessionOptions } from './sealed-session';
 
 export type OnnxSessionOptions = TrustOptions &
   RuntimeLoadHooks & {
@@ -64,21 +65,6 @@ export async function readVerifiedOnnx(verification: Verification, model: string
     }
   }
   return { model: bytes, externalData };
-}
-
-/**
- * Session options that keep the runtime off the disk: external data comes only from
- * the mounted verified bytes; a location not mounted resolves under the null device,
- * where no file can exist (ONNX Runtime otherwise reads it relative to the working directory).
- */
-export function sealedSessionOptions(base: InferenceSession.SessionOptions | undefined, externalData: Array<{ path: string; data: Uint8Array }>): InferenceSession.SessionOptions {
-  const extra = (base?.extra ?? {}) as Record<string, unknown>;
-  const session = (extra.session ?? {}) as Record<string, unknown>;
-  return {
-    ...base,
-    externalData,
-    extra: { ...extra, session: { ...session, model_external_initializers_file_folder_path: os.devNull } },
-  };
 }
 
 /**
