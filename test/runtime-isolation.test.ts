@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO } from './helpers/cli';
+import { describeWithPeers, nodePackage } from './helpers/peers';
 import { tmpDir } from './helpers/tmp';
 
 const RUNTIME_MODULES = /[\\/]node_modules[\\/](onnxruntime-[^\\/]+|@huggingface|sharp|@img)[\\/]/;
@@ -61,5 +62,19 @@ describe('the runtimes are optional peers', () => {
       expect(manifest.peerDependenciesMeta[name]).toEqual({ optional: true });
     }
     expect(fs.readFileSync(path.join(REPO, '.npmrc'), 'utf8')).toMatch(/^onnxruntime-node-install=skip$/m);
+  });
+});
+
+describeWithPeers(nodePackage('onnxruntime-node'), 'installing onnxruntime-node on a closed network', () => {
+  it("npm hands the project's .npmrc setting to onnxruntime-node's install script, which then keeps the bundled CPU build without downloading", () => {
+    const npm = (command: string) => spawnSync('npm', ['exec', '--offline', '-c', command], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    const seen = npm('node -p process.env.npm_config_onnxruntime_node_install');
+    expect(seen.stdout.trim()).toBe('skip');
+    // Only with the skip seen: the script would otherwise try to download from outside the registry.
+    const script = require.resolve('onnxruntime-node/script/install', { paths: [REPO] });
+    const install = npm(`node ${JSON.stringify(script)}`);
+    expect(install.status).toBe(0);
+    const ort = node("const o = require('onnxruntime-node'); console.log(o.listSupportedBackends().map((b) => b.name).join(','))", REPO);
+    expect(ort.stdout).toMatch(/cpu/);
   });
 });
