@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ModelsealError } from '../src/errors';
-import { externalDataFiles, onnxExternalData } from '../src/load/onnx-external-data';
+import { checkExternalDataRanges, externalDataFiles, onnxExternalData } from '../src/load/onnx-external-data';
 import { describeWithPeers, venvPython } from './helpers/peers';
 import { runPythonFixture } from './helpers/runtime-models';
 import { tmpDir } from './helpers/tmp';
@@ -50,7 +50,7 @@ describe('ONNX external data: every location a runtime opens, refused when it le
     const m = model(graph(initializer(tensor('w', 'w.bin')), initializer(tensor('inline')), node(attrGraph(graph(node(attrGraph(inner))))), node(Buffer.concat([len(1, 'value'), len(5, tensor('c', 'sub/c.bin'))]))),
       len(25, Buffer.concat([len(1, 'F'), len(7, Buffer.concat([len(4, 'Constant'), len(5, Buffer.concat([len(1, 'value'), len(5, tensor('f', 'f.bin'))]))]))])));
     expect(locations(m)).toEqual(['w.bin', 'deep.bin', 'sub/c.bin', 'f.bin']);
-    expect(externalDataFiles('onnx/model.onnx', m)).toEqual([
+    expect(externalDataFiles('onnx/model.onnx', m).map(({ location, name }) => ({ location, name }))).toEqual([
       { location: 'w.bin', name: 'onnx/w.bin' },
       { location: 'deep.bin', name: 'onnx/deep.bin' },
       { location: 'sub/c.bin', name: 'onnx/sub/c.bin' },
@@ -64,7 +64,20 @@ describe('ONNX external data: every location a runtime opens, refused when it le
   });
 
   it('normalises ./ and inner .. that stay inside, and names the file relative to the model', () => {
-    expect(externalDataFiles('onnx/model.onnx', model(graph(initializer(tensor('a', './x/../w.bin')))))).toEqual([{ location: './x/../w.bin', name: 'onnx/w.bin' }]);
+    expect(externalDataFiles('onnx/model.onnx', model(graph(initializer(tensor('a', './x/../w.bin')))))).toEqual([{ location: './x/../w.bin', name: 'onnx/w.bin', tensors: [{ tensor: 'a', offset: 0 }] }]);
+  });
+
+  it('reads offsets and lengths as plain decimals only, and refuses ranges past the end of the file', () => {
+    const ranged = (offset: string, length: string) => model(graph(initializer(Buffer.concat([len(8, 't'), entry('location', 'w.bin'), entry('offset', offset), entry('length', length)]))));
+    const [ref] = externalDataFiles('model.onnx', ranged('16', '8'));
+    expect(ref.tensors).toEqual([{ tensor: 't', offset: 16, length: 8 }]);
+    expect(() => checkExternalDataRanges(ref, 24, 'model.onnx')).not.toThrow();
+    expect(code(() => checkExternalDataRanges(ref, 23, 'model.onnx'))).toBe('EXTERNAL_DATA_REFUSED');
+    for (const [o, l] of [['0x10', '8'], ['-1', '8'], [' 16', '8'], ['16', '+8'], ['1e3', '8'], ['16', '99999999999999999999']]) {
+      expect({ o, l, code: code(() => externalDataFiles('model.onnx', ranged(o, l))) }).toEqual({ o, l, code: 'FORMAT_INVALID' });
+    }
+    const twice = model(graph(initializer(Buffer.concat([len(8, 't'), entry('location', 'w.bin'), entry('length', '8'), entry('length', '4096')]))));
+    expect(code(() => onnxExternalData(twice, 'model.onnx'))).toBe('FORMAT_INVALID');
   });
 
   it.each([
@@ -157,7 +170,7 @@ describeWithPeers(venvPython('onnx', 'numpy'), 'ONNX external data in models wri
 
   it('finds the locations onnx.save and onnx.helper wrote', () => {
     expect(locations(read('plain', 'model.onnx'))).toEqual(['model.onnx_data', 'model.onnx_data']);
-    expect(externalDataFiles('model.onnx', read('plain', 'model.onnx'))).toEqual([{ location: 'model.onnx_data', name: 'model.onnx_data' }]);
+    expect(externalDataFiles('model.onnx', read('plain', 'model.onnx'))).toEqual([{ location: 'model.onnx_data', name: 'model.onnx_data', tensors: [{ tensor: 'W', offset: 0, length: 48 }, { tensor: 'B', offset: 48, length: 12 }] }]);
     expect(locations(read('nested', 'model.onnx'))).toEqual(['weights/sub.bin']);
     expect(locations(read('inline', 'model.onnx'))).toEqual([]);
     for (const [kind, loc] of Object.entries(places)) expect(locations(read('hostile', `${kind}-ok.onnx`))).toEqual([loc]);

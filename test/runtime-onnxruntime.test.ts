@@ -151,6 +151,13 @@ describeWithPeers([venvPython('onnx', 'numpy'), nodePackage('onnxruntime-node')]
       expect(err.message).toContain(JSON.stringify(index.hostile.refused[name]));
     });
 
+    it('a signed model whose tensor reads past the end of its external data file', async () => {
+      const dir = await signed('oob');
+      const err = await refusal(createVerifiedSession(dir, { keys: publisher.publicKey }));
+      expect(err.code).toBe('EXTERNAL_DATA_REFUSED');
+      expect(err.message).toMatch(/tensor "B" reads bytes 48\.\.4144 of "model\.onnx_data", which has 60/);
+    });
+
     it('a signed model whose external data file is not signed (left out of the signature)', async () => {
       const dir = copyModel(path.join(gen, 'plain'));
       await signArtifact(dir, { key: parsePrivateKey(publisher.privatePem), ignorePaths: ['model.onnx_data'] });

@@ -23,6 +23,10 @@ export interface ExternalDataReference {
   location: string;
   /** The file it names, relative to the model file's folder, normalised. */
   path: string;
+  /** Where the tensor's bytes start in that file (`offset`, default 0). */
+  offset: number;
+  /** How many bytes it reads (`length`); undefined: to the end of the file. */
+  length?: number;
 }
 
 /** protobuf's default recursion limit (C++ and Java): a model nested deeper does not parse there either. */
@@ -119,6 +123,8 @@ type Walk = (r: Reader, depth: number) => void;
 interface Found {
   tensor: string;
   locations: string[];
+  offset?: string;
+  length?: string;
 }
 
 /** Calls `on` for each listed length-delimited field; refuses other wire types on them; skips the rest. */
@@ -157,6 +163,7 @@ function walker(found: Found[], bad: (why: string) => ModelsealError) {
     if (depth > MAX_DEPTH) throw bad(`nested deeper than ${MAX_DEPTH} messages`);
     let name = '';
     const locations: string[] = [];
+    const numbers: { offset?: string; length?: string } = {};
     while (!r.done()) {
       const { field, wire } = r.tag();
       if (field === 8 && wire === LEN) {
@@ -165,12 +172,16 @@ function walker(found: Found[], bad: (why: string) => ModelsealError) {
         if (wire !== LEN) throw bad('a tensor\'s external_data is not a message');
         const e = entry(r.sub(r.span()));
         if (e.key === 'location') locations.push(e.value ?? '');
+        else if (e.key === 'offset' || e.key === 'length') {
+          if (numbers[e.key] !== undefined) throw bad(`tensor ${shown(name)} repeats its external_data ${e.key}`);
+          numbers[e.key] = e.value ?? '';
+        }
       } else {
         r.skip(wire);
       }
     }
     if (locations.length > 1) throw bad(`tensor ${shown(name)} names ${locations.length} external_data locations`);
-    if (locations.length === 1) found.push({ tensor: name, locations });
+    if (locations.length === 1) found.push({ tensor: name, locations, ...numbers });
   };
   const sparse: Walk = (r, d) => fields(r, d, { 1: tensor, 2: tensor }, bad);
   // Functions are declared first so the mutual recursion reads top-down.
@@ -214,27 +225,55 @@ export function onnxExternalData(bytes: Uint8Array, file: string): ExternalDataR
   }
   const found: Found[] = [];
   walker(found, bad)(new Reader(bytes, 0, bytes.length, bad), 0);
-  return found.map(({ tensor, locations: [location] }) => {
+  // Plain decimal only: runtimes parse these with strtoull-like functions that also take signs, spaces and hex.
+  const count = (tensor: string, what: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d{1,15}$/.test(v)) throw bad(`tensor ${shown(tensor)} has external_data ${what} ${shown(v)}, not a plain decimal number`);
+    return Number(v);
+  };
+  return found.map(({ tensor, locations: [location], offset, length }) => {
     const problem = locationProblem(location);
     if (problem) {
       throw new ModelsealError('EXTERNAL_DATA_REFUSED', `tensor ${shown(tensor)} has external data at ${shown(location)}, which ${problem}`, { file });
     }
-    return { tensor, location, path: path.posix.normalize(location) };
+    const len = count(tensor, 'length', length);
+    return { tensor, location, path: path.posix.normalize(location), offset: count(tensor, 'offset', offset) ?? 0, ...(len !== undefined ? { length: len } : {}) };
   });
 }
 
+export interface ExternalDataFile {
+  /** The location as written in the model (what a runtime's in-memory mount must be named). */
+  location: string;
+  /** The file's path inside the artifact. */
+  name: string;
+  /** The tensors read from it, with their byte ranges. */
+  tensors: Array<{ tensor: string; offset: number; length?: number }>;
+}
+
 /**
- * The files (paths inside the artifact, deduplicated) that the ONNX model `modelName`
- * (its path inside the artifact) makes a runtime read, with the location each is written as.
- * Same refusals as onnxExternalData.
+ * The files (paths inside the artifact, one entry per location) that the ONNX model
+ * `modelName` (its path inside the artifact) makes a runtime read. Same refusals as onnxExternalData.
  */
-export function externalDataFiles(modelName: string, bytes: Uint8Array, file: string = modelName): Array<{ location: string; name: string }> {
+export function externalDataFiles(modelName: string, bytes: Uint8Array, file: string = modelName): ExternalDataFile[] {
   const dir = path.posix.dirname(modelName);
-  const seen = new Map<string, { location: string; name: string }>();
+  const seen = new Map<string, ExternalDataFile>();
   for (const ref of onnxExternalData(bytes, file)) {
-    if (seen.has(ref.location)) continue;
-    const name = dir === '.' ? ref.path : path.posix.join(dir, ref.path);
-    seen.set(ref.location, { location: ref.location, name });
+    let f = seen.get(ref.location);
+    if (!f) {
+      f = { location: ref.location, name: dir === '.' ? ref.path : path.posix.join(dir, ref.path), tensors: [] };
+      seen.set(ref.location, f);
+    }
+    f.tensors.push({ tensor: ref.tensor, offset: ref.offset, ...(ref.length !== undefined ? { length: ref.length } : {}) });
   }
   return [...seen.values()];
+}
+
+/** Refuses a tensor whose bytes would lie past the end of its (verified) external-data file. */
+export function checkExternalDataRanges(ref: ExternalDataFile, size: number, file: string): void {
+  for (const t of ref.tensors) {
+    const end = t.offset + (t.length ?? 0);
+    if (t.offset > size || end > size) {
+      throw new ModelsealError('EXTERNAL_DATA_REFUSED', `tensor ${shown(t.tensor)} reads bytes ${t.offset}..${end} of ${shown(ref.location)}, which has ${size}`, { file });
+    }
+  }
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelsealError, fsError } from '../errors';
 import type { Manifest } from '../digest/manifest';
-import { externalDataFiles } from '../load/onnx-external-data';
+import { checkExternalDataRanges, externalDataFiles } from '../load/onnx-external-data';
 import { readVerified } from '../load/verified-read';
 import { parseShardName } from '../statement/oms';
 import { requireRuntime } from './require-runtime';
@@ -58,7 +58,9 @@ export async function readVerifiedOnnx(verification: Verification, model: string
   const externalData: Array<{ path: string; data: Buffer }> = [];
   for (const ref of externalDataFiles(model === '.' ? path.basename(artifact) : model, bytes, shownAs)) {
     try {
-      externalData.push({ path: ref.location, data: await readVerified(artifact, ref.name, manifest) });
+      const data = await readVerified(artifact, ref.name, manifest);
+      checkExternalDataRanges(ref, data.length, shownAs);
+      externalData.push({ path: ref.location, data });
     } catch (err) {
       if (!(err instanceof ModelsealError)) throw err;
       throw new ModelsealError(err.code, `external data ${JSON.stringify(ref.location)} of ${JSON.stringify(model)}: ${err.message}`, { file: err.file, details: err.details, cause: err });

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { externalDataFiles } from '../load/onnx-external-data';
+import { checkExternalDataRanges, externalDataFiles } from '../load/onnx-external-data';
 import { isSignedFile, readVerified } from '../load/verified-read';
 import { requireRuntime } from './require-runtime';
 import { sealedSessionOptions } from './sealed-session';
@@ -130,7 +130,7 @@ class VerifiedFiles {
     if (name.toLowerCase().endsWith('.onnx')) {
       for (const ref of externalDataFiles(name, bytes, path.join(artifact, name))) {
         try {
-          await this.read(ref.name);
+          checkExternalDataRanges(ref, (await this.read(ref.name)).length, path.join(artifact, name));
         } catch (err) {
           if (!(err instanceof ModelsealError)) throw err;
           throw new ModelsealError(err.code, `external data ${JSON.stringify(ref.location)} of ${JSON.stringify(name)}: ${err.message}`, { file: err.file, details: err.details, cause: err });
