@@ -46,7 +46,7 @@ const ORT_MEMORY_LOCATION = '*/_ORT_MEM_ADDR_/*';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A name or location as shown in a message: escaped, and bounded whatever the input. */
-function shown(s: string): string {
+export function shown(s: string): string {
   return JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s);
 }
 
@@ -276,4 +276,11 @@ export function checkExternalDataRanges(ref: ExternalDataFile, size: number, fil
       throw new ModelsealError('EXTERNAL_DATA_REFUSED', `tensor ${shown(t.tensor)} reads bytes ${t.offset}..${end} of ${shown(ref.location)}, which has ${size}`, { file });
     }
   }
+}
+
+/** Re-throws a refusal about an external-data file with the model and location named first, keeping its code and file. */
+export function aboutExternalData(err: ModelsealError, location: string, model: string): ModelsealError {
+  const e = new ModelsealError(err.code, `external data ${shown(location)} of ${shown(model)}: ${err.message}`, { details: err.details, cause: err });
+  if (err.file !== undefined) Object.defineProperty(e, 'file', { value: err.file, enumerable: true });
+  return e;
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelsealError, fsError } from '../errors';
 import type { Manifest } from '../digest/manifest';
-import { checkExternalDataRanges, externalDataFiles } from '../load/onnx-external-data';
+import { aboutExternalData, checkExternalDataRanges, externalDataFiles } from '../load/onnx-external-data';
 import { readVerified } from '../load/verified-read';
 import { parseShardName } from '../statement/oms';
 import { requireRuntime } from './require-runtime';
@@ -63,7 +63,7 @@ export async function readVerifiedOnnx(verification: Verification, model: string
       externalData.push({ path: ref.location, data });
     } catch (err) {
       if (!(err instanceof ModelsealError)) throw err;
-      throw new ModelsealError(err.code, `external data ${JSON.stringify(ref.location)} of ${JSON.stringify(model)}: ${err.message}`, { file: err.file, details: err.details, cause: err });
+      throw aboutExternalData(err, ref.location, model);
     }
   }
   return { model: bytes, externalData };

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { checkExternalDataRanges, externalDataFiles } from '../load/onnx-external-data';
+import { aboutExternalData, checkExternalDataRanges, externalDataFiles, shown } from '../load/onnx-external-data';
 import { isSignedFile, readVerified } from '../load/verified-read';
 import { requireRuntime } from './require-runtime';
 import { sealedSessionOptions } from './sealed-session';
@@ -133,7 +133,7 @@ class VerifiedFiles {
           checkExternalDataRanges(ref, (await this.read(ref.name)).length, path.join(artifact, name));
         } catch (err) {
           if (!(err instanceof ModelsealError)) throw err;
-          throw new ModelsealError(err.code, `external data ${JSON.stringify(ref.location)} of ${JSON.stringify(name)}: ${err.message}`, { file: err.file, details: err.details, cause: err });
+          throw aboutExternalData(err, ref.location, name);
         }
       }
     }
@@ -243,7 +243,7 @@ async function withVerifiedModel<T>(artifact: string, options: TransformersLoadO
   } catch (err) {
     if (files.refusal) throw files.refusal;
     if (files.missing.size > 0 && (err as Error)?.name === 'ModelFileNotFoundError') {
-      const names = [...files.missing].map((n) => JSON.stringify(n)).slice(0, 5).join(', ');
+      const names = [...files.missing].map((n) => shown(n)).slice(0, 5).join(', ');
       throw new ModelsealError('PATH_NOT_FOUND', `transformers.js needs ${names}${files.missing.size > 5 ? ', ...' : ''}, which the signed manifest does not list`, { file: artifact, cause: err });
     }
     throw err;
