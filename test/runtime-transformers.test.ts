@@ -131,6 +131,37 @@ describeWithPeers([venvPython('torch', 'transformers', 'onnx'), nodePackage('@hu
       expect(err.message).toMatch(/model_quantized\.onnx/);
     });
 
+    it('a signed ONNX file whose external data location leaves the folder', async () => {
+      const dir = copyModel(path.join(gen, 'bert-external'));
+      const f = path.join(dir, 'onnx/model.onnx');
+      const bytes = fs.readFileSync(f);
+      const at = bytes.indexOf('model.onnx_data');
+      expect(at).toBeGreaterThan(0);
+      bytes.write('../config.json1', at, 'latin1'); // same length: still a well-formed protobuf
+      fs.writeFileSync(f, bytes);
+      await signArtifact(dir, { key: parsePrivateKey(publisher.privatePem) });
+      const err = await refusal(sealed(dir));
+      expect(err.code).toBe('EXTERNAL_DATA_REFUSED');
+      expect(err.message).toMatch(/"\.\.\/config\.json1", which leaves the model's folder/);
+    });
+
+    it('a model signed by a key the policy does not allow for its name', async () => {
+      const dir = await signed('bert');
+      const policyDir = tmpDir();
+      const other = generateKeyPair('ed25519');
+      fs.writeFileSync(path.join(policyDir, 'publisher.pub'), publisher.publicKey.pem);
+      fs.writeFileSync(path.join(policyDir, 'other.pub'), other.publicKey.pem);
+      const policy = (signer: string) => {
+        const file = path.join(policyDir, `policy-${signer}.json`);
+        fs.writeFileSync(file, JSON.stringify({ apiVersion: 'modelseal.dev/policy/v1', signers: { publisher: { keys: ['publisher.pub'] }, other: { keys: ['other.pub'] } }, artifacts: [{ name: '**', signers: [signer] }] }));
+        return file;
+      };
+      const err = await refusal(verifiedPipeline('feature-extraction', dir, { policy: policy('other'), transformers: { dtype: 'fp32' } }));
+      expect(err.code).toBe('UNTRUSTED_SIGNER');
+      const got = await features(verifiedPipeline<Extractor>('feature-extraction', dir, { policy: policy('publisher'), transformers: { dtype: 'fp32' } }));
+      expect(got).toEqual(await unprotected('bert'));
+    });
+
     it('a file transformers.js needs that the signature leaves out is never read from disk', async () => {
       const dir = await signed('bert', ['tokenizer.json']);
       const err = await refusal(sealed(dir));
