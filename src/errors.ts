@@ -51,6 +51,8 @@ const REFUSAL_CODES = [
   'FILES_NOT_SIGNED', // files are at hand but no accepted signature lists their names (a provenance binds only the root digest)
   'RULE_AMBIGUOUS', // the names that may choose the policy rule choose different rules (or none does); the deployer must name it
   'TIME_INVALID', // a provenance time is in the future (beyond the clock skew) or starts after it finishes
+  // Runtime loaders (issue 21):
+  'EXTERNAL_DATA_REFUSED', // an ONNX model's external data location leaves its folder, or names a file that is not signed
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -80,6 +82,7 @@ const INPUT_CODES = [
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
   'STATE_LOCKED', // another gate holds the state lock and did not release it in time
+  'RUNTIME_UNAVAILABLE', // the optional runtime package a loader needs (onnxruntime-node, @huggingface/transformers) is not installed (issue 21)
   'INTERNAL_ERROR',
 ] as const;
 

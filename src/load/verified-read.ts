@@ -216,3 +216,18 @@ export async function readVerified(artifact: string, file: string, manifest: Ver
   for await (const chunk of verifiedChunks(artifact, file, manifest, options)) parts.push(chunk);
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
+
+/**
+ * Whether `file` names a signed file of the artifact, by the same rule readVerified
+ * applies (never reads it). For loaders that must tell "not signed" from "changed"
+ * (issue 21's runtime helpers).
+ */
+export function isSignedFile(artifact: string, file: string, manifest: VerifiedManifest): boolean {
+  try {
+    plan(path.resolve(artifact), file, manifestOf(manifest));
+    return true;
+  } catch (err) {
+    if (err instanceof ModelsealError && (err.code === 'ARTIFACT_MISMATCH' || err.code === 'USAGE_ERROR')) return false;
+    throw err;
+  }
+}

@@ -51,6 +51,18 @@ export function venvPython(...modules: string[]): Peer {
     `bash .ci/peers/python-venv.sh (a venv with ${modules.join(', ')}), or set MODELSEAL_PYTHON`);
 }
 
+/** An npm package (an optional peer dependency such as onnxruntime-node) that resolves from the checkout. */
+export function nodePackage(name: string): Peer {
+  return memo(`npm:${name}`, () => {
+    try {
+      require.resolve(name, { paths: [REPO] });
+      return true;
+    } catch {
+      return false;
+    }
+  }, `npm install (it is a devDependency: ${name})`);
+}
+
 /** A program on PATH that answers `args` with exit 0. */
 export function program(cmd: string, args: string[], install: string): Peer {
   return memo(`program:${cmd}`, () => runs(cmd, args), install);
