@@ -72,3 +72,15 @@ export const LINE_LIMIT = 900;
 export function safeLine(line: string, limit = LINE_LIMIT): string {
   return displayText(line, limit);
 }
+
+const NON_ASCII_UNSAFE = /[\u0080-\u009f\u2028\u2029\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+
+/**
+ * JSON text (JSON.stringify's output) with the non-ASCII controls, line separators,
+ * bidi and invisible characters that JSON.stringify leaves raw written as \u escapes:
+ * the same value for a parser, nothing raw for a terminal. Those characters can only
+ * occur inside JSON strings, so the text stays valid JSON.
+ */
+export function escapeJsonText(json: string): string {
+  return json.replace(NON_ASCII_UNSAFE, (ch) => Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+}

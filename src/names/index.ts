@@ -6,5 +6,5 @@
 export { findUnsafeCharacter, withoutIgnorables, type UnsafeCharacter, type UnsafeReason } from './unsafe';
 export { caseFold, collisionKey } from './case-fold';
 export { skeleton, foldSeparators } from './skeleton';
-export { displayText, escapeUnsafe, quoted, quotedList, safeLine, DISPLAY_LIMIT, LINE_LIMIT } from './display';
+export { displayText, escapeJsonText, escapeUnsafe, quoted, quotedList, safeLine, DISPLAY_LIMIT, LINE_LIMIT } from './display';
 export { checkFileNames, fileNameProblem } from './file-names';

@@ -51,7 +51,11 @@ export function defaultEvalSignaturePath(artifact: string): string {
   return insideOrBeside(artifact, EVAL_SIGNATURE_NAME, '.eval.sig');
 }
 
-/** The signature file's path relative to a directory artifact, if it lies inside it (it must not be hashed). */
+/**
+ * The one "is this output inside the artifact" decision (sign --signature, attest --out,
+ * bom --out): the output's path relative to a directory artifact if it lies inside it,
+ * with both real paths resolved first, so naming either through a symlink changes nothing.
+ */
 export function signatureInside(artifact: string, signature: string): string | undefined {
   const root = path.resolve(artifact);
   let rootReal = root;
@@ -69,7 +73,7 @@ export function signatureInside(artifact: string, signature: string): string | u
     // keep the lexical path
   }
   const rel = path.relative(rootReal, path.join(sigDirReal, path.basename(sig)));
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
 }
 

@@ -1,5 +1,6 @@
 import { ModelsealError } from '../errors';
 import { isObject, STATEMENT_TYPE_V1, type ResourceDescriptor, type Statement } from './statement';
+import { quoted } from '../names';
 
 /** SLSA Provenance v1 (https://slsa.dev/provenance/v1). */
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
@@ -106,9 +107,9 @@ function descriptorOf(d: Dependency): ResourceDescriptor {
 
 /** Builds the in-toto Statement v1 with an SLSA Provenance v1 predicate for one artifact. */
 export function buildProvenanceStatement(input: ProvenanceInput): Statement<ProvenancePredicate> {
-  if (!HEX64.test(input.rootDigest)) throw new ModelsealError('USAGE_ERROR', `subject digest ${JSON.stringify(input.rootDigest)} is not a SHA-256 hex digest`);
+  if (!HEX64.test(input.rootDigest)) throw new ModelsealError('USAGE_ERROR', `subject digest ${quoted(input.rootDigest)} is not a SHA-256 hex digest`);
   for (const d of input.dependencies) {
-    if (!HEX64.test(d.sha256)) throw new ModelsealError('USAGE_ERROR', `dependency digest ${JSON.stringify(d.sha256)} is not a SHA-256 hex digest`);
+    if (!HEX64.test(d.sha256)) throw new ModelsealError('USAGE_ERROR', `dependency digest ${quoted(d.sha256)} is not a SHA-256 hex digest`);
   }
   const deps = [...input.dependencies].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
   const externalParameters: Record<string, unknown> = { parameters: { ...(input.parameters ?? {}) } };
@@ -150,7 +151,7 @@ export interface Provenance {
 function parseTimestamp(v: unknown, where: string, bad: (m: string) => ModelsealError): Date | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) || Number.isNaN(Date.parse(v))) {
-    throw bad(`${where} ${JSON.stringify(v)} is not an RFC 3339 UTC timestamp`);
+    throw bad(`${where} ${quoted(v)} is not an RFC 3339 UTC timestamp`);
   }
   return new Date(v);
 }
@@ -163,7 +164,7 @@ function parseTimestamp(v: unknown, where: string, bad: (m: string) => Modelseal
  */
 export function parseProvenance(statement: Statement, file?: string): Provenance {
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
-  if (statement.predicateType !== SLSA_PROVENANCE_V1) throw bad(`predicateType is ${JSON.stringify(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
+  if (statement.predicateType !== SLSA_PROVENANCE_V1) throw bad(`predicateType is ${quoted(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
   if (statement.subject.length !== 1) throw bad(`a provenance must have exactly one subject (the artifact's root digest), this one has ${statement.subject.length}`);
   const subject = statement.subject[0];
   const subjectDigest = subject.digest?.sha256;
@@ -174,7 +175,7 @@ export function parseProvenance(statement: Statement, file?: string): Provenance
   if (!isObject(bd) || !isObject(rd)) throw bad('the predicate lacks buildDefinition or runDetails');
   if (typeof bd.buildType !== 'string') throw bad('buildDefinition.buildType is missing');
   const kind = kindOfBuildType(bd.buildType);
-  if (!kind) throw bad(`buildType ${JSON.stringify(bd.buildType)} is not a modelseal buildType; its dependencies cannot be interpreted`);
+  if (!kind) throw bad(`buildType ${quoted(bd.buildType)} is not a modelseal buildType; its dependencies cannot be interpreted`);
   if (!isObject(bd.externalParameters)) throw bad('buildDefinition.externalParameters is missing');
   const builder = rd.builder;
   if (!isObject(builder) || typeof builder.id !== 'string' || builder.id === '') throw bad('runDetails.builder.id is missing');
@@ -186,7 +187,7 @@ export function parseProvenance(statement: Statement, file?: string): Provenance
     const at = `resolvedDependencies[${i}]`;
     if (!isObject(r) || !isObject(r.annotations)) throw bad(`${at} has no annotations`);
     const role = r.annotations.role;
-    if (typeof role !== 'string' || !(DEPENDENCY_ROLES as readonly string[]).includes(role)) throw bad(`${at} has an unknown role ${JSON.stringify(role)}`);
+    if (typeof role !== 'string' || !(DEPENDENCY_ROLES as readonly string[]).includes(role)) throw bad(`${at} has an unknown role ${quoted(role)}`);
     const sha256 = isObject(r.digest) ? r.digest.sha256 : undefined;
     if (typeof sha256 !== 'string' || !HEX64.test(sha256)) throw bad(`${at} (${role}) has no sha256 digest`);
     const dep: Dependency = { role: role as DependencyRole, sha256 };
