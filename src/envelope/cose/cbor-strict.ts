@@ -116,14 +116,14 @@ class Walker {
         return;
       }
       case 4:
-        this.bound(arg, 'array', start);
         // Every item takes at least one byte: a count beyond the rest is a lie.
         this.need(arg);
+        this.bound(arg, 'array', start);
         for (let i = 0; i < arg; i++) this.item(depth + 1);
         return;
       case 5:
-        this.bound(arg, 'map', start);
         this.need(arg * 2);
+        this.bound(arg, 'map', start);
         this.map(arg, depth);
         return;
       case 6:
