@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hashRanges } from '../../src/digest/hash-file';
+import { rootDigestOf } from '../../src/digest/manifest';
 import { ModelsealError } from '../../src/errors';
 import { cli } from '../helpers/cli';
 import { makeKey, statementFor, writeBundle } from '../helpers/hostile';
@@ -44,7 +45,6 @@ describe('file names at verify: a signature naming such a file is refused (issue
     const dir = writeTree(tmpDir(), { 'model.safetensors': 'weights' });
     const st = await statementFor(dir);
     st.predicate.resources.push({ ...st.predicate.resources[0], name });
-    const { rootDigestOf } = await import('../../src/digest/manifest');
     st.subject[0].digest.sha256 = rootDigestOf(st.predicate.resources);
     const sig = writeBundle(path.join(tmpDir(), 'model.sig'), st, key.info);
     const r = cli(['verify', dir, '--key', key.publicPath, '--signature', sig]);
