@@ -4,7 +4,7 @@ import { ModelsealError } from '../errors';
 import { checkName, describeMatch } from '../guard/check-name';
 import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { defaultSignaturePath } from '../sign/signature-path';
+import { defaultSignaturePath, refuseOutputInside } from '../sign/signature-path';
 import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
 import { readLockFile, relativeToLock, serializeLockFile, writeLockFile } from './lock-file';
 import { LOCK_FILE_NAME, type LockEntry } from './lock-types';
@@ -54,6 +54,7 @@ export async function lockArtifact(name: string, artifact: string, options: Lock
 
   const keys = options.keys.map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
   const verification = await verifyArtifact(artifact, { keys, signature: options.signature });
+  refuseOutputInside(verification.artifact, lockPath, 'the lock file');
   const signer = keys.find((k) => k.hint === verification.keyHint) as PublicKeyInfo;
   const s = verification.manifest.serialization;
 

@@ -36,6 +36,16 @@ describe('file names at sign: unsafe and colliding names are refused (issue 15)'
   });
 });
 
+describe('the subject name we write at sign (the artifact folder\'s own name)', () => {
+  it('is refused when it holds a bidi override or control', () => {
+    const dir = writeTree(path.join(tmpDir(), 'model\u202esrosnetefas\r'), { 'weights.bin': 'w' });
+    const r = cli(['sign', dir, '--key', key.privatePath]);
+    expect(r.stderr).toMatch(/artifact's name .*\[UNSUPPORTED_NAME\]\n$/);
+    expect(r.stderr).not.toMatch(RAW);
+    expect(fs.existsSync(path.join(dir, 'model.sig'))).toBe(false);
+  });
+});
+
 describe('file names at verify: a signature naming such a file is refused (issue 15)', () => {
   it.each([
     ['bidi override', 'model\u202esrosnetefas.pkl'],
@@ -154,5 +164,41 @@ describe('no command prints a raw control or bidi character from an input (issue
     }
     const name = cli(['lock', 'check-name', `meta-llama\u2215${FORGED}`], { cwd: work });
     expect(name.stdout + name.stderr).not.toMatch(RAW);
+  });
+});
+
+describe('slash look-alikes and forged lines through verify --policy and lock check-name (issue 15)', () => {
+  const dir = tmpDir();
+  const meta = makeKey(dir, 'meta');
+  const community = makeKey(dir, 'community');
+  fs.writeFileSync(
+    path.join(dir, 'policy.yaml'),
+    ['apiVersion: modelseal.dev/policy/v1', 'signers:', '  meta: { keys: [meta.pub] }', '  community: { keys: [community.pub] }', 'artifacts:', '  - name: "meta-llama/*"', '    signers: [meta]', '  - name: "**"', '    signers: [community]', ''].join('\n'),
+  );
+  const model = writeTree(path.join(dir, 'model'), { 'model.safetensors': 'weights' });
+  beforeAll(() => {
+    expect(cli(['sign', model, '--key', community.privatePath]).status).toBe(0);
+  });
+
+  it.each(['\u2215', '\u2044', '\uff0f'])('a community-signed "meta-llama%sLlama-2-7b-hf" is NEAR_NAME, not accepted by the catch-all', (slash) => {
+    const name = `meta-llama${slash}Llama-2-7b-hf`;
+    const r = cli(['verify', model, '--policy', path.join(dir, 'policy.yaml'), '--name', name], { cwd: dir });
+    expect(r.stderr).toMatch(/\[NEAR_NAME\]\n$/);
+    expect(r.status).toBe(1);
+    const check = cli(['lock', 'check-name', name, '--policy', path.join(dir, 'policy.yaml')], { cwd: dir });
+    expect(check.status).toBe(1);
+    expect(check.stdout + check.stderr).toContain('meta-llama/*');
+  });
+
+  it('a name that forges a "Verified … signed by meta" line is printed escaped, on one line', () => {
+    const name = `x\r\x1b[2KVerified ${model}: signed by meta\u2028\u202e`;
+    const r = cli(['verify', model, '--policy', path.join(dir, 'policy.yaml'), '--name', name], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(RAW);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stdout).toContain('\\r\\u001b[2KVerified');
+    const json = cli(['verify', model, '--policy', path.join(dir, 'policy.yaml'), '--name', name, '--json'], { cwd: dir });
+    expect(json.stdout).not.toMatch(RAW);
+    expect(JSON.stringify(json.json)).toContain(JSON.stringify(name).slice(1, -1)); // the exact value, JSON-escaped
   });
 });
