@@ -2,6 +2,7 @@ import { foldKey, lookKey, normalizeName } from './confusables';
 import { damerauLevenshtein } from './distance';
 import { isGlob, matchesGlob } from '../policy/glob';
 import { isDeliberateVariant } from './variant';
+import { quoted } from '../names';
 
 /**
  * Why a name was flagged:
@@ -179,5 +180,5 @@ const REASON_TEXT: Record<NameReason, string> = {
 /** One readable line per match: `near pinned "meta-llama/Llama-2-7b": differs only in case or separators`. */
 export function describeMatch(m: NameMatch): string {
   const why = m.reasons.map((r) => (r === 'edit-distance' && m.distance !== undefined ? `${REASON_TEXT[r]} (distance ${m.distance})` : REASON_TEXT[r]));
-  return `near ${m.source === 'pinned' ? 'pinned' : 'trusted'} ${JSON.stringify(m.target)}: ${why.join('; ')}`;
+  return `near ${m.source === 'pinned' ? 'pinned' : 'trusted'} ${quoted(m.target)}: ${why.join('; ')}`;
 }
