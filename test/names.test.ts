@@ -60,6 +60,15 @@ describe('names: file name refusal (one check for sign and verify)', () => {
   it('accepts ordinary distinct names, including non-Latin ones', () => {
     expect(refuse(['model.safetensors', 'config.json', 'tokenizer/vocab.txt', 'Ωmega.bin', '日本語.txt', 'emoji-🙂.txt'])).toBeUndefined();
   });
+  it('costs the length of deep names, not the sum of their prefixes', () => {
+    const deep = Array.from({ length: 2000 }, (_, i) => `d${i}`).join('/');
+    const names = Array.from({ length: 500 }, (_, i) => `${deep}/f${i}`);
+    const t0 = Date.now();
+    checkFileNames(names, 'MANIFEST_INVALID');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(refuse([`${deep}/x`, `${deep.replace('d1999', 'D1999')}/y`])?.message).toContain('same name under Unicode case folding');
+  });
+
   it('names the unsafe character', () => {
     expect(findUnsafeCharacter('x\u202ey')?.text).toBe('a bidirectional control character (U+202E)');
     expect(findUnsafeCharacter('x\u0085')?.reason).toBe('control');

@@ -19,6 +19,8 @@ export function caseFold(s: string): string {
  * system: a tree with two names that any of them would merge is refused.
  */
 export function collisionKey(name: string): string {
+  // Printable ASCII: NFKC changes nothing and full folding is lowercasing (the common case, kept fast).
+  if (/^[\x20-\x7e]*$/.test(name)) return name.toLowerCase();
   let prev = name;
   for (let i = 0; i < 3; i++) {
     const next = withoutIgnorables(caseFold(caseFold(prev.normalize('NFKC')).toUpperCase()).normalize('NFKC'));

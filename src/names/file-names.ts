@@ -17,18 +17,30 @@ export function fileNameProblem(name: string): string | undefined {
  * Throws `code` naming the first offending name, escaped.
  */
 export function checkFileNames(names: Iterable<string>, code: ErrorCode, file?: string): void {
-  const byKey = new Map<string, string>();
+  // A tree of folded segments: each level maps a segment's collision key to the segment as
+  // written and its children, so deep paths cost their length, not the sum of their prefixes.
+  interface Node {
+    children: Map<string, { segment: string; node: Node }>;
+  }
+  const root: Node = { children: new Map() };
   for (const name of names) {
     const problem = fileNameProblem(name);
     if (problem) throw new ModelsealError(code, `the file name ${quoted(name)} ${problem}`, { file, details: { name, reason: problem } });
-    const parts = name.split('/');
-    let prefix = '';
-    for (const part of parts) {
-      prefix = prefix ? `${prefix}/${part}` : part;
-      const key = collisionKey(prefix);
-      const other = byKey.get(key);
-      if (other === undefined) byKey.set(key, prefix);
-      else if (other !== prefix) {
+    let node = root;
+    let at = 0;
+    for (const segment of name.split('/')) {
+      at += segment.length + 1;
+      const key = collisionKey(segment);
+      const seen = node.children.get(key);
+      if (seen === undefined) {
+        const child: Node = { children: new Map() };
+        node.children.set(key, { segment, node: child });
+        node = child;
+      } else if (seen.segment === segment) {
+        node = seen.node;
+      } else {
+        const prefix = name.slice(0, at - 1);
+        const other = prefix.slice(0, prefix.length - segment.length) + seen.segment;
         throw new ModelsealError(code, `the file names ${quoted(other)} and ${quoted(prefix)} are the same name under Unicode case folding or normalization (one file on macOS and Windows)`, {
           file,
           details: { names: [other, prefix] },
