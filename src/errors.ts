@@ -3,6 +3,7 @@
  * the CLI maps codes to exit statuses (0 ok, 1 verification refused, 2 usage or
  * input error) and prints them in `--json` output. Codes never change meaning.
  */
+import { displayText, LINE_LIMIT, safeLine } from './names/display';
 
 /** Codes whose failure means "the artifact or its signature is not acceptable" (exit 1). */
 const REFUSAL_CODES = [
@@ -104,13 +105,19 @@ export interface ErrorOptions {
   cause?: unknown;
 }
 
+/** How much of a file path an error message shows. */
+const FILE_LIMIT = 300;
+
 export class ModelsealError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;
   readonly details?: unknown;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
-    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    // One line, bounded, nothing raw for a terminal, whatever the caller interpolated
+    // (attacker strings should already be cut where the message is built: names/quoted).
+    const where = options.file !== undefined ? `${displayText(options.file, FILE_LIMIT)}: ` : '';
+    super(where + safeLine(message, LINE_LIMIT - where.length), { cause: options.cause });
     this.name = 'ModelsealError';
     this.code = code;
     this.file = options.file;

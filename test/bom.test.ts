@@ -172,6 +172,18 @@ describe('the CycloneDX 1.6 ML-BOM of a verified lineage', () => {
     expect(r.stderr).toMatch(/bom\.json: is inside the artifact "ft" .*\[OUTPUT_UNSAFE\]\n$/);
     expect(snapshotTree(p('out'))).toEqual(before);
   });
+
+  it('refuses the BOM inside an artifact named through a symlink while --out names the real path (issue 15)', () => {
+    const link = p('ft-link');
+    if (!fs.existsSync(link)) fs.symlinkSync(p('out', 'ft'), link);
+    const before = snapshotTree(p('out'));
+    const r = cli(['bom', p('out', 'adapter'), '--policy', p('policy.yaml'), '--attestations', p('attestations'), '--with', link, '--out', p('out', 'ft', 'bom2.json')]);
+    expect(r.stderr).toMatch(/\[OUTPUT_UNSAFE\]\n$/);
+    expect(r.status).toBe(2);
+    const back = cli(['bom', p('out', 'adapter'), '--policy', p('policy.yaml'), '--attestations', p('attestations'), '--with', p('out', 'ft'), '--out', path.join(link, 'bom3.json')]);
+    expect(back.stderr).toMatch(/\[OUTPUT_UNSAFE\]\n$/);
+    expect(snapshotTree(p('out'))).toEqual(before);
+  });
 });
 
 describe('an unverified lineage gives no BOM', () => {

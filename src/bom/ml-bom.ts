@@ -7,6 +7,7 @@ import type { LineageGraph, LineageNode, NodeSigner } from '../lineage/lineage-t
 import { parseShardName } from '../statement/oms';
 import { toolVersion } from '../util/tool-version';
 import type { CdxComponent, CdxDependency, CdxExternalReference, CdxHashAlg, CdxProperty, CycloneDxBom } from './cyclonedx-types';
+import { quoted } from '../names';
 
 export const CYCLONEDX_SPEC_VERSION = '1.6';
 const SCHEMA_URL = 'http://cyclonedx.org/schema/bom-1.6.schema.json';
@@ -135,7 +136,7 @@ export function buildMlBom(graph: LineageGraph, options: MlBomOptions = {}): Cyc
   checkVerified(graph, byDigest);
   const serialNumber = options.serialNumber ?? `urn:uuid:${randomUUID()}`;
   if (!/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(serialNumber)) {
-    throw new ModelsealError('USAGE_ERROR', `serial number ${JSON.stringify(serialNumber)} is not a lowercase urn:uuid`);
+    throw new ModelsealError('USAGE_ERROR', `serial number ${quoted(serialNumber)} is not a lowercase urn:uuid`);
   }
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const top = byDigest.get(graph.digest)!;

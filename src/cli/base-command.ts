@@ -1,5 +1,22 @@
 import { Command, Flags } from '@oclif/core';
 import { EXIT_INPUT, ModelsealError } from '../errors';
+import { escapeJsonText, safeLine } from '../names';
+
+/** The longest human line we print: attacker strings inside are cut (and escaped) by the name module. */
+const HUMAN_LINE_LIMIT = 2000;
+
+/** A --json document: JSON with every character a terminal would act on escaped. */
+export function jsonText(value: unknown): string {
+  return escapeJsonText(JSON.stringify(value, null, 2)) + '\n';
+}
+
+/**
+ * Lines for a terminal: each escaped (controls, bidi, line separators) and bounded, so
+ * nothing attacker-written reaches a terminal raw, whichever printer built the line.
+ */
+export function terminalText(lines: readonly string[]): string {
+  return lines.map((l) => safeLine(l, HUMAN_LINE_LIMIT)).join('\n') + '\n';
+}
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
@@ -31,10 +48,9 @@ export abstract class BaseCommand extends Command {
   /** Prints the result: JSON on --json, else the human lines unless --quiet. */
   protected report(json: Record<string, unknown>, human: string | string[]): void {
     if (this.wantsJson()) {
-      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      process.stdout.write(jsonText(json));
     } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
-      const lines = Array.isArray(human) ? human : [human];
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(terminalText(Array.isArray(human) ? human : [human]));
     }
   }
 
@@ -49,11 +65,11 @@ export abstract class BaseCommand extends Command {
       error = new ModelsealError('INTERNAL_ERROR', `unexpected error: ${err?.message ?? String(err)}`, { cause: err });
     }
     if (this.wantsJson()) {
-      process.stdout.write(JSON.stringify({ ok: false, error: error.toJSON() }, null, 2) + '\n');
+      process.stdout.write(jsonText({ ok: false, error: error.toJSON() }));
     } else {
-      process.stderr.write(`modelseal ${(this.id ?? '').replace(/:/g, ' ')}: ${error.message} [${error.code}]\n`.replace(' :', ':'));
+      process.stderr.write(terminalText([`modelseal ${(this.id ?? '').replace(/:/g, ' ')}: ${error.message} [${error.code}]`.replace(' :', ':')]));
     }
-    if (this.argv.includes('--debug')) process.stderr.write(`${(error.cause as Error)?.stack ?? error.stack}\n`);
+    if (this.argv.includes('--debug')) process.stderr.write(terminalText(String((error.cause as Error)?.stack ?? error.stack).split('\n')));
     process.exitCode = error.exitCode ?? EXIT_INPUT;
   }
 }

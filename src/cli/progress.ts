@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../digest/manifest';
+import { displayText } from '../names';
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -31,7 +32,7 @@ export function progressReporter(enabled: boolean, label: string): { onProgress?
       const width = 24;
       const fill = Math.round((width * pct) / 100);
       const bar = '#'.repeat(fill) + '-'.repeat(width - fill);
-      process.stderr.write(`\r${label} [${bar}] ${pct}% ${bytes(e.bytesDone)}/${bytes(e.bytesTotal)} ${e.filesDone}/${e.filesTotal} files ${bytes(rate)}/s ETA ${eta}s\x1b[K`);
+      process.stderr.write(`\r${displayText(label, 60)} [${bar}] ${pct}% ${bytes(e.bytesDone)}/${bytes(e.bytesTotal)} ${e.filesDone}/${e.filesTotal} files ${bytes(rate)}/s ETA ${eta}s\x1b[K`);
       drawn = true;
     },
     done() {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '../cli/base-command';
+import { BaseCommand, terminalText } from '../cli/base-command';
 import { passphraseEnvFlag } from '../cli/flags';
 import { readPassphrase } from '../cli/passphrase';
 import { ModelsealError } from '../errors';
@@ -8,12 +8,13 @@ import type { PrivateKeyInfo } from '../keys/key-types';
 import { loadPrivateKey } from '../keys/load';
 import { attestArtifact } from '../sign/attest-artifact';
 import { BUILD_KINDS, type BuildKind } from '../statement/provenance';
+import { quoted } from '../names';
 
 function parseParams(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of list ?? []) {
     const eq = p.indexOf('=');
-    if (eq <= 0) throw new ModelsealError('USAGE_ERROR', `--param ${JSON.stringify(p)}: expected k=v`);
+    if (eq <= 0) throw new ModelsealError('USAGE_ERROR', `--param ${quoted(p)}: expected k=v`);
     const k = p.slice(0, eq);
     if (k in out) throw new ModelsealError('USAGE_ERROR', `--param ${k} is given twice`);
     out[k] = p.slice(eq + 1);
@@ -24,7 +25,7 @@ function parseParams(list: string[] | undefined): Record<string, string> {
 function parseTime(v: string | undefined, flag: string): Date | undefined {
   if (v === undefined) return undefined;
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw new ModelsealError('USAGE_ERROR', `--${flag} ${JSON.stringify(v)} is not an RFC 3339 time (e.g. 2026-11-26T04:00:00Z)`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw new ModelsealError('USAGE_ERROR', `--${flag} ${quoted(v)} is not an RFC 3339 time (e.g. 2026-11-26T04:00:00Z)`);
   return d;
 }
 
@@ -77,7 +78,7 @@ export default class Attest extends BaseCommand {
       out: flags.out,
       force: flags.force,
     });
-    for (const w of result.warnings) if (!this.wantsJson()) process.stderr.write(`modelseal attest: warning: ${w.message} [${w.code}]\n`);
+    for (const w of result.warnings) if (!this.wantsJson()) process.stderr.write(terminalText([`modelseal attest: warning: ${w.message} [${w.code}]`]));
     this.report(
       {
         ok: true,

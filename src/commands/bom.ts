@@ -4,15 +4,12 @@ import { BaseCommand } from '../cli/base-command';
 import { signatureFlag } from '../cli/flags';
 import { lineageFlags } from '../cli/lineage-flags';
 import { ModelsealError } from '../errors';
+import { escapeJsonText, quoted } from '../names';
 import { buildMlBom, serializeMlBom } from '../bom/ml-bom';
 import { verifyLineage } from '../lineage/verify-lineage';
 import { loadPolicy } from '../policy/load-policy';
 import { writeFileAtomic } from '../util/atomic-write';
-
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
-}
+import { signatureInside } from '../sign/signature-path';
 
 export default class Bom extends BaseCommand {
   static override summary = 'Write a CycloneDX 1.6 ML-BOM of an artifact\'s verified lineage. Exit 0 written, 1 refused (nothing written), 2 usage or input error.';
@@ -46,13 +43,13 @@ export default class Bom extends BaseCommand {
     });
     if (out !== undefined) {
       // A file written into an artifact folder would become an unsigned file of that artifact.
-      const inside = graph.nodes.find((n) => n.path !== undefined && isInside(n.path, out));
-      if (inside) throw new ModelsealError('OUTPUT_UNSAFE', `is inside the artifact "${inside.name}" (${inside.path}); write the BOM outside it`, { file: flags.out });
+      const inside = graph.nodes.find((n) => n.path !== undefined && signatureInside(n.path, out) !== undefined);
+      if (inside) throw new ModelsealError('OUTPUT_UNSAFE', `is inside the artifact ${quoted(inside.name)} (${inside.path}); write the BOM outside it`, { file: flags.out });
     }
     const bom = buildMlBom(graph, { baseDir: out === undefined ? process.cwd() : path.dirname(out) });
     const text = serializeMlBom(bom);
     if (out === undefined) {
-      process.stdout.write(text);
+      process.stdout.write(escapeJsonText(text));
       return;
     }
     writeFileAtomic(out, text, { force: flags.force });

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '../cli/base-command';
+import { BaseCommand, jsonText, terminalText } from '../cli/base-command';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { evaluateLineage } from '../lineage/verify-lineage';
 import { renderLineageTree } from '../lineage/render-tree';
@@ -31,11 +31,11 @@ export default class Lineage extends BaseCommand {
     });
     const tree = renderLineageTree(result.graph);
     if (this.wantsJson()) {
-      process.stdout.write(JSON.stringify({ ok: result.ok, ...graphJson(result.graph), ...(result.error ? { error: result.error.toJSON() } : {}) }, null, 2) + '\n');
+      process.stdout.write(jsonText({ ok: result.ok, ...graphJson(result.graph), ...(result.error ? { error: result.error.toJSON() } : {}) }));
     } else if (!flags.quiet || !result.ok) {
       const out = result.ok ? process.stdout : process.stderr;
-      if (!flags.quiet) process.stdout.write(tree.join('\n') + (tree.length ? '\n' : ''));
-      if (result.error) out.write(`modelseal lineage: ${result.error.message} [${result.error.code}]\n`);
+      if (!flags.quiet) process.stdout.write(tree.length ? terminalText(tree) : '');
+      if (result.error) out.write(terminalText([`modelseal lineage: ${result.error.message} [${result.error.code}]`]));
     }
     if (!result.ok) process.exitCode = result.error!.exitCode;
   }

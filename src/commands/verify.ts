@@ -10,6 +10,7 @@ import { renderLineageTree } from '../lineage/render-tree';
 import { loadPolicy } from '../policy/load-policy';
 import { verifyArtifact } from '../verify/verify-artifact';
 import { trustedSignersFromFlags } from '../verify/signers-from-flags';
+import { displayText, quoted } from '../names';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -105,7 +106,7 @@ export default class Verify extends BaseCommand {
         ...(who.trustedRoot !== undefined ? { trustedRoot: who.trustedRoot } : {}),
         ...(who.legacyEncoding ? { legacyEncoding: true } : {}),
       },
-      `Verified ${args.artifact}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${by}${result.claims ? ` (COSE_Sign1, issuer ${JSON.stringify(result.claims.issuer)}, subject ${JSON.stringify(result.claims.subject)})` : ''}`,
+      `Verified ${displayText(args.artifact)}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${by}${result.claims ? ` (COSE_Sign1, issuer ${quoted(result.claims.issuer)}, subject ${quoted(result.claims.subject)})` : ''}`,
     );
   }
   private async runPolicy(
@@ -130,7 +131,7 @@ export default class Verify extends BaseCommand {
     this.report(
       { ok: true, verified: true, method: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
       [
-        `Verified ${artifact}: sha256:${graph.digest} as "${graph.name}" (rule ${JSON.stringify(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
+        `Verified ${displayText(artifact)}: sha256:${graph.digest} as ${quoted(graph.name)} (rule ${quoted(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
         ...(followed ? renderLineageTree(graph).map((l) => `  ${l}`) : []),
       ],
     );

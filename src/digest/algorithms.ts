@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { ModelsealError } from '../errors';
+import { quoted } from '../names';
 
 /** Per-resource hash algorithms, named as OMS records them in `hash_type`. */
 export type HashAlgorithm = 'sha256' | 'blake2b';
@@ -19,5 +20,5 @@ export function digestBytes(algorithm: HashAlgorithm): number {
 
 export function parseHashAlgorithm(name: unknown, file?: string): HashAlgorithm {
   if (name === 'sha256' || name === 'blake2b') return name;
-  throw new ModelsealError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${JSON.stringify(name)} (supported: sha256, blake2b)`, { file });
+  throw new ModelsealError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${quoted(name)} (supported: sha256, blake2b)`, { file });
 }

@@ -38,6 +38,22 @@ export function fileChanged(file: string): ModelsealError {
 }
 
 /**
+ * True when the file is not as it was when opened: another size, mtime or ctime on
+ * the open descriptor (a same-size rewrite whose mtime was put back still moves the
+ * ctime), or the path now names another file (dev/inode: replaced by a rename).
+ */
+export function changedSince(st: fs.Stats, fd: number, file: string): boolean {
+  const after = fs.fstatSync(fd);
+  if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ctimeMs !== st.ctimeMs) return true;
+  try {
+    const now = fs.statSync(file);
+    return now.ino !== st.ino || now.dev !== st.dev;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Hashes byte ranges of one file (the whole file is a single range `[0, size)`).
  * The file's size and mtime are checked before and after: a file that grows,
  * shrinks or is rewritten during hashing is refused rather than signed half-old.
@@ -72,8 +88,7 @@ export function hashRanges(
       digests.push({ start, end, digest: hash.digest() });
     }
     // One more read past the end detects growth that fstat's granularity could miss.
-    const after = fs.fstatSync(fd);
-    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || fs.readSync(fd, buffer, 0, 1, st.size) !== 0) {
+    if (changedSince(st, fd, file) || fs.readSync(fd, buffer, 0, 1, st.size) !== 0) {
       throw fileChanged(file);
     }
     return { size: st.size, digests };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { fsError } from '../errors';
 import { createHasher, type HashAlgorithm } from './algorithms';
-import { fileChanged, openRegular, type ByteRange } from './hash-file';
+import { changedSince, fileChanged, openRegular, type ByteRange } from './hash-file';
 
 /**
  * The unit of work of the parallel engine: some byte ranges of one file, hashed
@@ -143,17 +143,16 @@ function openJob(job: HashJob): { fd: number; st: fs.Stats } {
   return opened;
 }
 
-/** The after-checks of `hashRanges` (same size and mtime, nothing past the end), then close. */
+/** The after-checks of `hashRanges` (same size, mtime, ctime and inode, nothing past the end), then close. */
 function finishJob(job: HashJob, ctx: JobContext, fd: number, st: fs.Stats, digests: string[], endSeen: boolean): JobResult {
   try {
-    const after = fs.fstatSync(fd);
-    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || (!endSeen && fs.readSync(fd, ctx.buffers[0], 0, 1, st.size) !== 0)) {
+    if (changedSince(st, fd, job.file) || (!endSeen && fs.readSync(fd, ctx.buffers[0], 0, 1, st.size) !== 0)) {
       throw fileChanged(job.file);
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { fileIndex: job.fileIndex, firstRange: job.firstRange, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, digests };
+  return { fileIndex: job.fileIndex, firstRange: job.firstRange, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, digests };
 }
 
 /** Jobs whose ranges are all short are hashed synchronously: no promise per file for datasets of small files. */

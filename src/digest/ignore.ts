@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
+import { quoted } from '../names';
 
 /** Paths model_signing ignores by default, at the top level of a directory artifact. */
 export const DEFAULT_IGNORES: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
@@ -23,7 +24,7 @@ export function normalizeIgnorePath(root: string, p: string): string {
   }
   rel = rel.split(path.sep).join('/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   if (rel === '' || rel === '.' || rel.split('/').some((s) => s === '..' || s === '' || s === '.') || /[*?[\]\\\0]/.test(rel)) {
-    throw new ModelsealError('USAGE_ERROR', `invalid ignore path ${JSON.stringify(p)}: give a plain path inside the artifact (no globs, no "..")`);
+    throw new ModelsealError('USAGE_ERROR', `invalid ignore path ${quoted(p)}: give a plain path inside the artifact (no globs, no "..")`);
   }
   return rel;
 }

@@ -9,6 +9,7 @@ import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from '.
 import { planHashing, type HashPlan } from './hash-plan';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { walkArtifact, type ArtifactTree } from './walk';
+import { quoted } from '../names';
 
 export type SerializationMethod = 'files' | 'shards';
 
@@ -83,7 +84,7 @@ export function resourceAlgorithm(s: Pick<Serialization, 'method' | 'hashType' |
 export function resolveSerialization(root: string, isDir: boolean, options: DigestOptions): Serialization {
   const method = options.method ?? 'files';
   if (method !== 'files' && method !== 'shards') {
-    throw new ModelsealError('USAGE_ERROR', `unknown serialization method ${JSON.stringify(method)} (files or shards)`);
+    throw new ModelsealError('USAGE_ERROR', `unknown serialization method ${quoted(method)} (files or shards)`);
   }
   const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
   if (method === 'shards' && !(Number.isSafeInteger(shardSize) && shardSize > 0)) {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import { comparePaths } from './order';
+import { checkFileNames, quoted } from '../names';
 
 export interface ArtifactFile {
   /** POSIX path relative to the artifact root; "." for a single-file artifact. */
@@ -26,16 +27,17 @@ export interface WalkOptions {
   allowSymlinks?: boolean;
 }
 
-// Control characters and backslashes make names ambiguous in manifests and messages.
-const UNSAFE_NAME = /[\u0000-\u001f\u007f\\]/;
+// Backslashes make names ambiguous in manifests (a separator on Windows); every other
+// unsafe character and every collision is the name module's decision (checkFileNames).
+const BACKSLASH = /\\/;
 
 function decodeName(raw: Buffer, dir: string): string {
   const name = raw.toString('utf8');
   if (!Buffer.from(name, 'utf8').equals(raw)) {
     throw new ModelsealError('UNSUPPORTED_NAME', 'a file name in this folder is not valid UTF-8', { file: dir });
   }
-  if (UNSAFE_NAME.test(name)) {
-    throw new ModelsealError('UNSUPPORTED_NAME', `file name ${JSON.stringify(name)} contains a control character or backslash`, { file: dir });
+  if (BACKSLASH.test(name)) {
+    throw new ModelsealError('UNSUPPORTED_NAME', `file name ${quoted(name)} contains a backslash`, { file: dir });
   }
   return name;
 }
@@ -52,25 +54,6 @@ function checkPathLength(abs: string): void {
     throw new ModelsealError('UNSUPPORTED_NAME', `path is ${Buffer.byteLength(abs, 'utf8')} bytes long, over the ${MAX_PATH_BYTES}-byte limit the operating system can open (nested too deep?)`, {
       file: shortPath(abs),
     });
-  }
-}
-
-/**
- * Names that are distinct here but one file on a case-insensitive or normalizing
- * filesystem (macOS, Windows): after a copy, which of them a loader opens depends on
- * the platform and the copy order, so what was verified is not what gets loaded.
- */
-function checkAmbiguousNames(names: string[], dir: string): void {
-  const seen = new Map<string, string>();
-  for (const name of names) {
-    const nfc = name.normalize('NFC');
-    const key = nfc.toLowerCase();
-    const other = seen.get(key);
-    if (other !== undefined) {
-      const why = other.normalize('NFC') === nfc ? 'are the same name in different Unicode normalization forms (NFC/NFD)' : 'differ only in letter case';
-      throw new ModelsealError('UNSUPPORTED_NAME', `file names ${JSON.stringify(other)} and ${JSON.stringify(name)} ${why}; they collide on macOS and Windows`, { file: dir });
-    }
-    seen.set(key, name);
   }
 }
 
@@ -135,7 +118,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
       throw fsError(err, shortPath(absDir));
     }
     const names = entries.map((entry) => decodeName(entry.name, shortPath(absDir)));
-    checkAmbiguousNames(names, shortPath(absDir));
+    checkFileNames(names, 'UNSUPPORTED_NAME', shortPath(absDir));
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       const name = names[i];

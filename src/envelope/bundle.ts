@@ -2,6 +2,7 @@ import { ModelsealError } from '../errors';
 import { decodeBase64 } from './base64';
 import type { DsseEnvelope, DsseSignature } from './dsse';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from './read-json';
+import { quoted } from '../names';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 /** Media types of Sigstore bundles accepted as DSSE model signatures. */
@@ -38,7 +39,7 @@ function invalid(file: string | undefined, message: string): ModelsealError {
 
 function onlyKeys(o: Obj, allowed: readonly string[], where: string, file?: string): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw invalid(file, `unknown field ${JSON.stringify(k)} in ${where}`);
+    if (!allowed.includes(k)) throw invalid(file, `unknown field ${quoted(k)} in ${where}`);
   }
 }
 
@@ -105,7 +106,7 @@ export function parseBundle(json: unknown, file?: string): SignatureBundle {
   if (!isObject(json)) throw invalid(file, 'is not a JSON object');
   onlyKeys(json, ['mediaType', 'verificationMaterial', 'dsseEnvelope', 'messageSignature'], 'the bundle', file);
   if (typeof json.mediaType !== 'string' || !ACCEPTED_BUNDLE_MEDIA_TYPES.includes(json.mediaType)) {
-    throw invalid(file, `unsupported bundle media type ${JSON.stringify(json.mediaType)} (expected ${BUNDLE_MEDIA_TYPE})`);
+    throw invalid(file, `unsupported bundle media type ${quoted(json.mediaType)} (expected ${BUNDLE_MEDIA_TYPE})`);
   }
   if (json.messageSignature !== undefined) throw invalid(file, 'holds a message signature, not a DSSE envelope: not a model signature');
   const { material, tlogEntries, timestamps } = parseMaterial(json.verificationMaterial, file);

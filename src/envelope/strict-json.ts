@@ -1,4 +1,5 @@
 import { ModelsealError, type ErrorCode } from '../errors';
+import { quoted } from '../names';
 
 /**
  * Nesting allowed in a signature file or a signed statement. Real bundles and OMS
@@ -175,7 +176,7 @@ class Reader {
       this.space();
       if (this.text[this.pos] !== '"') throw this.unexpected('expected a key');
       const key = this.string();
-      if (seen.has(key)) throw new Fail(`duplicate key ${JSON.stringify(key).slice(0, 80)}`);
+      if (seen.has(key)) throw new Fail(`duplicate key ${quoted(key, 80)}`);
       seen.add(key);
       this.space();
       if (this.text[this.pos] !== ':') throw this.unexpected('expected ":"');

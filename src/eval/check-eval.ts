@@ -8,6 +8,7 @@ import { parseStatement } from '../statement/statement';
 import { parseEvalStatement, type TestResult } from '../statement/test-result';
 import { signersNamed } from '../policy/rules';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
+import { quoted } from '../names';
 
 export interface CheckEvalOptions {
   /** Evaluation attestation files to consider (default: `<dir>/eval.sig` or `<file>.eval.sig`). */
@@ -77,7 +78,7 @@ export function checkEvalRequirements(artifactPath: string, rootDigest: string, 
   const checks: EvalCheck[] = [];
   for (const req of requirements) {
     if (present.length === 0) {
-      throw new ModelsealError('EVAL_MISSING', `the policy rule ${JSON.stringify(rule.name)} requires a passing evaluation for suite ${req.suite} by ${req.evaluators.join(' or ')}, and there is no evaluation attestation (looked for ${files.join(', ')})`, {
+      throw new ModelsealError('EVAL_MISSING', `the policy rule ${quoted(rule.name)} requires a passing evaluation for suite ${req.suite} by ${req.evaluators.join(' or ')}, and there is no evaluation attestation (looked for ${files.join(', ')})`, {
         file: artifactPath,
         details: { suite: req.suite, looked: files },
       });

@@ -4,6 +4,7 @@ import { ModelsealError, fsError } from '../errors';
 import { parseJson, readBoundedFile } from '../envelope/read-json';
 import { describeSchemaError, schemaValidator } from '../policy/schema';
 import type { TestLists } from '../statement/test-result';
+import { quoted } from '../names';
 
 const MAX_RESULTS_BYTES = 64 * 1024 * 1024;
 
@@ -23,7 +24,7 @@ export function readEvalResults(file: string): EvalResults {
   if (all.length === 0) throw new ModelsealError('EVAL_RESULTS_INVALID', 'lists no tests', { file });
   const seen = new Set<string>();
   for (const name of all) {
-    if (seen.has(name)) throw new ModelsealError('EVAL_RESULTS_INVALID', `test ${JSON.stringify(name)} is listed under two results`, { file });
+    if (seen.has(name)) throw new ModelsealError('EVAL_RESULTS_INVALID', `test ${quoted(name)} is listed under two results`, { file });
     seen.add(name);
   }
   return { ...lists, ...(r.url !== undefined ? { url: r.url } : {}) };

@@ -6,8 +6,9 @@ import { IN_TOTO_PAYLOAD_TYPE, type DsseEnvelope } from '../envelope/dsse';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { loadPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
+import { refuseOutputInside } from '../sign/signature-path';
 import { verifyReleaseArtifact } from './artifact-check';
-import { emptyState, readState, withStateLock, writeState, MAX_HISTORY, type GateState } from './gate-state';
+import { emptyState, readState, withStateLock, writeState, MAX_HISTORY, STATE_FILE, type GateState } from './gate-state';
 import { releaseNameOf } from './release-artifacts';
 import { readReleaseEnvelope, verifiedSigners } from './release-envelope';
 import { durationMs, isoSeconds, parseReleaseStatement, type ReleaseRecord } from './release-record';
@@ -74,6 +75,8 @@ export class Gate {
 
   /** Checks a release (a release.json path or a parsed envelope) against the artifact paths; records it if accepted. */
   async check(release: string | DsseEnvelope, paths: readonly string[]): Promise<GateDecision> {
+    // The state is created and written here: never inside an artifact it admits (real paths).
+    for (const p of paths) refuseOutputInside(p, path.join(this.stateDir, STATE_FILE), 'the gate state');
     const now = (this.options.now ?? (() => new Date()))();
     const file = typeof release === 'string' ? path.resolve(release) : undefined;
     const env = typeof release === 'string' ? readReleaseEnvelope(release) : release;

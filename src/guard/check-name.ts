@@ -1,7 +1,8 @@
-import { normalizeName, skeletonWithDigits, unconfuse } from './confusables';
+import { foldKey, lookKey, normalizeName } from './confusables';
 import { damerauLevenshtein } from './distance';
 import { isGlob, matchesGlob } from '../policy/glob';
 import { isDeliberateVariant } from './variant';
+import { quoted } from '../names';
 
 /**
  * Why a name was flagged:
@@ -46,28 +47,24 @@ interface Parsed {
   model: string;
 }
 
+/** Splits after separator look-alikes are folded: `meta-llama∕Llama` splits like `meta-llama/Llama`. */
 function parse(name: string): Parsed {
-  const i = name.lastIndexOf('/');
-  return i < 0 ? { raw: name, model: name } : { raw: name, namespace: name.slice(0, i), model: name.slice(i + 1) };
+  const n = normalizeName(name);
+  const i = n.lastIndexOf('/');
+  return i < 0 ? { raw: n, model: n } : { raw: n, namespace: n.slice(0, i), model: n.slice(i + 1) };
 }
-
-const SEPARATORS = /[\s\-_.]+/g;
-/** Case and separator folding; "/" is kept so that a namespace boundary still counts. */
-const fold = (s: string) => normalizeName(s).toLowerCase().replace(SEPARATORS, '');
-const scriptSkeleton = (s: string) => unconfuse(s).replace(SEPARATORS, '');
-const skeleton = (s: string) => skeletonWithDigits(s).replace(SEPARATORS, '');
 
 /** The edit budget for a reference of this (skeleton) length: short names would match nearly anything. */
 function budget(s: string): number {
-  const n = Array.from(skeleton(s)).length;
+  const n = Array.from(lookKey(s)).length;
   return n <= 3 ? 0 : n <= 5 ? 1 : 2;
 }
 
 /** Same text up to folding or look-alikes: which reason, or undefined. */
 function lookAlike(a: string, b: string): NameReason | undefined {
-  if (fold(a) === fold(b)) return 'case-separator';
-  if (scriptSkeleton(a) === scriptSkeleton(b)) return 'confusable';
-  if (skeleton(a) === skeleton(b)) return 'digit-letter';
+  if (foldKey(a) === foldKey(b)) return 'case-separator';
+  if (lookKey(a, false) === lookKey(b, false)) return 'confusable';
+  if (lookKey(a) === lookKey(b)) return 'digit-letter';
   return undefined;
 }
 
@@ -75,38 +72,58 @@ function lookAlike(a: string, b: string): NameReason | undefined {
 function nearEdit(a: string, b: string): number | undefined {
   const max = budget(b);
   if (max === 0) return undefined;
-  const d = damerauLevenshtein(skeleton(a), skeleton(b), max);
+  const d = damerauLevenshtein(lookKey(a), lookKey(b), max);
   if (d === 0 || d > max) return undefined;
   return isDeliberateVariant(a, b) ? undefined : d;
 }
 
+/**
+ * A namespace that imitates another: look-alike, the same up to digits (TheBloke2,
+ * mistralai2), or one edit away (mistrai, facebok). No "deliberate variant" excuse:
+ * a namespace is an identity, not a version.
+ */
+function nearNamespace(a: string, b: string): { reason: NameReason; distance?: number } | undefined {
+  const same = lookAlike(a, b);
+  if (same) return { reason: same };
+  const ka = lookKey(a);
+  const kb = lookKey(b);
+  if (ka.replace(/[0-9]+/g, '') === kb.replace(/[0-9]+/g, '') && ka !== kb) return { reason: 'edit-distance', distance: damerauLevenshtein(ka, kb) };
+  if (Array.from(kb).length < 4) return undefined;
+  return damerauLevenshtein(ka, kb, 1) === 1 ? { reason: 'edit-distance', distance: 1 } : undefined;
+}
+
+type Relation = Omit<NameMatch, 'target' | 'source'>;
+const unique = (reasons: NameReason[]): NameReason[] => [...new Set(reasons)];
+
 /** How a candidate relates to one reference name (pinned, or a literal policy pattern). */
-export function compareNames(candidate: string, reference: string): Omit<NameMatch, 'target' | 'source'> | undefined {
+export function compareNames(candidate: string, reference: string): Relation | undefined {
   if (candidate === reference) return undefined;
   const c = parse(candidate);
   const r = parse(reference);
-  const otherNamespace = c.namespace !== r.namespace;
-  const withNs = (reasons: NameReason[]): NameReason[] => (otherNamespace && !reasons.includes('namespace') ? [...reasons, 'namespace'] : reasons);
-
-  if (c.namespace !== undefined && r.namespace !== undefined) {
-    const same = lookAlike(c.raw, r.raw);
-    if (same) return { reasons: withNs([same]) };
+  const sameModel = c.model === r.model ? undefined : lookAlike(c.model, r.model);
+  const confused = c.model === r.model || sameModel !== undefined;
+  if (c.namespace !== undefined && r.namespace !== undefined && c.namespace !== r.namespace) {
+    const ns = nearNamespace(c.namespace, r.namespace);
+    if (ns && confused) return { reasons: unique([ns.reason, ...(sameModel ? [sameModel] : []), 'namespace']), ...(ns.distance ? { distance: ns.distance } : {}) };
+    // The same or a look-alike name under an unrelated namespace: dependency confusion.
+    if (confused) return { reasons: sameModel ? ['namespace', sameModel] : ['namespace'] };
+    if (ns) {
+      const d = nearEdit(c.model, r.model);
+      if (d !== undefined) return { reasons: unique([ns.reason, 'edit-distance', 'namespace']), distance: d };
+    }
+    return undefined;
   }
-  const sameModel = lookAlike(c.model, r.model);
-  if (otherNamespace && (c.model === r.model || sameModel)) {
-    // One name is unqualified, or the namespaces differ beyond look-alikes: dependency confusion.
-    return { reasons: c.model === r.model ? ['namespace'] : ['namespace', sameModel as NameReason] };
-  }
-  if (!otherNamespace && sameModel) return { reasons: [sameModel] };
-  if (c.namespace !== undefined && r.namespace !== undefined) {
-    const d = nearEdit(c.raw, r.raw);
-    if (d !== undefined) return { reasons: withNs(['edit-distance']), distance: d };
-  }
-  if (otherNamespace || c.namespace === undefined) {
+  if (c.namespace !== r.namespace) {
+    // One name is unqualified: it resolves in whatever namespace wins.
+    if (confused) return { reasons: sameModel ? ['namespace', sameModel] : ['namespace'] };
     const d = nearEdit(c.model, r.model);
-    if (d !== undefined) return { reasons: withNs(['edit-distance']), distance: d };
+    return d !== undefined ? { reasons: ['edit-distance', 'namespace'], distance: d } : undefined;
   }
-  return undefined;
+  // The same once separator and invisible look-alikes are folded (meta-llama∕Llama-2-7b).
+  if (c.model === r.model) return { reasons: ['confusable'] };
+  if (sameModel) return { reasons: [sameModel] };
+  const d = nearEdit(c.model, r.model);
+  return d !== undefined ? { reasons: ['edit-distance'], distance: d } : undefined;
 }
 
 /** A pattern with nothing literal in it (`**`, `*` then `/*`) says nothing about which names are trusted. */
@@ -115,16 +132,15 @@ function isPureWildcard(pattern: string): boolean {
 }
 
 /** How a candidate relates to a trusted glob with a literal namespace (meta-llama/*): a look-alike namespace. */
-function compareToPattern(candidate: string, pattern: string): Omit<NameMatch, 'target' | 'source'> | undefined {
+function compareToPattern(candidate: string, pattern: string): Relation | undefined {
   if (!isGlob(pattern)) return compareNames(candidate, pattern);
   const p = parse(pattern);
   const c = parse(candidate);
+  // Matches only once separator and invisible look-alikes are folded: a look-alike of a trusted name.
+  if (matchesGlob(pattern, c.raw)) return { reasons: ['confusable', 'namespace'] };
   if (p.namespace === undefined || isGlob(p.namespace) || c.namespace === undefined || c.namespace === p.namespace) return undefined;
-  const same = lookAlike(c.namespace, p.namespace);
-  if (same) return { reasons: [same, 'namespace'] };
-  const d = nearEdit(c.namespace, p.namespace);
-  if (d !== undefined) return { reasons: ['edit-distance', 'namespace'], distance: d };
-  return undefined;
+  const ns = nearNamespace(c.namespace, p.namespace);
+  return ns ? { reasons: unique([ns.reason, 'namespace']), ...(ns.distance ? { distance: ns.distance } : {}) } : undefined;
 }
 
 /**
@@ -164,5 +180,5 @@ const REASON_TEXT: Record<NameReason, string> = {
 /** One readable line per match: `near pinned "meta-llama/Llama-2-7b": differs only in case or separators`. */
 export function describeMatch(m: NameMatch): string {
   const why = m.reasons.map((r) => (r === 'edit-distance' && m.distance !== undefined ? `${REASON_TEXT[r]} (distance ${m.distance})` : REASON_TEXT[r]));
-  return `near ${m.source === 'pinned' ? 'pinned' : 'trusted'} ${JSON.stringify(m.target)}: ${why.join('; ')}`;
+  return `near ${m.source === 'pinned' ? 'pinned' : 'trusted'} ${quoted(m.target)}: ${why.join('; ')}`;
 }

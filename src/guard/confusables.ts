@@ -1,62 +1,37 @@
+import { caseFold, collisionKey, foldSeparators, skeleton } from '../names';
+
 /**
- * A small table of characters that look like Latin letters, from the scripts a
- * look-alike model or dataset name is likely to borrow from (Cyrillic, Greek, a few
- * Latin and symbol forms). Applied before lowercasing, so capitals map to the Latin
- * capital they imitate (Greek Ν is N, Greek ν is v). Not the full Unicode
- * confusables list: names are also NFKD-normalized, stripped of combining marks
- * and of invisible format characters before this table is applied.
+ * The guard's comparison keys, all from the one name module (Unicode data, no hand
+ * table): separators folded first (so a slash look-alike splits like "/"), then
+ * NFKC + full case folding, then UTS #39 skeletons.
  */
-const SCRIPT_LOOKALIKES: Record<string, string> = {
-  // Cyrillic capitals
-  'А': 'A', 'В': 'B', 'С': 'C', 'Е': 'E', 'Н': 'H', 'І': 'I', 'Ј': 'J', 'К': 'K', 'М': 'M', 'О': 'O',
-  'Р': 'P', 'Ѕ': 'S', 'Т': 'T', 'Х': 'X', 'У': 'Y', 'Ԁ': 'D', 'Ԛ': 'Q', 'Ԝ': 'W', 'Ӏ': 'l',
-  // Cyrillic small letters
-  'а': 'a', 'в': 'b', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'к': 'k', 'ӏ': 'l',
-  'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p', 'ԛ': 'q', 'ѕ': 's', 'т': 't', 'у': 'y', 'х': 'x', 'ԝ': 'w',
-  'ь': 'b', 'ѵ': 'v', 'ё': 'e',
-  // Greek capitals
-  'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O',
-  'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
-  // Greek small letters
-  'α': 'a', 'β': 'b', 'γ': 'y', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't',
-  'υ': 'u', 'χ': 'x', 'ω': 'w',
-  // Latin look-alikes outside ASCII
-  'ı': 'i', 'ȷ': 'j', 'ɡ': 'g', 'ɑ': 'a', 'ǀ': 'l', 'ℓ': 'l', 'ꞵ': 'b',
-  // An ASCII capital I is a lowercase l in most sans-serif fonts
-  'I': 'l', '|': 'l',
-};
 
-/** Digits that pass for letters (after lowercasing). Kept apart so the guard can say which kind of swap it saw. */
-const DIGIT_LOOKALIKES: Record<string, string> = { '0': 'o', '1': 'l' };
-
-/** Letter pairs that render like one letter. */
-const SEQUENCE_LOOKALIKES: Array<[RegExp, string]> = [
-  [/rn/g, 'm'],
-  [/vv/g, 'w'],
-  [/cl/g, 'd'],
-];
-
-/** Unicode normalization, no combining marks, no invisible characters. */
+/** NFKC, separator look-alikes folded to ASCII, default-ignorables removed: the form a name is split in. */
 export function normalizeName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .replace(/\p{Cf}/gu, '')
-    .normalize('NFKC');
+  return foldSeparators(name.normalize('NFKC')).replace(/\p{Default_Ignorable_Code_Point}/gu, '');
 }
 
-/** Script look-alikes mapped to Latin, then lowercased: digits kept as digits. */
-export function unconfuse(name: string): string {
-  let out = '';
-  for (const ch of normalizeName(name)) out += SCRIPT_LOOKALIKES[ch] ?? ch;
-  out = out.toLowerCase();
-  for (const [re, to] of SEQUENCE_LOOKALIKES) out = out.replace(re, to);
-  return out;
+const SEPARATORS = /[\s\-_.]+/g;
+const DIGIT = /[0-9]/;
+
+/** Case and separator folding: `Llama-2-7b` and `llama_2_7b` have one key. */
+export function foldKey(s: string): string {
+  return collisionKey(normalizeName(s)).replace(SEPARATORS, '');
 }
 
-/** `unconfuse`, and digits that look like letters turned into those letters. */
-export function skeletonWithDigits(name: string): string {
-  let out = '';
-  for (const ch of unconfuse(name)) out += DIGIT_LOOKALIKES[ch] ?? ch;
-  return out;
+/**
+ * The skeleton of a case-folded name, separators removed. With `digits` false,
+ * ASCII digits stay digits (so a 1-for-l swap can be told apart from a script swap).
+ * Skeleton first (capital I becomes l), then folding, then skeleton again: case
+ * never hides a look-alike and never creates one.
+ */
+export function lookKey(s: string, digits = true): string {
+  const norm = normalizeName(s).replace(SEPARATORS, '');
+  const skel = (t: string) => (digits ? skeleton(t) : [...t].map((ch) => (DIGIT.test(ch) ? ch : skeleton(ch))).join(''));
+  return skel(caseFold(skel(norm)).normalize('NFKC')).replace(SEPARATORS, '');
+}
+
+/** Lower-case words of a name for variant detection: NFKC, full case folding, separators folded. */
+export function foldedWords(s: string): string {
+  return caseFold(normalizeName(s)).normalize('NFKC');
 }

@@ -1,4 +1,5 @@
 import { ModelsealError } from '../errors';
+import { quoted } from '../names';
 import type { Policy } from '../policy/policy-types';
 import { checkName, describeMatch, type NameMatch } from './check-name';
 
@@ -31,10 +32,10 @@ export function nearNameRefusal(name: string, signer: string | undefined, policy
   }
   if (refused.length === 0) return undefined;
   const first = refused[0];
-  const by = signer !== undefined ? `signer ${JSON.stringify(signer)}` : options.keyHint ? `key ${options.keyHint.slice(0, 12)}…` : 'a signer the policy does not name';
+  const by = signer !== undefined ? `signer ${quoted(signer)}` : options.keyHint ? `key ${options.keyHint.slice(0, 12)}…` : 'a signer the policy does not name';
   return new ModelsealError(
     'NEAR_NAME',
-    `${JSON.stringify(name)} is ${describeMatch(first.match)}, but is signed by ${by}, not by ${first.trusted.join(', ') || 'its pinned signer'} (possible typosquat or dependency confusion)`,
+    `${quoted(name)} is ${describeMatch(first.match)}, but is signed by ${by}, not by ${first.trusted.join(', ') || 'its pinned signer'} (possible typosquat or dependency confusion)`,
     { details: { name, signer, matches: refused.map((r) => ({ ...r.match, trustedSigners: r.trusted })) } },
   );
 }

@@ -1,4 +1,4 @@
-import { unconfuse } from './confusables';
+import { foldedWords } from './confusables';
 
 /**
  * Words that name a deliberate variant of a model rather than a typo: sizes,
@@ -8,7 +8,7 @@ import { unconfuse } from './confusables';
  */
 const VARIANT_WORDS: ReadonlySet<string> = new Set([
   // sizes
-  'nano', 'micro', 'tiny', 'mini', 'small', 'base', 'medium', 'large', 'xl', 'xxl', 'huge', 'giant',
+  'nano', 'micro', 'tiny', 'mini', 'small', 'base', 'medium', 'large', 'xlarge', 'xxlarge', 'xl', 'xxl', 'huge', 'giant',
   // tunings and flavours
   'chat', 'instruct', 'it', 'hf', 'sft', 'dpo', 'rlhf', 'code', 'coder', 'math', 'vision', 'vl',
   'cased', 'uncased', 'en', 'multilingual', 'distilled', 'turbo', 'preview',
@@ -18,9 +18,32 @@ const VARIANT_WORDS: ReadonlySet<string> = new Set([
   'b', 'm', 'k', 'x', 't',
 ]);
 
+/**
+ * Prefixes and suffixes that make another model of a family on purpose: mT5, ByT5,
+ * Flan-T5, LongT5 (T5); BLOOMZ, mT0 (BLOOM); SDXL (SD); distil-, tiny- forms.
+ * A token that is another token plus one of these is a family member, not a typo.
+ */
+const FAMILY_PREFIXES = ['m', 'by', 'flan', 'long', 'distil', 'tiny', 'mega', 'open', 'code', 'star'];
+const FAMILY_SUFFIXES = ['z', 'xl', 'xxl', 'coder', 'chat', 'instruct', 'math', 'plus', 'pro', 'lite'];
+
+function familyBases(t: string): Set<string> {
+  const out = new Set([t]);
+  for (const p of FAMILY_PREFIXES) if (t.length > p.length && t.startsWith(p)) out.add(t.slice(p.length));
+  for (const b of [...out]) for (const s of FAMILY_SUFFIXES) if (b.length > s.length && b.endsWith(s)) out.add(b.slice(0, -s.length));
+  return out;
+}
+
+/** mt5/t5, byt5/mt5, bloomz/bloom, sdxl/sd: both tokens come from one base by family affixes. */
+function sameFamily(a: string, b: string): boolean {
+  if (a === b || /\d/.test(a + b)) return false;
+  const bases = familyBases(a);
+  for (const x of familyBases(b)) if (bases.has(x)) return true;
+  return false;
+}
+
 /** Tokens of a name part: separators split, and letters split from digits (7b -> 7, b). */
 export function nameTokens(part: string): string[] {
-  return unconfuse(part)
+  return foldedWords(part)
     .split(/[\s\-_./]+/)
     .flatMap((t) => t.split(/(\d+)/))
     .filter((t) => t !== '');
@@ -66,6 +89,10 @@ function gapIsVariant([a, b]: [string[], string[]]): boolean {
   }
   // A different number (7b -> 13b, v0.1 -> v0.3) or another variant word (base -> large).
   if (a.every(isNumber) && b.every(isNumber)) return true;
+  // Another member of the family (t5 -> mt5 -> byt5, bloom -> bloomz, sd -> sdxl).
+  if (a.length === 1 && b.length === 1 && sameFamily(a[0], b[0])) return true;
+  // Position by position, each a number, a family member or a variant word (bloom-7b1 -> bloomz-1b1).
+  if (a.length === b.length && a.every((t, i) => (isNumber(t) && isNumber(b[i])) || t === b[i] || sameFamily(t, b[i]) || (VARIANT_WORDS.has(t) && VARIANT_WORDS.has(b[i])))) return true;
   return [...a, ...b].every((t) => isNumber(t) || VARIANT_WORDS.has(t));
 }
 

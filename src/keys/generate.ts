@@ -3,6 +3,7 @@ import { ED25519_PKCS8_PREFIX, generateEd25519Seed } from './ed25519';
 import { publicKeyInfo } from './load';
 import type { KeyType, PublicKeyInfo } from './key-types';
 import { ModelsealError } from '../errors';
+import { quoted } from '../names';
 
 export interface GeneratedKeyPair {
   type: KeyType;
@@ -23,7 +24,7 @@ function newPrivateKey(type: KeyType): KeyObject {
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
   const curve = EC_CURVES[type];
-  if (!curve) throw new ModelsealError('USAGE_ERROR', `unknown key type ${JSON.stringify(type)}`);
+  if (!curve) throw new ModelsealError('USAGE_ERROR', `unknown key type ${quoted(type)}`);
   return generateKeyPairSync('ec', { namedCurve: curve }).privateKey;
 }
 

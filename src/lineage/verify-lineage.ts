@@ -1,3 +1,4 @@
+import { quoted } from '../names';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,7 +76,7 @@ function short(d: string): string {
 }
 
 function label(n: { name: string; digest: string; role: LineageNode['role'] }): string {
-  const role = n.role === 'artifact' ? '' : `${n.role === 'base_model' ? 'base model' : 'dataset'} `;
+  return `${role}${quoted(n.name)} (${short(n.digest)})`;
   return `${role}"${n.name}" (${short(n.digest)})`;
 }
 
@@ -126,14 +127,14 @@ function dedupe(list: Evidence[]): Evidence[] {
 function checkProvenanceAgainstRule(p: Provenance, rule: ArtifactRule, ctx: Context, file: string): void {
   checkProvenanceTimes(p, ctx.now, ctx.skewMs, file);
   if (rule.kinds && !rule.kinds.includes(p.kind)) {
-    throw new ModelsealError('POLICY_DENIED', `kind ${JSON.stringify(p.kind)} is not allowed by the rule ${JSON.stringify(rule.name)} (allowed: ${rule.kinds.join(', ')})`, { file });
+    throw new ModelsealError('POLICY_DENIED', `kind ${quoted(p.kind)} is not allowed by the rule ${quoted(rule.name)} (allowed: ${rule.kinds.join(', ')})`, { file });
   }
   if (rule.builders && !rule.builders.includes(p.builderId)) {
-    throw new ModelsealError('POLICY_DENIED', `builder ${JSON.stringify(p.builderId)} is not allowed by the rule ${JSON.stringify(rule.name)} (allowed: ${rule.builders.join(', ')})`, { file });
+    throw new ModelsealError('POLICY_DENIED', `builder ${quoted(p.builderId)} is not allowed by the rule ${quoted(rule.name)} (allowed: ${rule.builders.join(', ')})`, { file });
   }
   if (rule.maxAgeDays !== undefined) {
     const when = p.finishedOn ?? p.startedOn;
-    if (!when) throw new ModelsealError('ATTESTATION_EXPIRED', `the rule ${JSON.stringify(rule.name)} sets maxAgeDays, but the provenance has no finishedOn time`, { file });
+    if (!when) throw new ModelsealError('ATTESTATION_EXPIRED', `the rule ${quoted(rule.name)} sets maxAgeDays, but the provenance has no finishedOn time`, { file });
     const age = (ctx.now.getTime() - when.getTime()) / DAY_MS;
     if (age > rule.maxAgeDays) {
       throw new ModelsealError('ATTESTATION_EXPIRED', `the provenance finished on ${when.toISOString()}, ${Math.floor(age)} days ago, over the rule's maxAgeDays ${rule.maxAgeDays}`, { file });
@@ -226,12 +227,12 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   for (const v of verified) {
     if (v.signers.some((n) => allowed.has(n))) accepted.push(v);
     else if (v.evidence.origin === 'beside') {
-      throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by ${v.signers.map((n) => JSON.stringify(n)).join(' = ')}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')})`, { file: v.evidence.file });
-    } else node.notes.push(`ignored ${v.evidence.file}: signed by ${v.signers.map((n) => JSON.stringify(n)).join(' = ')}, not allowed by rule ${JSON.stringify(rule.name)}`);
+      throw new ModelsealError('UNTRUSTED_SIGNER', `is signed by ${v.signers.map((n) => quoted(n)).join(' = ')}, who may not sign or attest it (rule ${quoted(rule.name)} allows ${rule.signers.join(', ')})`, { file: v.evidence.file });
+    } else node.notes.push(`ignored ${v.evidence.file}: signed by ${v.signers.map((n) => quoted(n)).join(' = ')}, not allowed by rule ${quoted(rule.name)}`);
   }
   if (accepted.length === 0) {
     const by = [...new Set(verified.flatMap((v) => v.signers))].join(', ');
-    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${JSON.stringify(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
+    throw new ModelsealError('UNTRUSTED_SIGNER', `is signed only by ${by}, who may not sign or attest it (rule ${quoted(rule.name)} allows ${rule.signers.join(', ')}${isTop ? '' : `; lineage roots are ${[...ctx.roots].join(', ') || 'none'}`})`);
   }
   requireSignedNames(accepted, input);
   for (const v of accepted) node.signers.push(signerOf(v, (n) => allowed.has(n)));
@@ -239,7 +240,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
 
   const provenances = accepted.filter((v) => v.provenance);
   if (provenances.length === 0 && (rule.kinds || rule.builders)) {
-    throw new ModelsealError('POLICY_DENIED', `the rule ${JSON.stringify(rule.name)} restricts kinds or builders, but no provenance from an allowed signer was found`);
+    throw new ModelsealError('POLICY_DENIED', `the rule ${quoted(rule.name)} restricts kinds or builders, but no provenance from an allowed signer was found`);
   }
   for (const v of provenances) {
     checkProvenanceAgainstRule(v.provenance!, rule, ctx, v.evidence.file);
@@ -252,7 +253,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     ctx.heights.set(node.digest, 0);
     return;
   }
-  if (ctx.roots.size === 0) throw new ModelsealError('POLICY_DENIED', `lineage verification needs lineage roots, but the rule ${JSON.stringify(rule.name)} names none (add roots: [...])`);
+  if (ctx.roots.size === 0) throw new ModelsealError('POLICY_DENIED', `lineage verification needs lineage roots, but the rule ${quoted(rule.name)} names none (add roots: [...])`);
   if (provenances.length === 0) {
     throw new ModelsealError(isTop ? 'POLICY_DENIED' : 'LINEAGE_BROKEN', isTop
       ? `its lineage must be verified, but it has no provenance from an allowed signer (looked for provenance.sig beside it and in the attestation folders)`
@@ -280,7 +281,7 @@ function checkRoleMatchesKind(node: LineageNode): void {
   const isDataset = node.kind === 'dataset';
   if ((node.role === 'dataset') !== isDataset) {
     const bound = node.role === 'dataset' ? 'a dataset' : 'a base model';
-    throw new ModelsealError('LINEAGE_MISMATCH', `is bound as ${bound}, but its own provenance attests it as kind ${JSON.stringify(node.kind)}: a different kind of artifact than the one named`);
+    throw new ModelsealError('LINEAGE_MISMATCH', `is bound as ${bound}, but its own provenance attests it as kind ${quoted(node.kind)}: a different kind of artifact than the one named`);
   }
 }
 

@@ -4,6 +4,7 @@
  * one another without overlap or gap (as the reference implementation requires), and
  * match its dtype and shape; the data area must be exactly covered.
  */
+import { quoted } from '../names';
 
 /** The reference implementation's header limit (100 MB). */
 export const MAX_SAFETENSORS_HEADER = 100_000_000;
@@ -58,11 +59,11 @@ export function checkSafetensorsHeader(head: Buffer, fileSize: number): Safetens
       metadata = t as Record<string, string>;
       continue;
     }
-    const bad = (m: string) => fail(`tensor ${JSON.stringify(name)} ${m}`);
+    const bad = (m: string) => fail(`tensor ${quoted(name)} ${m}`);
     if (typeof t !== 'object' || t === null || Array.isArray(t)) throw bad('is not an object');
     const { dtype, shape, data_offsets: offsets, ...rest } = t as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) throw bad(`has unknown field ${JSON.stringify(Object.keys(rest)[0])}`);
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BITS)) throw bad(`has unknown dtype ${JSON.stringify(dtype)}`);
+    if (Object.keys(rest).length > 0) throw bad(`has unknown field ${quoted(Object.keys(rest)[0])}`);
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BITS)) throw bad(`has unknown dtype ${quoted(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad('has a malformed shape');
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw bad('has malformed data_offsets');
@@ -80,8 +81,8 @@ export function checkSafetensorsHeader(head: Buffer, fileSize: number): Safetens
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expect = 0;
   for (const s of spans) {
-    if (s.begin < expect) throw fail(`tensor ${JSON.stringify(s.name)} overlaps the previous tensor at offset ${s.begin}`);
-    if (s.begin > expect) throw fail(`a gap of unreferenced bytes precedes tensor ${JSON.stringify(s.name)} at offset ${expect}`);
+    if (s.begin < expect) throw fail(`tensor ${quoted(s.name)} overlaps the previous tensor at offset ${s.begin}`);
+    if (s.begin > expect) throw fail(`a gap of unreferenced bytes precedes tensor ${quoted(s.name)} at offset ${expect}`);
     expect = s.end;
   }
   if (expect !== dataSize) throw fail(`tensors cover ${expect} of the ${dataSize} data bytes`);

@@ -7,6 +7,7 @@ import { createHasher } from '../digest/algorithms';
 import type { Manifest } from '../digest/manifest';
 import { isSafeRelativePath, parseShardName } from '../statement/oms';
 import { analyzeFile, bytesNeededToJudge, loadRefusal } from './file-format';
+import { quoted } from '../names';
 
 export interface LoadOptions {
   /**
@@ -47,7 +48,7 @@ function manifestOf(m: VerifiedManifest): Manifest {
 }
 
 function notSigned(artifact: string, file: string): ModelsealError {
-  return new ModelsealError('ARTIFACT_MISMATCH', `${JSON.stringify(file)} is not listed in the signed manifest`, { file: artifact });
+  return new ModelsealError('ARTIFACT_MISMATCH', `${quoted(file)} is not listed in the signed manifest`, { file: artifact });
 }
 
 /** Which file to open and which signed digests cover it. */
@@ -64,7 +65,7 @@ function plan(artifact: string, file: string, manifest: Manifest): Plan {
   let target: string;
   if (st.isDirectory()) {
     name = path.posix.normalize(file.split(path.sep).join('/'));
-    if (!isSafeRelativePath(name)) throw new ModelsealError('USAGE_ERROR', `${JSON.stringify(file)} is not a relative path inside the artifact`, { file: artifact });
+    if (!isSafeRelativePath(name)) throw new ModelsealError('USAGE_ERROR', `${quoted(file)} is not a relative path inside the artifact`, { file: artifact });
     target = path.join(artifact, ...name.split('/'));
   } else {
     // A single-file artifact: its one signed path is "." or its base name, whichever the signer wrote.

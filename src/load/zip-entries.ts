@@ -1,4 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
+import { quoted } from '../names';
 
 /**
  * A minimal ZIP reader for model checkpoints (PyTorch's torch.save format is a zip):
@@ -95,7 +96,7 @@ export function readZipEntries(readAt: ReadAt, size: number): ZipEntry[] {
       if (id === 0x0001) {
         let q = e + 4;
         const take = () => {
-          if (q + 8 > e + 4 + len) throw new ZipError(`ZIP64 field of ${JSON.stringify(name)} is truncated`);
+          if (q + 8 > e + 4 + len) throw new ZipError(`ZIP64 field of ${quoted(name)} is truncated`);
           const v = u64(cd, q);
           q += 8;
           return v;
@@ -106,11 +107,11 @@ export function readZipEntries(readAt: ReadAt, size: number): ZipEntry[] {
       }
       e += 4 + len;
     }
-    if (localOffset + 30 > size) throw new ZipError(`local header of ${JSON.stringify(name)} out of range`);
+    if (localOffset + 30 > size) throw new ZipError(`local header of ${quoted(name)} out of range`);
     const local = readAt(localOffset, 30);
-    if (local.readUInt32LE(0) !== LOCAL) throw new ZipError(`local header of ${JSON.stringify(name)} is missing`);
+    if (local.readUInt32LE(0) !== LOCAL) throw new ZipError(`local header of ${quoted(name)} is missing`);
     const dataOffset = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-    if (dataOffset + compressedSize > size) throw new ZipError(`data of ${JSON.stringify(name)} runs past the end of the file`);
+    if (dataOffset + compressedSize > size) throw new ZipError(`data of ${quoted(name)} runs past the end of the file`);
     entries.push({ name, method, encrypted: (flags & 1) === 1, compressedSize, size: uncompressed, dataOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
@@ -122,17 +123,17 @@ export function extractZipEntry(readAt: ReadAt, entry: ZipEntry, maxBytes: numbe
   if (entry.encrypted || entry.size > maxBytes) return null;
   const raw = readAt(entry.dataOffset, entry.compressedSize);
   if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) throw new ZipError(`stored entry ${JSON.stringify(entry.name)} has differing sizes`);
+    if (entry.compressedSize !== entry.size) throw new ZipError(`stored entry ${quoted(entry.name)} has differing sizes`);
     return raw;
   }
   if (entry.method === 8) {
     try {
       const out = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
-      if (out.length !== entry.size) throw new ZipError(`entry ${JSON.stringify(entry.name)} inflates to ${out.length} bytes, not ${entry.size}`);
+      if (out.length !== entry.size) throw new ZipError(`entry ${quoted(entry.name)} inflates to ${out.length} bytes, not ${entry.size}`);
       return out;
     } catch (err) {
       if (err instanceof ZipError) throw err;
-      throw new ZipError(`entry ${JSON.stringify(entry.name)} does not inflate: ${(err as Error).message}`);
+      throw new ZipError(`entry ${quoted(entry.name)} does not inflate: ${(err as Error).message}`);
     }
   }
   return null;

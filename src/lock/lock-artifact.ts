@@ -4,10 +4,11 @@ import { ModelsealError } from '../errors';
 import { checkName, describeMatch } from '../guard/check-name';
 import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { defaultSignaturePath } from '../sign/signature-path';
+import { defaultSignaturePath, refuseOutputInside } from '../sign/signature-path';
 import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
 import { readLockFile, relativeToLock, serializeLockFile, writeLockFile } from './lock-file';
 import { LOCK_FILE_NAME, type LockEntry } from './lock-types';
+import { quoted } from '../names';
 
 export interface LockArtifactOptions {
   /** The lock file (default `modelseal.lock` in the current folder); created if absent. */
@@ -45,15 +46,16 @@ function sameEntry(a: LockEntry, b: LockEntry): boolean {
  */
 export async function lockArtifact(name: string, artifact: string, options: LockArtifactOptions): Promise<LockArtifactResult> {
   if (name.length === 0 || name.length > 256 || !NAME.test(name)) {
-    throw new ModelsealError('USAGE_ERROR', `invalid artifact name ${JSON.stringify(name)}: no spaces or control characters, not starting with "/", at most 256 characters`);
+    throw new ModelsealError('USAGE_ERROR', `invalid artifact name ${quoted(name)}: no spaces or control characters, not starting with "/", at most 256 characters`);
   }
   const kind = options.kind ?? 'model';
-  if (!KIND.test(kind)) throw new ModelsealError('USAGE_ERROR', `invalid kind ${JSON.stringify(kind)}: lowercase letters, digits and "-"`);
+  if (!KIND.test(kind)) throw new ModelsealError('USAGE_ERROR', `invalid kind ${quoted(kind)}: lowercase letters, digits and "-"`);
   const lockPath = path.resolve(options.lock ?? LOCK_FILE_NAME);
   readLockFile(lockPath, { allowMissing: true }); // a malformed lock is refused before any hashing
 
   const keys = options.keys.map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
   const verification = await verifyArtifact(artifact, { keys, signature: options.signature });
+  refuseOutputInside(verification.artifact, lockPath, 'the lock file');
   const signer = keys.find((k) => k.hint === verification.keyHint) as PublicKeyInfo;
   const s = verification.manifest.serialization;
 
@@ -80,7 +82,7 @@ export async function lockArtifact(name: string, artifact: string, options: Lock
     if (!existing && !options.allowNearName) {
       const check = checkName(name, { pinned: lock.artifacts.keys() });
       if (check.flagged) {
-        throw new ModelsealError('NEAR_NAME', `refusing to pin ${JSON.stringify(name)}: ${check.matches.map(describeMatch).join('; ')} (pass --allow-near-name if it is really a different artifact)`, {
+        throw new ModelsealError('NEAR_NAME', `refusing to pin ${quoted(name)}: ${check.matches.map(describeMatch).join('; ')} (pass --allow-near-name if it is really a different artifact)`, {
           file: lockPath,
           details: check,
         });

@@ -9,6 +9,7 @@ import { defaultSignaturePath } from '../sign/signature-path';
 import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
 import { readLockFile, resolveLockPath } from './lock-file';
 import { LOCK_FILE_NAME, type LockEntry, type LockFile } from './lock-types';
+import { quoted } from '../names';
 
 export interface VerifyLockedOptions {
   /** The lock file (path or already read); default `modelseal.lock` in the current folder. */
@@ -120,7 +121,7 @@ function lockOf(lock: VerifyLockedOptions['lock']): LockFile {
 export async function verifyLocked(name: string, artifact: string, options: VerifyLockedOptions = {}): Promise<LockedResult> {
   const lock = lockOf(options.lock);
   const entry = lock.artifacts.get(name);
-  if (!entry) throw new ModelsealError('NOT_PINNED', `${JSON.stringify(name)} is not pinned in the lock file`, { file: lock.file, details: { name } });
+  if (!entry) throw new ModelsealError('NOT_PINNED', `${quoted(name)} is not pinned in the lock file`, { file: lock.file, details: { name } });
   return verifyEntry(lock, name, entry, artifact, options);
 }
 

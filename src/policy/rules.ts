@@ -1,3 +1,4 @@
+import { quoted } from '../names';
 import { ModelsealError } from '../errors';
 import { matchesGlob } from './glob';
 import type { ArtifactRule, Policy, PolicySigner } from './policy-types';
@@ -12,7 +13,7 @@ export function ruleFor(policy: Policy, name: string, file?: string): ArtifactRu
   const rule = findRule(policy, name);
   if (!rule) {
     const where = policy.file ? ` in ${policy.file}` : '';
-    throw new ModelsealError('POLICY_DENIED', `no policy rule matches the artifact name ${JSON.stringify(name)}${where}; every artifact needs a rule (give --name to choose the name)`, { file });
+    throw new ModelsealError('POLICY_DENIED', `no policy rule matches the artifact name ${quoted(name)}${where}; every artifact needs a rule (give --name to choose the name)`, { file });
   }
   return rule;
 }
@@ -40,7 +41,7 @@ export function ruleForNames(policy: Policy, names: readonly string[], what: str
     if (alt && alt !== rule) {
       throw new ModelsealError(
         'RULE_AMBIGUOUS',
-        `${what} is named ${JSON.stringify(names[0])}, which selects the rule ${JSON.stringify(rule.name)}, but it is also named ${JSON.stringify(other)}, which selects ${JSON.stringify(alt.name)}; give --name to say which it is`,
+        `${what} is named ${quoted(names[0])}, which selects the rule ${quoted(rule.name)}, but it is also named ${quoted(other)}, which selects ${quoted(alt.name)}; give --name to say which it is`,
         { file },
       );
     }

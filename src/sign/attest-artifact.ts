@@ -19,6 +19,7 @@ import { signStatementWithKey } from './sign-artifact';
 import { digestLikeSignature } from './signed-digest';
 import { defaultProvenancePath, defaultSignaturePath, DEFAULT_PROVENANCE_NAME, signatureInside } from './signature-path';
 import { subjectNameOf } from './subject-name';
+import { quoted } from '../names';
 
 export interface AttestOptions {
   kind: BuildKind;
@@ -88,9 +89,9 @@ export function parseSourceRef(ref: string): Dependency {
   const uri = at > 0 ? ref.slice(0, at) : '';
   const hex = at > 0 ? ref.slice(at + '@sha256:'.length) : '';
   if (!uri || !/^[0-9a-f]{64}$/.test(hex)) {
-    throw new ModelsealError('USAGE_ERROR', `--source ${JSON.stringify(ref)}: expected URI@sha256:<64 lowercase hex digits>`);
+    throw new ModelsealError('USAGE_ERROR', `--source ${quoted(ref)}: expected URI@sha256:<64 lowercase hex digits>`);
   }
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) throw new ModelsealError('USAGE_ERROR', `--source ${JSON.stringify(ref)}: ${JSON.stringify(uri)} is not a URI`);
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) throw new ModelsealError('USAGE_ERROR', `--source ${quoted(ref)}: ${quoted(uri)} is not a URI`);
   const scheme = uri.slice(0, uri.indexOf(':'));
   return { role: 'source', sha256: hex, uri: scheme.toLowerCase() + uri.slice(scheme.length) };
 }
@@ -132,10 +133,10 @@ export async function attestArtifact(artifact: string, options: AttestOptions): 
     throw new ModelsealError('USAGE_ERROR', `--out ${out} lies inside the artifact, where it would change its digest; write it outside or use the default ${DEFAULT_PROVENANCE_NAME}`);
   }
   if (options.builderId !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(options.builderId)) {
-    throw new ModelsealError('USAGE_ERROR', `--builder-id ${JSON.stringify(options.builderId)} is not a URI`);
+    throw new ModelsealError('USAGE_ERROR', `--builder-id ${quoted(options.builderId)} is not a URI`);
   }
   for (const k of Object.keys(options.parameters ?? {})) {
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(k)) throw new ModelsealError('USAGE_ERROR', `parameter name ${JSON.stringify(k)} must be 1-128 letters, digits, "_", "." or "-"`);
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(k)) throw new ModelsealError('USAGE_ERROR', `parameter name ${quoted(k)} must be 1-128 letters, digits, "_", "." or "-"`);
   }
   const bases = options.bases ?? [];
   const datasets = options.datasets ?? [];
@@ -155,7 +156,7 @@ export async function attestArtifact(artifact: string, options: AttestOptions): 
       internalParameters.adapterConfig = { baseModelNameOrPath: hint };
       const base = baseDeps.find((d) => d.role === 'base_model');
       if (base?.name !== undefined && !hintNamesBase(hint, base.name)) {
-        warnings.push({ code: 'BASE_NAME_MISMATCH', message: `adapter_config.json names base model ${JSON.stringify(hint)}, but --base is ${JSON.stringify(base.name)} (sha256:${base.sha256.slice(0, 12)}…); the attestation binds the digest given with --base` });
+        warnings.push({ code: 'BASE_NAME_MISMATCH', message: `adapter_config.json names base model ${quoted(hint)}, but --base is ${quoted(base.name)} (sha256:${base.sha256.slice(0, 12)}…); the attestation binds the digest given with --base` });
       }
     }
   }

@@ -16,6 +16,7 @@ import { signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
 import { signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
+import { fileNameProblem, quoted } from '../names';
 
 export interface SignOptions extends DigestOptions {
   /** The signing key (key and certificate methods). */
@@ -97,8 +98,12 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
   checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
+  // The subject name we write is the artifact's own name: the same rules as its files' names.
+  const subjectName = subjectNameOf(artifact);
+  const problem = fileNameProblem(subjectName);
+  if (problem) throw new ModelsealError('UNSUPPORTED_NAME', `the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, { file: artifact });
   const manifest = await computeManifest(artifact, { ...options, ignorePaths });
-  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectNameOf(artifact)), options);
+  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
   writeFileAtomic(signature, bundle, { force: options.force });
   return {
     artifact: path.resolve(artifact),

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ModelsealError } from '../errors';
+import { quoted } from '../names';
 
 export const DEFAULT_SIGNATURE_NAME = 'model.sig';
 export const DEFAULT_COSE_SIGNATURE_NAME = 'model.cose';
@@ -51,7 +53,27 @@ export function defaultEvalSignaturePath(artifact: string): string {
   return insideOrBeside(artifact, EVAL_SIGNATURE_NAME, '.eval.sig');
 }
 
-/** The signature file's path relative to a directory artifact, if it lies inside it (it must not be hashed). */
+/** The real path an output will have: its longest existing ancestor resolved, the rest of the path appended. */
+function realOutputPath(output: string): string {
+  let existing = path.resolve(output);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(existing), ...rest);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(output);
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/**
+ * The one "is this output inside the artifact" decision (sign --signature, attest --out,
+ * bom --out): the output's path relative to a directory artifact if it lies inside it,
+ * with both real paths resolved first, so naming either through a symlink changes nothing.
+ */
 export function signatureInside(artifact: string, signature: string): string | undefined {
   const root = path.resolve(artifact);
   let rootReal = root;
@@ -61,15 +83,8 @@ export function signatureInside(artifact: string, signature: string): string | u
   } catch {
     return undefined;
   }
-  const sig = path.resolve(signature);
-  let sigDirReal = path.dirname(sig);
-  try {
-    sigDirReal = fs.realpathSync(sigDirReal);
-  } catch {
-    // keep the lexical path
-  }
-  const rel = path.relative(rootReal, path.join(sigDirReal, path.basename(sig)));
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const rel = path.relative(rootReal, realOutputPath(signature));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
 }
 
@@ -78,4 +93,16 @@ export function signatureIgnores(artifact: string, signature?: string): string[]
   if (!isDirectory(artifact)) return [];
   const inside = signature ? signatureInside(artifact, signature) : undefined;
   return [...new Set([...SIGNATURE_FILE_NAMES, ...(inside ? [inside] : [])])];
+}
+
+/**
+ * Refuses an output (a file, or a folder such as the gate's state) that lies inside a
+ * folder artifact, with both real paths resolved: writing there would add an unsigned
+ * file to the artifact (lock files, gate state, BOMs).
+ */
+export function refuseOutputInside(artifact: string, output: string, what: string): void {
+  const inside = signatureInside(artifact, output);
+  if (inside !== undefined) {
+    throw new ModelsealError('OUTPUT_UNSAFE', `${what} would be written inside the artifact ${quoted(artifact)} (as ${quoted(inside)}), where it becomes an unsigned file of it; keep it outside`, { file: output });
+  }
 }

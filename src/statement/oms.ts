@@ -2,6 +2,7 @@ import { ModelsealError } from '../errors';
 import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
 import { rootDigestOf, resourceAlgorithm, type Manifest, type ResourceDigest, type Serialization } from '../digest/manifest';
 import { isObject, STATEMENT_TYPE_V1, type Statement } from './statement';
+import { checkFileNames, quoted } from '../names';
 
 export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
 /** Any minor version of the v1 predicate is accepted, as the OMS versioning rules say. */
@@ -42,15 +43,15 @@ export function isSafeRelativePath(name: string): boolean {
 
 function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
   if (!isObject(v)) throw bad('predicate.serialization is missing');
-  for (const k of Object.keys(v)) if (!SERIALIZATION_KEYS.includes(k)) throw bad(`unknown serialization field ${JSON.stringify(k)}`);
-  if (v.method !== 'files' && v.method !== 'shards') throw bad(`unknown serialization method ${JSON.stringify(v.method)}`);
+  for (const k of Object.keys(v)) if (!SERIALIZATION_KEYS.includes(k)) throw bad(`unknown serialization field ${quoted(k)}`);
+  if (v.method !== 'files' && v.method !== 'shards') throw bad(`unknown serialization method ${quoted(v.method)}`);
   const hashType: HashAlgorithm = parseHashAlgorithm(v.hash_type, file);
   if (typeof v.allow_symlinks !== 'boolean') throw bad('serialization.allow_symlinks is not a boolean');
   let shardSize: number | undefined;
   if (v.method === 'shards') {
     // model_signing writes shard_size as a float (1000000000.0); JSON gives the same number.
     if (typeof v.shard_size !== 'number' || !Number.isSafeInteger(v.shard_size) || v.shard_size <= 0) {
-      throw bad(`serialization.shard_size ${JSON.stringify(v.shard_size)} is not a positive integer`);
+      throw bad(`serialization.shard_size ${quoted(v.shard_size)} is not a positive integer`);
     }
     shardSize = v.shard_size;
   } else if (v.shard_size !== undefined) {
@@ -60,7 +61,7 @@ function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file
   if (v.ignore_paths !== undefined) {
     if (!Array.isArray(v.ignore_paths)) throw bad('serialization.ignore_paths is not a list');
     for (const p of v.ignore_paths) {
-      if (typeof p !== 'string' || !isSafeRelativePath(p)) throw bad(`serialization.ignore_paths holds an unsafe path ${JSON.stringify(p)}`);
+      if (typeof p !== 'string' || !isSafeRelativePath(p)) throw bad(`serialization.ignore_paths holds an unsafe path ${quoted(p)}`);
       ignorePaths.push(p);
     }
   }
@@ -101,15 +102,15 @@ function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (
     for (let k = 0; k < shards.length; k++) {
       const s = shards[k];
       const last = k === shards.length - 1;
-      if (s.start !== expect) throw bad(`shards of ${JSON.stringify(p)} ${s.start < expect ? 'overlap' : 'leave a gap'} at offset ${expect}`);
+      if (s.start !== expect) throw bad(`shards of ${quoted(p)} ${s.start < expect ? 'overlap' : 'leave a gap'} at offset ${expect}`);
       const len = s.end - s.start;
-      if (len > shardSize || (!last && len !== shardSize)) throw bad(`shard ${JSON.stringify(`${p}:${s.start}:${s.end}`)} does not match shard_size ${shardSize}`);
+      if (len > shardSize || (!last && len !== shardSize)) throw bad(`shard ${quoted(`${p}:${s.start}:${s.end}`)} does not match shard_size ${shardSize}`);
       expect = s.end;
     }
   }
 }
 
-function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError): ResourceDigest[] {
+function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError, file?: string): ResourceDigest[] {
   if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
   if (v.length === 0) throw bad('predicate.resources is empty: nothing is signed');
   const want = digestBytes(serialization.hashType) * 2;
@@ -121,16 +122,17 @@ function parseResources(v: unknown, serialization: Serialization, bad: (m: strin
       throw bad('a resource lacks a string name, algorithm or digest');
     }
     const path = serialization.method === 'shards' ? parseShardName(r.name)?.path : r.name;
-    if (path === undefined) throw bad(`resource ${JSON.stringify(r.name)} is not a shard name path:start:end`);
-    if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${JSON.stringify(r.name)} is not a safe relative path`);
-    if (!accepted.has(r.algorithm)) throw bad(`resource ${JSON.stringify(r.name)} has algorithm ${JSON.stringify(r.algorithm)}, expected ${serialization.hashType}`);
-    if (!HEX.test(r.digest) || r.digest.length !== want) throw bad(`resource ${JSON.stringify(r.name)} has a malformed ${serialization.hashType} digest`);
-    if (seen.has(r.name)) throw bad(`resource ${JSON.stringify(r.name)} is listed twice`);
+    if (path === undefined) throw bad(`resource ${quoted(r.name)} is not a shard name path:start:end`);
+    if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${quoted(r.name)} is not a safe relative path`);
+    if (!accepted.has(r.algorithm)) throw bad(`resource ${quoted(r.name)} has algorithm ${quoted(r.algorithm)}, expected ${serialization.hashType}`);
+    if (!HEX.test(r.digest) || r.digest.length !== want) throw bad(`resource ${quoted(r.name)} has a malformed ${serialization.hashType} digest`);
+    if (seen.has(r.name)) throw bad(`resource ${quoted(r.name)} is listed twice`);
     seen.add(r.name);
     out.push({ name: r.name, algorithm: r.algorithm, digest: r.digest });
   }
   if (serialization.method === 'shards') checkShardTiling(out, serialization.shardSize as number, bad);
   if (seen.has('.') && out.length > 1 && serialization.method === 'files') throw bad('resource "." (single file) cannot be listed with other files');
+  checkFileNames(serialization.method === 'shards' ? new Set(out.map((r) => (parseShardName(r.name) as ShardName).path)) : seen, 'MANIFEST_INVALID', file);
   return out;
 }
 
@@ -141,7 +143,7 @@ function parseResources(v: unknown, serialization: Serialization, bad: (m: strin
 export function parseOmsStatement(statement: Statement, file?: string): OmsStatement {
   const bad = (m: string) => new ModelsealError('MANIFEST_INVALID', m, { file });
   if (!OMS_PREDICATE_V1.test(statement.predicateType)) {
-    throw new ModelsealError('STATEMENT_INVALID', `predicateType ${JSON.stringify(statement.predicateType)} is not an OMS model signature (${OMS_PREDICATE_TYPE})`, { file });
+    throw new ModelsealError('STATEMENT_INVALID', `predicateType ${quoted(statement.predicateType)} is not an OMS model signature (${OMS_PREDICATE_TYPE})`, { file });
   }
   if (statement.subject.length !== 1) {
     throw new ModelsealError('STATEMENT_INVALID', `an OMS statement has exactly one subject, this one has ${statement.subject.length}`, { file });
@@ -155,11 +157,11 @@ export function parseOmsStatement(statement: Statement, file?: string): OmsState
   // v1.0 allows no other predicate fields; later minors may add fields v1.0 readers ignore.
   if (statement.predicateType === OMS_PREDICATE_TYPE) {
     for (const k of Object.keys(predicate)) {
-      if (k !== 'serialization' && k !== 'resources') throw bad(`unknown predicate field ${JSON.stringify(k)}`);
+      if (k !== 'serialization' && k !== 'resources') throw bad(`unknown predicate field ${quoted(k)}`);
     }
   }
   const serialization = parseSerialization(predicate.serialization, bad, file);
-  const resources = parseResources(predicate.resources, serialization, bad);
+  const resources = parseResources(predicate.resources, serialization, bad, file);
   const recomputed = rootDigestOf(resources);
   if (recomputed !== root) {
     throw new ModelsealError('DIGEST_MISMATCH', `the subject digest ${root} is not the root of the signed resources (${recomputed})`, { file });

@@ -1,6 +1,7 @@
 import { ModelsealError } from '../errors';
 import { parseRfc3339 } from '../util/rfc3339';
 import { isObject, STATEMENT_TYPE_V1, type ResourceDescriptor, type Statement } from './statement';
+import { quoted } from '../names';
 
 /** SLSA Provenance v1 (https://slsa.dev/provenance/v1). */
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
@@ -107,9 +108,9 @@ function descriptorOf(d: Dependency): ResourceDescriptor {
 
 /** Builds the in-toto Statement v1 with an SLSA Provenance v1 predicate for one artifact. */
 export function buildProvenanceStatement(input: ProvenanceInput): Statement<ProvenancePredicate> {
-  if (!HEX64.test(input.rootDigest)) throw new ModelsealError('USAGE_ERROR', `subject digest ${JSON.stringify(input.rootDigest)} is not a SHA-256 hex digest`);
+  if (!HEX64.test(input.rootDigest)) throw new ModelsealError('USAGE_ERROR', `subject digest ${quoted(input.rootDigest)} is not a SHA-256 hex digest`);
   for (const d of input.dependencies) {
-    if (!HEX64.test(d.sha256)) throw new ModelsealError('USAGE_ERROR', `dependency digest ${JSON.stringify(d.sha256)} is not a SHA-256 hex digest`);
+    if (!HEX64.test(d.sha256)) throw new ModelsealError('USAGE_ERROR', `dependency digest ${quoted(d.sha256)} is not a SHA-256 hex digest`);
   }
   const deps = [...input.dependencies].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
   const externalParameters: Record<string, unknown> = { parameters: { ...(input.parameters ?? {}) } };
@@ -151,7 +152,7 @@ export interface Provenance {
 function parseTimestamp(v: unknown, where: string, bad: (m: string) => ModelsealError): Date | undefined {
   if (v === undefined) return undefined;
   const t = parseRfc3339(v);
-  if (!t) throw bad(`${where} ${JSON.stringify(v)} is not a valid RFC 3339 date-time`);
+  if (!t) throw bad(`${where} ${quoted(v)} is not a valid RFC 3339 date-time`);
   return t;
 }
 
@@ -191,7 +192,7 @@ export function checkProvenanceTimes(p: Pick<Provenance, 'startedOn' | 'finished
  */
 export function parseProvenance(statement: Statement, file?: string): Provenance {
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
-  if (statement.predicateType !== SLSA_PROVENANCE_V1) throw bad(`predicateType is ${JSON.stringify(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
+  if (statement.predicateType !== SLSA_PROVENANCE_V1) throw bad(`predicateType is ${quoted(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
   if (statement.subject.length !== 1) throw bad(`a provenance must have exactly one subject (the artifact's root digest), this one has ${statement.subject.length}`);
   const subject = statement.subject[0];
   const subjectDigest = subject.digest?.sha256;
@@ -202,7 +203,7 @@ export function parseProvenance(statement: Statement, file?: string): Provenance
   if (!isObject(bd) || !isObject(rd)) throw bad('the predicate lacks buildDefinition or runDetails');
   if (typeof bd.buildType !== 'string') throw bad('buildDefinition.buildType is missing');
   const kind = kindOfBuildType(bd.buildType);
-  if (!kind) throw bad(`buildType ${JSON.stringify(bd.buildType)} is not a modelseal buildType; its dependencies cannot be interpreted`);
+  if (!kind) throw bad(`buildType ${quoted(bd.buildType)} is not a modelseal buildType; its dependencies cannot be interpreted`);
   if (!isObject(bd.externalParameters)) throw bad('buildDefinition.externalParameters is missing');
   const builder = rd.builder;
   if (!isObject(builder) || typeof builder.id !== 'string' || builder.id === '') throw bad('runDetails.builder.id is missing');
@@ -214,7 +215,7 @@ export function parseProvenance(statement: Statement, file?: string): Provenance
     const at = `resolvedDependencies[${i}]`;
     if (!isObject(r) || !isObject(r.annotations)) throw bad(`${at} has no annotations`);
     const role = r.annotations.role;
-    if (typeof role !== 'string' || !(DEPENDENCY_ROLES as readonly string[]).includes(role)) throw bad(`${at} has an unknown role ${JSON.stringify(role)}`);
+    if (typeof role !== 'string' || !(DEPENDENCY_ROLES as readonly string[]).includes(role)) throw bad(`${at} has an unknown role ${quoted(role)}`);
     const sha256 = isObject(r.digest) ? r.digest.sha256 : undefined;
     if (typeof sha256 !== 'string' || !HEX64.test(sha256)) throw bad(`${at} (${role}) has no sha256 digest`);
     const dep: Dependency = { role: role as DependencyRole, sha256 };

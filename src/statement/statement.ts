@@ -1,5 +1,6 @@
 import { ModelsealError } from '../errors';
 import { parseJson } from '../envelope/read-json';
+import { quoted } from '../names';
 
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
 
@@ -35,7 +36,7 @@ export function parseStatement(payload: Buffer, file?: string): Statement {
   const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement');
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
   if (!isObject(s)) throw bad('the signed statement is not a JSON object');
-  if (s._type !== STATEMENT_TYPE_V1) throw bad(`statement _type is ${JSON.stringify(s._type)}, expected ${STATEMENT_TYPE_V1}`);
+  if (s._type !== STATEMENT_TYPE_V1) throw bad(`statement _type is ${quoted(s._type)}, expected ${STATEMENT_TYPE_V1}`);
   if (!Array.isArray(s.subject) || s.subject.length === 0) throw bad('statement has no subject');
   for (const sub of s.subject) {
     if (!isObject(sub) || !isObject(sub.digest) || Object.keys(sub.digest).length === 0) throw bad('a statement subject has no digest');

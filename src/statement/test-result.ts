@@ -1,5 +1,6 @@
 import { ModelsealError } from '../errors';
 import { isObject, STATEMENT_TYPE_V1, type ResourceDescriptor, type Statement } from './statement';
+import { quoted } from '../names';
 
 /** The in-toto test-result predicate (in-toto/attestation spec/predicates/test-result.md). */
 export const TEST_RESULT_PREDICATE_TYPE = 'https://in-toto.io/attestation/test-result/v0.1';
@@ -67,10 +68,10 @@ function stringList(v: unknown, field: string, bad: (m: string) => ModelsealErro
 export function parseEvalStatement(statement: Statement, file?: string): TestResultPredicate {
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
   if (statement.predicateType !== TEST_RESULT_PREDICATE_TYPE) {
-    throw bad(`is not an evaluation attestation: predicateType ${JSON.stringify(statement.predicateType)}, expected ${TEST_RESULT_PREDICATE_TYPE}`);
+    throw bad(`is not an evaluation attestation: predicateType ${quoted(statement.predicateType)}, expected ${TEST_RESULT_PREDICATE_TYPE}`);
   }
   const p = statement.predicate;
-  if (typeof p.result !== 'string' || !RESULTS.includes(p.result)) throw bad(`predicate.result ${JSON.stringify(p.result)} is not PASSED, WARNED or FAILED`);
+  if (typeof p.result !== 'string' || !RESULTS.includes(p.result)) throw bad(`predicate.result ${quoted(p.result)} is not PASSED, WARNED or FAILED`);
   if (!Array.isArray(p.configuration) || p.configuration.some((c) => !isObject(c))) throw bad('predicate.configuration is not a list of resource descriptors');
   if (p.url !== undefined && typeof p.url !== 'string') throw bad('predicate.url is not a string');
   const lists = {

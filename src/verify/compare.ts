@@ -11,7 +11,7 @@ export interface ManifestDiff {
 }
 
 function list(names: string[], max = 5): string {
-  const shown = names.slice(0, max).map((n) => JSON.stringify(n)).join(', ');
+  const shown = names.slice(0, max).map((n) => quoted(n)).join(', ');
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 

@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '../../cli/base-command';
+import { BaseCommand, terminalText } from '../../cli/base-command';
 import { EXIT_REFUSED } from '../../errors';
 import { checkName, describeMatch } from '../../guard/check-name';
 import { readLockFile } from '../../lock/lock-file';
 import { loadPolicy } from '../../policy/load-policy';
+import { quoted } from '../../names';
 
 export default class LockCheckName extends BaseCommand {
   static override summary = 'Warn when a name looks like a pinned or trusted name without being it (typosquat, dependency confusion). Exit 0 clean, 1 flagged, 2 usage or input error.';
@@ -25,10 +26,10 @@ export default class LockCheckName extends BaseCommand {
     const policy = flags.policy ? loadPolicy(flags.policy) : undefined;
     const check = checkName(args.name, { pinned: lock.artifacts.keys(), trustedPatterns: policy?.artifacts.map((r) => r.name) ?? [] });
     const human = check.flagged
-      ? [`WARNING: ${JSON.stringify(args.name)} is not pinned and looks like:`, ...check.matches.map((m) => `  ${describeMatch(m)}`)]
-      : [`${JSON.stringify(args.name)}: ${check.pinned ? 'pinned' : check.trustedBy.length ? `trusted by policy pattern ${check.trustedBy.join(', ')}` : 'no near match'}`];
+      ? [`WARNING: ${quoted(args.name)} is not pinned and looks like:`, ...check.matches.map((m) => `  ${describeMatch(m)}`)]
+      : [`${quoted(args.name)}: ${check.pinned ? 'pinned' : check.trustedBy.length ? `trusted by policy pattern ${check.trustedBy.join(', ')}` : 'no near match'}`];
     if (check.flagged && !this.wantsJson()) {
-      process.stderr.write(human.join('\n') + '\n');
+      process.stderr.write(terminalText(human));
     } else {
       this.report({ ok: !check.flagged, ...check }, human);
     }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../../cli/base-command';
+import { BaseCommand, terminalText } from '../../cli/base-command';
 import { ModelsealError } from '../../errors';
 import { verifyLockFile } from '../../lock/verify-locked';
 
@@ -19,7 +19,7 @@ export default class LockVerify extends BaseCommand {
     const failed = outcomes.filter((o) => !o.ok);
     const lines = outcomes.map((o) => (o.ok ? `ok       ${o.name} (${o.path}) sha256:${o.result.rootDigest}` : `REFUSED  ${o.name} (${o.path}): ${o.error.message} [${o.error.code}]`));
     if (failed.length > 0) {
-      if (!this.wantsJson()) process.stderr.write(lines.join('\n') + '\n');
+      if (!this.wantsJson()) process.stderr.write(terminalText(lines));
       const first = failed[0].ok ? undefined : failed[0].error;
       const names = failed.map((o) => o.name).join(', ');
       throw new ModelsealError((first as ModelsealError).code, `${failed.length} of ${outcomes.length} pinned artifacts refused: ${names}`, {

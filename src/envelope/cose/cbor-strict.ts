@@ -17,6 +17,12 @@ export interface StrictCborOptions {
   canonical?: boolean;
   /** Allow a tag around the top-level item (and nowhere else). */
   topLevelTag?: boolean;
+  /**
+   * The most entries an array or map may hold (default 1000, far above any COSE
+   * header): a message with millions of labels is refused before it is decoded,
+   * so memory and the error message stay small.
+   */
+  maxItems?: number;
 }
 
 export class CborFormatError extends Error {
@@ -27,6 +33,7 @@ export class CborFormatError extends Error {
 }
 
 const MAX_DEPTH = 16;
+const DEFAULT_MAX_ITEMS = 1000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class Walker {
@@ -51,6 +58,11 @@ class Walker {
 
   private fail(message: string, at = this.pos): never {
     throw new CborFormatError(message, at);
+  }
+
+  private bound(count: number, what: string, at: number): void {
+    const max = this.options.maxItems ?? DEFAULT_MAX_ITEMS;
+    if (count > max) this.fail(`${what} of ${count} entries, over the limit of ${max}`, at);
   }
 
   private need(n: number): void {
@@ -106,10 +118,12 @@ class Walker {
       case 4:
         // Every item takes at least one byte: a count beyond the rest is a lie.
         this.need(arg);
+        this.bound(arg, 'array', start);
         for (let i = 0; i < arg; i++) this.item(depth + 1);
         return;
       case 5:
         this.need(arg * 2);
+        this.bound(arg, 'map', start);
         this.map(arg, depth);
         return;
       case 6:

@@ -1,4 +1,5 @@
 import { ModelsealError } from '../../errors';
+import { quoted } from '../../names';
 import { algName, CLAIM, COSE_ALG_NAMES, HEADER, UNDERSTOOD_LABELS } from './headers';
 import type { CoseClaims, CoseSign1 } from './sign1';
 
@@ -18,7 +19,7 @@ function invalid(file: string | undefined, message: string): ModelsealError {
 }
 
 function label(l: number | string): string {
-  return typeof l === 'number' ? String(l) : JSON.stringify(l);
+  return typeof l === 'number' ? String(l) : quoted(l, 40);
 }
 
 /** crit (RFC 9052 §3.1): a non-empty list of labels, each present in the protected header and understood by us. */
@@ -39,9 +40,14 @@ function checkUnprotected(u: Header, file?: string): void {
   if (u.has(HEADER.receipts)) {
     throw new ModelsealError('UNSUPPORTED_MATERIAL', 'carries SCITT receipts (unprotected label 394) that key verification cannot check', { file });
   }
-  const labels = [...u.keys()];
-  if (labels.length > 0) {
-    throw invalid(file, `the unprotected header holds label ${labels.map(label).join(', ')}; modelseal accepts only an empty unprotected header`);
+  if (u.size > 0) {
+    const shown: string[] = [];
+    for (const l of u.keys()) {
+      if (shown.length === 10) break;
+      shown.push(label(l));
+    }
+    const more = u.size > shown.length ? ` and ${u.size - shown.length} more` : '';
+    throw invalid(file, `the unprotected header holds label ${shown.join(', ')}${more}; modelseal accepts only an empty unprotected header`);
   }
 }
 

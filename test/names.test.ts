@@ -1,0 +1,116 @@
+import { caseFold, checkFileNames, collisionKey, displayText, findUnsafeCharacter, foldSeparators, quoted, quotedList, skeleton } from '../src/names';
+import { CASE_FOLDING_VERSION } from '../src/names/data/case-folding';
+import { CONFUSABLES_VERSION } from '../src/names/data/confusables';
+import { ModelsealError } from '../src/errors';
+
+describe('names: Unicode full case folding and collision keys', () => {
+  it('folds what toLowerCase does not', () => {
+    expect('ſ'.toLowerCase()).toBe('ſ');
+    expect(caseFold('model.safetenſors')).toBe('model.safetensors');
+    expect(caseFold('Straße')).toBe('strasse');
+    expect(caseFold('ΣΊΣΥΦΟΣ')).toBe(caseFold('σίσυφος'));
+    expect(CASE_FOLDING_VERSION).toBe('17.0.0');
+  });
+
+  it.each([
+    ['model.safetensors', 'model.safetenſors'], // long s
+    ['model.safetensors', 'MODEL.SAFETENSORS'],
+    ['config.json', 'confıg.json'], // dotless ı: NTFS upper-cases both to I
+    ['café.txt', 'cafe\u0301.txt'], // NFC / NFD
+    ['ﬁle.txt', 'file.txt'], // NFKC ligature
+    ['strasse', 'straße'],
+    ['a\u200bb', 'ab'], // zero-width space is ignored for comparison
+    ['Ⅻ', 'xii'], // NFKC roman numeral
+  ])('%s and %s collide', (a, b) => {
+    expect(collisionKey(a)).toBe(collisionKey(b));
+  });
+
+  it.each([
+    ['model.safetensors', 'model.safetensor'],
+    ['a.bin', 'b.bin'],
+    ['Ω', 'O'], // look-alike but another file: skeletons are not collision keys
+  ])('%s and %s do not collide', (a, b) => {
+    expect(collisionKey(a)).not.toBe(collisionKey(b));
+  });
+});
+
+describe('names: file name refusal (one check for sign and verify)', () => {
+  const refuse = (names: string[]) => {
+    try {
+      checkFileNames(names, 'UNSUPPORTED_NAME', '/x');
+    } catch (e) {
+      return e as ModelsealError;
+    }
+    return undefined;
+  };
+  it.each(['a\rb', 'a\u0085b', 'a\u009bb', 'a\u2028b', 'a\u2029b', 'model\u202esrosnetefas.pkl', 'a\u2066b', 'a\u200db', 'a\u00adb', 'a\ufeffb', 'a\u{e0041}b', 'a\u061cb', 'a\u200eb'])('refuses %j', (n) => {
+    const e = refuse(['ok.bin', n]);
+    expect(e?.code).toBe('UNSUPPORTED_NAME');
+    expect(e?.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\u00ad\ufeff]/u);
+    expect(e?.message.split('\n')).toHaveLength(1);
+  });
+  it.each([
+    [['model.safetensors', 'model.safetenſors']],
+    [['Dir/a', 'dir/b']],
+    [['A', 'a/b']],
+    [['config.json', 'confıg.json']],
+  ])('refuses colliding names %j', (names) => {
+    expect(refuse(names)?.message).toContain('same name under Unicode case folding');
+  });
+  it('accepts ordinary distinct names, including non-Latin ones', () => {
+    expect(refuse(['model.safetensors', 'config.json', 'tokenizer/vocab.txt', 'Ωmega.bin', '日本語.txt', 'emoji-🙂.txt'])).toBeUndefined();
+  });
+  it('costs the length of deep names, not the sum of their prefixes', () => {
+    const deep = Array.from({ length: 2000 }, (_, i) => `d${i}`).join('/');
+    const names = Array.from({ length: 500 }, (_, i) => `${deep}/f${i}`);
+    const t0 = Date.now();
+    checkFileNames(names, 'MANIFEST_INVALID');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(refuse([`${deep}/x`, `${deep.replace('d1999', 'D1999')}/y`])?.message).toContain('same name under Unicode case folding');
+  });
+
+  it('names the unsafe character', () => {
+    expect(findUnsafeCharacter('x\u202ey')?.text).toBe('a bidirectional control character (U+202E)');
+    expect(findUnsafeCharacter('x\u0085')?.reason).toBe('control');
+    expect(findUnsafeCharacter('plain')).toBeUndefined();
+  });
+});
+
+describe('names: UTS #39 skeletons and separator folding', () => {
+  it('uses Unicode confusables data', () => {
+    expect(CONFUSABLES_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(skeleton('pаypal')).toBe(skeleton('paypal')); // Cyrillic а
+    expect(skeleton('gοogle')).toBe(skeleton('google')); // Greek ο
+    expect(skeleton('BAAI')).toBe(skeleton('BAAl'));
+    expect(skeleton('rnicrosoft')).toBe(skeleton('microsoft'));
+    expect(skeleton('ᏞLama')).toBe(skeleton('LLama')); // Cherokee Ꮮ: not in any hand table
+    expect(skeleton('abc')).not.toBe(skeleton('abd'));
+  });
+  it.each(['\u2215', '\u2044', '\uff0f', '\u29f8'])('folds the slash look-alike %j before splitting', (slash) => {
+    expect(foldSeparators(`meta-llama${slash}Llama-2-7b-hf`)).toBe('meta-llama/Llama-2-7b-hf');
+  });
+  it('folds dash, dot and space look-alikes', () => {
+    expect(foldSeparators('meta\u2010llama\u2212x\u2013y')).toBe('meta-llama-x-y');
+    expect(foldSeparators('v0\u2024 1')).toBe('v0. 1');
+    expect(foldSeparators('a\u3000b\u00a0c')).toBe('a b c');
+  });
+});
+
+describe('names: display', () => {
+  it('escapes every control, bidi and separator character', () => {
+    const s = displayText('ok\r\x1b[32mVerified\u0085\u009b\u2028\u2029\u202e\u2066\u200b');
+    expect(s).toBe('ok\\r\\u001b[32mVerified\\u0085\\u009b\\u2028\\u2029\\u202e\\u2066\\u200b');
+  });
+  it('cuts long strings with their size, without copying them whole', () => {
+    const big = 'x'.repeat(20 * 1024 * 1024);
+    const s = quoted(big);
+    expect(s.length).toBeLessThan(260);
+    expect(s).toContain(`… (${20 * 1024 * 1024} bytes)`);
+    expect(displayText('🙂'.repeat(300)).startsWith('🙂'.repeat(100) + '…')).toBe(true);
+  });
+  it('describes non-strings by kind and bounds lists', () => {
+    expect(quoted({ a: 'x'.repeat(1e6) })).toBe('a object');
+    expect(quoted([1, 2, 3])).toBe('a list of 3 items');
+    expect(quotedList(Array.from({ length: 1e6 }, (_, i) => i), 3)).toBe('0, 1, 2 and 999997 more');
+  });
+});
