@@ -76,8 +76,8 @@ function short(d: string): string {
 }
 
 function label(n: { name: string; digest: string; role: LineageNode['role'] }): string {
+  const role = n.role === 'artifact' ? '' : `${n.role === 'base_model' ? 'base model' : 'dataset'} `;
   return `${role}${quoted(n.name)} (${short(n.digest)})`;
-  return `${role}"${n.name}" (${short(n.digest)})`;
 }
 
 /** Re-throws an error with the node named first, keeping its code. */

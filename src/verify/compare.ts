@@ -1,3 +1,5 @@
+import { quoted } from '../names';
+
 export interface ChangedResource {
   name: string;
   expected: string;

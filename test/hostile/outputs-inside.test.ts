@@ -34,10 +34,10 @@ describe('outputs never land inside an artifact named through a symlink', () => 
     const link = path.join(fx.root, 'state-link');
     fs.symlinkSync(model, link);
     const before = snapshotTree(model);
-    const err = await refusal(new Gate(fx.policyFile, path.join(link, 'state'), { init: true }).check(file, [model]));
+    const err = await refusal(new Gate(fx.policyFile, path.join(link, 'state'), { channel: 'dev', init: true }).check(file, [model]));
     expect(err.code).toBe('OUTPUT_UNSAFE');
     expect(snapshotTree(model)).toEqual(before);
-    const ok = await new Gate(fx.policyFile, fx.stateDir, { init: true }).check(file, [model]);
+    const ok = await new Gate(fx.policyFile, fx.stateDir, { channel: 'dev', init: true }).check(file, [model]);
     expect(ok.channel).toBe('dev');
   });
 });
