@@ -2,10 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
-import { readPassphrase } from '../cli/passphrase';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
-import { loadPrivateKey } from '../keys/load';
+import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
 import { resolveIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
@@ -20,14 +19,17 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
     '<%= config.bin %> sign ./my-model --key keys/publisher.key --format cose --issuer https://models.example.com   # writes ./my-model/model.cose',
+    "<%= config.bin %> sign ./my-model --key 'pkcs11:token=release;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin'",
+    "<%= config.bin %> sign ./my-model --key 'exec:./aws-kms-signer.sh alias/model-release'   # any KMS through an adapter (docs/keys.md)",
     '<%= config.bin %> sign ./my-model --key leaf.key --certificate leaf.pem --certificate-chain intermediate.pem',
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
+    key: signingKeyFlag({ description: 'The signing key (Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
+    'signer-timeout': signerTimeoutFlag,
     certificate: Flags.string({ description: 'PEM X.509 certificate of --key (certificate method); written into the bundle.', dependsOn: ['key'] }),
     'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
     sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
@@ -50,7 +52,7 @@ export default class Sign extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sign);
     if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
-    const key = flags.key ? loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env'])) : undefined;
+    const key = flags.key ? signingKeyFromFlags(flags) : undefined;
     const sigstore = flags.sigstore
       ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
@@ -85,6 +87,7 @@ export default class Sign extends BaseCommand {
         resources: result.manifest.resources.length,
         keyType: result.keyType,
         keyHint: result.keyHint,
+        ...(key ? keySourceJson(key) : {}),
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
