@@ -55,7 +55,7 @@ export function execTimeoutSeconds(explicit?: number, env: NodeJS.ProcessEnv = p
 }
 
 function describe(command: string): string {
-  const shown = command.length > 60 ? `${command.slice(0, 60)}…` : command;
+  const shown = command.length > 100 ? `${command.slice(0, 100)}…` : command;
   return `external signer ${JSON.stringify(shown)}`;
 }
 
