@@ -10,8 +10,10 @@ export const SOFTHSM_MODULE = process.env.MODELSEAL_SOFTHSM2_MODULE ?? '/usr/lib
 export function softhsmPeer(): Peer {
   return program('softhsm2-util', ['--version'], 'apt-get install softhsm2 (or bash .ci/peers/softhsm2.sh)');
 }
+/** OpenSC's pkcs11-tool (it exits non-zero on --help, so presence is what is probed). */
 export function pkcs11ToolPeer(): Peer {
-  return program('pkcs11-tool', ['--version'], 'apt-get install opensc');
+  const r = spawnSync('pkcs11-tool', ['--help'], { encoding: 'utf8' });
+  return { name: 'pkcs11-tool', available: !r.error && /pkcs11-tool/.test(r.stdout + r.stderr), install: 'apt-get install opensc' };
 }
 export function pkcs11jsPeer(): Peer {
   let ok = false;
