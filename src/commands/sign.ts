@@ -5,7 +5,7 @@ import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
-import { resolveIdentityToken } from '../sign/identity-token';
+import { obtainIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
@@ -14,7 +14,7 @@ export default class Sign extends BaseCommand {
   static override description =
     'Three methods: a local key (--key), a key with its X.509 certificate chain (--key --certificate [--certificate-chain]), ' +
     'or Sigstore keyless (--sigstore): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
-    'The identity token comes from --identity-token, else SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC (id-token: write).';
+    'The identity token comes from --identity-token, else the CI or cloud environment (SIGSTORE_ID_TOKEN, GitHub Actions, Buildkite, CircleCI, Kubernetes, GCP), else, on a terminal, a browser login (docs/keys.md).';
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
@@ -34,6 +34,10 @@ export default class Sign extends BaseCommand {
     'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
     sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
     'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: $SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC).', dependsOn: ['sigstore'] }),
+    'oidc-issuer': Flags.string({ description: 'OIDC issuer for the interactive --sigstore login (default https://oauth2.sigstore.dev/auth).', dependsOn: ['sigstore'] }),
+    'client-id': Flags.string({ description: 'OAuth client id for the interactive --sigstore login (default sigstore).', dependsOn: ['sigstore'] }),
+    'client-secret': Flags.string({ description: 'OAuth client secret for the interactive --sigstore login (the public Sigstore client has none).', dependsOn: ['sigstore'] }),
+    'oauth-force-oob': Flags.boolean({ description: 'Interactive --sigstore login without a browser redirect: print the URL, then read the code you paste.', dependsOn: ['sigstore'] }),
     'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', dependsOn: ['sigstore'] }),
     'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', dependsOn: ['sigstore'] }),
     'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', dependsOn: ['sigstore'] }),
@@ -49,12 +53,20 @@ export default class Sign extends BaseCommand {
     ...digestFlags,
   };
 
+  private identityToken(flags: { 'identity-token'?: string; 'oidc-issuer'?: string; 'client-id'?: string; 'client-secret'?: string; 'oauth-force-oob': boolean }) {
+    // Ambient credentials first; a person at a terminal then logs in through the browser.
+    return obtainIdentityToken({
+      explicit: flags['identity-token'],
+      interactive: { issuer: flags['oidc-issuer'], clientId: flags['client-id'], clientSecret: flags['client-secret'], forceOob: flags['oauth-force-oob'] },
+    });
+  }
+
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sign);
     if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
     const key = flags.key ? signingKeyFromFlags(flags) : undefined;
     const sigstore = flags.sigstore
-      ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
+      ? { identityToken: (await this.identityToken(flags)).token, fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ModelsealError } from '../errors';
+import type { InteractiveLoginOptions } from './oauth-login';
 
 /**
  * The OIDC identity token for keyless signing. Sources, in this order (docs/keys.md):
@@ -16,7 +17,7 @@ import { ModelsealError } from '../errors';
  * The first source present answers; a present source that fails is an error, not a fall-through.
  */
 
-export type TokenSource = 'flag' | 'SIGSTORE_ID_TOKEN' | 'github-actions' | 'buildkite' | 'circleci' | 'kubernetes' | 'gcp-metadata';
+export type TokenSource = 'flag' | 'SIGSTORE_ID_TOKEN' | 'github-actions' | 'buildkite' | 'circleci' | 'kubernetes' | 'gcp-metadata' | 'interactive';
 
 export interface IdentityToken {
   token: string;
@@ -103,6 +104,35 @@ export async function resolveIdentityToken(explicit?: string, env: NodeJS.Proces
   const found = await detectIdentityToken(env, options);
   if (found) return found.token;
   throw new ModelsealError('USAGE_ERROR', NO_TOKEN_HELP);
+}
+
+export interface ObtainTokenOptions {
+  explicit?: string;
+  env?: NodeJS.ProcessEnv;
+  k8sTokenFile?: string;
+  /** Browser login settings; `forceOob` (or `force`) skips the ambient sources. */
+  interactive?: InteractiveLoginOptions & { force?: boolean };
+  /** Whether a person is at a terminal (default: stdin and stderr are TTYs). */
+  isTTY?: boolean;
+}
+
+/**
+ * The token for `sign --sigstore`: explicit, else ambient (CI, cloud), else, for a person
+ * at a terminal, the interactive browser login (8th and last in the order).
+ */
+export async function obtainIdentityToken(options: ObtainTokenOptions = {}): Promise<IdentityToken> {
+  if (options.explicit) return checked(options.explicit, 'flag');
+  const interactive = options.interactive ?? {};
+  const forced = interactive.force === true || interactive.forceOob === true;
+  if (!forced) {
+    const found = await detectIdentityToken(options.env ?? process.env, { k8sTokenFile: options.k8sTokenFile });
+    if (found) return found;
+  }
+  const tty = options.isTTY ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
+  if (!forced && !tty) throw new ModelsealError('USAGE_ERROR', NO_TOKEN_HELP);
+  // Loaded only for a login: openid-client is not needed otherwise.
+  const { interactiveIdentityToken } = require('./oauth-login') as typeof import('./oauth-login');
+  return checked(await interactiveIdentityToken(interactive), 'interactive');
 }
 
 /** The identity a token claims (for messages only; Fulcio decides what goes in the certificate). */
