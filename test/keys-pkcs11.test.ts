@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cli, REPO } from './helpers/cli';
 import { DEBIAN_PYTHON, debianPython, describeWithPeers } from './helpers/peers';
 import { makeToken, pkcs11jsPeer, pkcs11ToolPeer, softhsmPeer, SOFTHSM_MODULE, type SoftHsmToken } from './helpers/softhsm';
+import { makePki } from './helpers/pki';
 import { tmpDir, writeTree } from './helpers/tmp';
 
 // Keys on a REAL PKCS#11 token: SoftHSM2, initialised per test file in a temporary folder.
@@ -108,6 +109,27 @@ describeWithPeers([softhsmPeer(), pkcs11jsPeer()], 'PKCS#11 keys on a SoftHSM2 t
     expect(l.stderr).toBe('');
     expect(l.status).toBe(0);
     expect(cli(['lock', 'verify', '--lock', lock]).status).toBe(0);
+  });
+
+  it('signs with the certificate method: a CA-issued certificate for the token key, checked against the key on the token', () => {
+    const dir = tmpDir();
+    const pki = makePki(dir);
+    const other = pki.leaf('other'); // a certificate for some other key
+    const csr = path.join(dir, 'token.csr');
+    const leaf = path.join(dir, 'token-leaf.pem');
+    const cnf = path.join(dir, 'leaf.cnf');
+    fs.writeFileSync(cnf, '[leaf]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
+    execFileSync('openssl', ['req', '-new', '-key', other.key, '-subj', '/CN=token release key', '-out', csr]);
+    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', pki.intCert, '-CAkey', pki.intKey, '-CAcreateserial', '-force_pubkey', pubs['ecdsa-p256'], '-days', '30', '-extfile', cnf, '-extensions', 'leaf', '-out', leaf], { stdio: 'ignore' });
+    const env = { ...token.env, MODELSEAL_PKCS11_PIN: token.pin };
+    const m = model();
+    const s = cli(['sign', m, '--key', token.uri('model-ecdsa-p256'), '--certificate', leaf, '--certificate-chain', pki.intCert, '--json'], { env });
+    expect(s.stderr).toBe('');
+    expect(s.json).toMatchObject({ ok: true, signingMethod: 'certificate', keySource: 'pkcs11' });
+    expect(cli(['verify', m, '--ca-roots', pki.rootCert]).status).toBe(0);
+    const wrong = cli(['sign', model(), '--key', token.uri('model-ecdsa-p256'), '--certificate', other.cert, '--certificate-chain', pki.intCert], { env });
+    expectCleanFailure(wrong, 'KEY_INVALID', token.pin);
+    expect(wrong.stderr).toContain('is not for this private key');
   });
 
   it('refuses a wrong PIN, a missing PIN, a missing token, a missing object and a module that is not PKCS#11: one line, exit 2, PIN never printed', () => {

@@ -165,3 +165,22 @@ describe('signWith an external key', () => {
     expect(code(() => signWith(padded, Buffer.from('pae')))).toBe('SIGNER_FAILED');
   });
 });
+
+describe('without the optional pkcs11js binding', () => {
+  it('a pkcs11: key is one clear error naming what to install; other keys never load it', () => {
+    jest.isolateModules(() => {
+      jest.doMock('pkcs11js', () => {
+        throw new Error('Cannot find module pkcs11js');
+      });
+      const { resolveSigningKey } = require('../src/keys/key-reference') as typeof import('../src/keys/key-reference');
+      let err: unknown;
+      try {
+        resolveSigningKey(`pkcs11:token=t;object=k?module-path=${process.execPath}`);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as ModelsealError).code).toBe('PKCS11_UNAVAILABLE');
+      expect((err as Error).message).toMatch(/npm install pkcs11js.*python3, make and g\+\+/);
+    });
+  });
+});

@@ -70,7 +70,8 @@ function pairs(part: string, sep: string, where: string): Array<[string, string]
   if (part === '') return [];
   return part.split(sep).map((item) => {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw bad(`has a ${where} attribute without a name or "=" (${JSON.stringify(item.slice(0, 40))})`);
+    // The item itself is not echoed: a mistyped pin-value would print the PIN.
+    if (eq <= 0) throw bad(`has a ${where} attribute without a name or "="`);
     return [item.slice(0, eq).toLowerCase(), item.slice(eq + 1)];
   });
 }
