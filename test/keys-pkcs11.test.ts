@@ -155,6 +155,20 @@ describeWithPeers([softhsmPeer(), pkcs11jsPeer()], 'PKCS#11 keys on a SoftHSM2 t
     expect(fs.existsSync(path.join(m, 'model.sig'))).toBe(false);
   });
 
+  it('chooses the token by slot-id and serial too, and refuses ones that match nothing', () => {
+    const shown = spawnSync('softhsm2-util', ['--show-slots'], { env: { ...process.env, ...token.env }, encoding: 'utf8' }).stdout;
+    const slot = /^Slot (\d+)$/m.exec(shown)?.[1] as string;
+    const serial = /Serial number:\s+(\S+)/.exec(shown)?.[1] as string;
+    expect(slot).toMatch(/^\d+$/);
+    const env = { ...token.env, MODELSEAL_PKCS11_PIN: token.pin };
+    const m = model();
+    expect(cli(['sign', m, '--key', `pkcs11:slot-id=${slot};object=model-ecdsa-p256?module-path=${SOFTHSM_MODULE}`], { env }).status).toBe(0);
+    expect(cli(['sign', m, '--force', '--key', `pkcs11:serial=${serial};object=model-ecdsa-p256?module-path=${SOFTHSM_MODULE}`], { env }).status).toBe(0);
+    expect(cli(['verify', m, '--key', pubs['ecdsa-p256']]).status).toBe(0);
+    expectCleanFailure(cli(['sign', m, '--force', '--key', `pkcs11:slot-id=${BigInt(slot) + 1n};object=model-ecdsa-p256?module-path=${SOFTHSM_MODULE}`], { env }), 'TOKEN_NOT_FOUND');
+    expectCleanFailure(cli(['sign', m, '--force', '--key', `pkcs11:token=${token.label};serial=0000;object=model-ecdsa-p256?module-path=${SOFTHSM_MODULE}`], { env }), 'TOKEN_NOT_FOUND');
+  });
+
   it('keygen never replaces a key on the token', () => {
     const r = cli(['keygen', '--type', 'ecdsa-p256', '--pkcs11', token.uri('model-ecdsa-p256', `pin-value=${token.pin}`)], { env: token.env });
     expectCleanFailure(r, 'OUTPUT_EXISTS', token.pin);

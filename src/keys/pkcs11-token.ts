@@ -105,7 +105,11 @@ function matchesToken(p11: Pkcs11, slot: Handle, uri: Pkcs11Uri): boolean {
     [want['slot-description'], s.slotDescription],
     [want['slot-manufacturer'], s.manufacturerID],
   ];
-  if (want['slot-id'] !== undefined && BigInt(want['slot-id']) !== slot.readBigUInt64LE(0)) return false;
+  if (want['slot-id'] !== undefined) {
+    // CK_SLOT_ID is a CK_ULONG: 8 bytes on LP64, 4 elsewhere.
+    const id = slot.length >= 8 ? slot.readBigUInt64LE(0) : BigInt(slot.readUInt32LE(0));
+    if (BigInt(want['slot-id']) !== id) return false;
+  }
   if ((t.flags & CKF_TOKEN_INITIALIZED) === 0) return false;
   return checks.every(([w, have]) => w === undefined || w === trimPadded(have));
 }
