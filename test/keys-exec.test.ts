@@ -80,11 +80,16 @@ describeWithPeers(peers, 'exec: external signer', () => {
   it('abandons a signer that hangs, within the time limit, and kills what it started', () => {
     const k = opensslKey(dir, 'ecdsa-p256');
     const m = model();
+    const pidFile = path.join(tmpDir(), 'sleep.pid');
     const start = Date.now();
-    const r = cli(['sign', m, '--key', signer('slow-signer.sh'), '--signer-timeout', '2'], { env: { SIGNER_KEY: k.key } });
+    const r = cli(['sign', m, '--key', signer('slow-signer.sh'), '--signer-timeout', '2'], { env: { SIGNER_KEY: k.key, SLOW_SIGNER_PIDFILE: pidFile } });
     const elapsed = Date.now() - start;
     expectCleanFailure(r, /did not answer within 2 s \[SIGNER_FAILED\]/);
     expect(elapsed).toBeLessThan(15_000);
+    // the adapter's own child (sleep 300) died with it: its process group was killed
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(1);
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
     expect(fs.existsSync(path.join(m, 'model.sig'))).toBe(false);
     // the limit also comes from the environment
     const e = cli(['sign', m, '--key', signer('slow-signer.sh')], { env: { SIGNER_KEY: k.key, MODELSEAL_EXEC_TIMEOUT: '1' } });
