@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
-import { readPassphrase } from '../../cli/passphrase';
 import { ModelsealError } from '../../errors';
 import { createRelease } from '../../gate/create-release';
 import { signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../../cli/key-flags';
