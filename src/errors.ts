@@ -84,6 +84,13 @@ const INPUT_CODES = [
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
   'STATE_LOCKED', // another gate holds the state lock and did not release it in time
   'RUNTIME_UNAVAILABLE', // the optional runtime package a loader needs (onnxruntime-node, @huggingface/transformers) is not installed (issue 21)
+  // Keys held elsewhere (issue 18): PKCS#11 tokens and external signers.
+  'SIGNER_FAILED', // an external signer (exec:) or a token failed, timed out, or returned a signature that does not verify
+  'PKCS11_UNAVAILABLE', // PKCS#11 support (the optional pkcs11js package) is not installed
+  'PKCS11_MODULE_INVALID', // the module-path is not a loadable PKCS#11 module
+  'TOKEN_NOT_FOUND', // no token (or more than one) matches the pkcs11: URI
+  'TOKEN_KEY_NOT_FOUND', // no key object (or more than one) on the token matches the pkcs11: URI
+  'TOKEN_PIN_WRONG', // the token refused the PIN (wrong, locked or missing)
   'INTERNAL_ERROR',
 ] as const;
 

@@ -11,6 +11,7 @@ export type { HashAlgorithm } from './digest/algorithms';
 
 // Keys
 export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parsePublicKey, keyHint, KEY_TYPES, type KeyType, type PublicKeyInfo, type PrivateKeyInfo } from './keys';
+export { resolveSigningKey, resolvePublicKey, type SigningKey, type ExternalKey } from './keys';
 export { writeKeyPair } from './keys/write';
 
 // Signing and verification

@@ -1,11 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, terminalText } from '../cli/base-command';
 import { passphraseEnvFlag } from '../cli/flags';
-import { readPassphrase } from '../cli/passphrase';
+import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
 import { ModelsealError } from '../errors';
 import { attestEval } from '../eval/attest-eval';
-import type { PrivateKeyInfo } from '../keys/key-types';
-import { loadPrivateKey } from '../keys/load';
+import type { SigningKey } from '../keys/signing-key';
 import { attestArtifact } from '../sign/attest-artifact';
 import { BUILD_KINDS, type BuildKind } from '../statement/provenance';
 import { quoted } from '../names';
@@ -52,7 +51,8 @@ export default class Attest extends BaseCommand {
     notes: Flags.string({ description: 'Collection or build notes, recorded in externalParameters.' }),
     'started-on': Flags.string({ description: 'When the build started (RFC 3339).' }),
     'finished-on': Flags.string({ description: 'When the build finished (RFC 3339; default now).' }),
-    key: Flags.string({ char: 'k', description: 'PEM private key of the attester.', required: true }),
+    key: signingKeyFlag({ description: 'The attester\'s signing key.', required: true }),
+    'signer-timeout': signerTimeoutFlag,
     'passphrase-env': passphraseEnvFlag,
     out: Flags.string({ char: 'o', description: 'Where to write the attestation (default <dir>/provenance.sig or <file>.provenance.sig; e.g. into an attestation folder).' }),
     force: Flags.boolean({ description: 'Replace an existing attestation file.' }),
@@ -60,7 +60,7 @@ export default class Attest extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Attest);
-    const key = loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env']));
+    const key = signingKeyFromFlags(flags);
     if (flags.kind === 'eval') return this.attestEval(args.artifact, flags, key);
     for (const f of ['suite', 'results'] as const) if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} applies only to --kind eval`);
     const result = await attestArtifact(args.artifact, {
@@ -102,7 +102,7 @@ export default class Attest extends BaseCommand {
     );
   }
 
-  private async attestEval(artifact: string, flags: { suite?: string; results?: string; out?: string; force: boolean; base?: string[]; dataset?: string[]; source?: string[] }, key: PrivateKeyInfo): Promise<void> {
+  private async attestEval(artifact: string, flags: { suite?: string; results?: string; out?: string; force: boolean; base?: string[]; dataset?: string[]; source?: string[] }, key: SigningKey): Promise<void> {
     if (!flags.suite || !flags.results) throw new ModelsealError('USAGE_ERROR', '--kind eval needs --suite FILE and --results FILE');
     for (const f of ['base', 'dataset', 'source'] as const) if (flags[f]?.length) throw new ModelsealError('USAGE_ERROR', `--${f} does not apply to --kind eval`);
     const r = await attestEval(artifact, { suite: flags.suite, results: flags.results, key, output: flags.out, force: flags.force });

@@ -2,11 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
-import { readPassphrase } from '../cli/passphrase';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
-import { loadPrivateKey } from '../keys/load';
-import { resolveIdentityToken } from '../sign/identity-token';
+import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
+import { obtainIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
@@ -15,23 +14,30 @@ export default class Sign extends BaseCommand {
   static override description =
     'Three methods: a local key (--key), a key with its X.509 certificate chain (--key --certificate [--certificate-chain]), ' +
     'or Sigstore keyless (--sigstore): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
-    'The identity token comes from --identity-token, else SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC (id-token: write).';
+    'The identity token comes from --identity-token, else the CI or cloud environment (SIGSTORE_ID_TOKEN, GitHub Actions, Buildkite, CircleCI, Kubernetes, GCP), else, on a terminal, a browser login (docs/keys.md).';
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
     '<%= config.bin %> sign ./my-model --key keys/publisher.key --format cose --issuer https://models.example.com   # writes ./my-model/model.cose',
+    "<%= config.bin %> sign ./my-model --key 'pkcs11:token=release;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin'",
+    "<%= config.bin %> sign ./my-model --key 'exec:./aws-kms-signer.sh alias/model-release'   # any KMS through an adapter (docs/keys.md)",
     '<%= config.bin %> sign ./my-model --key leaf.key --certificate leaf.pem --certificate-chain intermediate.pem',
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
+    key: signingKeyFlag({ description: 'The signing key (Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
+    'signer-timeout': signerTimeoutFlag,
     certificate: Flags.string({ description: 'PEM X.509 certificate of --key (certificate method); written into the bundle.', dependsOn: ['key'] }),
     'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
     sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
     'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: $SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC).', dependsOn: ['sigstore'] }),
+    'oidc-issuer': Flags.string({ description: 'OIDC issuer for the interactive --sigstore login (default https://oauth2.sigstore.dev/auth).', dependsOn: ['sigstore'] }),
+    'client-id': Flags.string({ description: 'OAuth client id for the interactive --sigstore login (default sigstore).', dependsOn: ['sigstore'] }),
+    'client-secret': Flags.string({ description: 'OAuth client secret for the interactive --sigstore login (the public Sigstore client has none).', dependsOn: ['sigstore'] }),
+    'oauth-force-oob': Flags.boolean({ description: 'Interactive --sigstore login without a browser redirect: print the URL, then read the code you paste.', dependsOn: ['sigstore'] }),
     'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', dependsOn: ['sigstore'] }),
     'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', dependsOn: ['sigstore'] }),
     'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', dependsOn: ['sigstore'] }),
@@ -47,12 +53,20 @@ export default class Sign extends BaseCommand {
     ...digestFlags,
   };
 
+  private identityToken(flags: { 'identity-token'?: string; 'oidc-issuer'?: string; 'client-id'?: string; 'client-secret'?: string; 'oauth-force-oob': boolean }) {
+    // Ambient credentials first; a person at a terminal then logs in through the browser.
+    return obtainIdentityToken({
+      explicit: flags['identity-token'],
+      interactive: { issuer: flags['oidc-issuer'], clientId: flags['client-id'], clientSecret: flags['client-secret'], forceOob: flags['oauth-force-oob'] },
+    });
+  }
+
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sign);
     if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
-    const key = flags.key ? loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env'])) : undefined;
+    const key = flags.key ? signingKeyFromFlags(flags) : undefined;
     const sigstore = flags.sigstore
-      ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
+      ? { identityToken: (await this.identityToken(flags)).token, fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
@@ -85,6 +99,7 @@ export default class Sign extends BaseCommand {
         resources: result.manifest.resources.length,
         keyType: result.keyType,
         keyHint: result.keyHint,
+        ...(key ? keySourceJson(key) : {}),
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },

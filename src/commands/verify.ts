@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { signatureFlag, threadsFlag } from '../cli/flags';
+import { KEY_REFERENCE_HELP, publicKeyReferences } from '../cli/key-flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
@@ -32,7 +33,7 @@ export default class Verify extends BaseCommand {
   ];
   static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable: any one may have signed).', multiple: true }),
+    key: Flags.string({ char: 'k', description: `Trusted public key (repeatable: any one may have signed). Either ${KEY_REFERENCE_HELP}; a token or signer is asked for its public key only.`, multiple: true }),
     identity: Flags.string({ description: 'Trusted Sigstore identity: the certificate SAN (e-mail or URI), matched exactly.', exclusive: ['identity-regexp'] }),
     'identity-regexp': Flags.string({ description: 'Trusted Sigstore identity as a regular expression that must match the whole SAN.' }),
     issuer: Flags.string({ description: 'OIDC issuer the Sigstore identity must come from, matched exactly (required with --identity/--identity-regexp).' }),
@@ -59,7 +60,9 @@ export default class Verify extends BaseCommand {
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
     }
-    const signers = trustedSignersFromFlags(flags);
+    // Token and external-signer keys are read here; PEM files stay paths for the verifier to read.
+    const keys = publicKeyReferences(flags.key ?? []);
+    const signers = [...keys.map((key) => ({ kind: 'key' as const, key })), ...trustedSignersFromFlags({ ...flags, key: undefined })];
     if (signers.length === 0) {
       throw new ModelsealError('USAGE_ERROR', 'say whom to trust: --key FILE, --identity ID --issuer URL, --ca-roots FILE, or --policy FILE');
     }

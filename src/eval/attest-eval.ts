@@ -4,7 +4,7 @@ import { ModelsealError } from '../errors';
 import { digestArtifact } from '../digest-artifact';
 import type { DigestOptions } from '../digest/manifest';
 import { readBundle } from '../envelope/bundle';
-import type { PrivateKeyInfo } from '../keys/key-types';
+import type { SigningKey } from '../keys/signing-key';
 import { signStatementWithKey } from '../sign/sign-artifact';
 import { defaultEvalSignaturePath, defaultSignaturePath, signatureInside } from '../sign/signature-path';
 import { EVAL_SIGNATURE_NAME } from '../sign/signature-path';
@@ -21,7 +21,7 @@ export interface AttestEvalOptions {
   /** The results file (schemas/eval-results.schema.json). */
   results: string;
   /** The evaluator's private key. */
-  key: PrivateKeyInfo;
+  key: SigningKey;
   /** Where to write (default `<dir>/eval.sig` or `<file>.eval.sig`). */
   output?: string;
   force?: boolean;

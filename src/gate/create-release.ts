@@ -1,6 +1,6 @@
 import { ModelsealError } from '../errors';
 import type { DsseEnvelope } from '../envelope/dsse';
-import type { PrivateKeyInfo } from '../keys/key-types';
+import type { SigningKey } from '../keys/signing-key';
 import { writeFileAtomic } from '../util/atomic-write';
 import { releaseArtifactDigest } from './release-artifacts';
 import { addReleaseSignature, readReleaseEnvelope, serializeReleaseEnvelope, signReleaseStatement, verifiedSigners } from './release-envelope';
@@ -11,7 +11,7 @@ export interface CreateReleaseOptions {
   version: number;
   /** A duration from now (`7d`, `12h`...) or an RFC 3339 UTC time. */
   expires: string;
-  key: PrivateKeyInfo;
+  key: SigningKey;
   now?: Date;
 }
 
@@ -35,7 +35,7 @@ export async function createRelease(artifacts: readonly string[], options: Creat
 }
 
 /** Adds a signature to a release file in place. Refuses a key that already signed it (it would count once anyway). */
-export function signReleaseFile(file: string, key: PrivateKeyInfo): ReleaseResult {
+export function signReleaseFile(file: string, key: SigningKey): ReleaseResult {
   const env = readReleaseEnvelope(file);
   const record = parseReleaseStatement(env.payload, file);
   if (verifiedSigners(env, [key.publicKey]).length > 0) {

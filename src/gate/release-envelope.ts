@@ -2,8 +2,9 @@ import { ModelsealError } from '../errors';
 import { decodeBase64 } from '../envelope/base64';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, type DsseEnvelope } from '../envelope/dsse';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
-import type { PrivateKeyInfo, PublicKeyInfo } from '../keys/key-types';
-import { signBytes, verifyBytes } from '../keys/signature-algorithm';
+import type { PublicKeyInfo } from '../keys/key-types';
+import { signWith, type SigningKey } from '../keys/signing-key';
+import { verifyBytes } from '../keys/signature-algorithm';
 import { serializeStatement, type Statement } from '../statement/statement';
 
 /**
@@ -59,14 +60,14 @@ export function serializeReleaseEnvelope(env: DsseEnvelope): string {
 }
 
 /** A new envelope over a statement with one signature. */
-export function signReleaseStatement(statement: Statement<unknown>, key: PrivateKeyInfo): DsseEnvelope {
+export function signReleaseStatement(statement: Statement<unknown>, key: SigningKey): DsseEnvelope {
   const payload = serializeStatement(statement);
   return addReleaseSignature({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signatures: [] }, key);
 }
 
 /** Appends a signature by `key` (the library does not refuse duplicates; the gate counts a key once). */
-export function addReleaseSignature(env: DsseEnvelope, key: PrivateKeyInfo): DsseEnvelope {
-  const sig = signBytes(key.type, key.key, preAuthEncoding(env.payloadType, env.payload));
+export function addReleaseSignature(env: DsseEnvelope, key: SigningKey): DsseEnvelope {
+  const sig = signWith(key, preAuthEncoding(env.payloadType, env.payload));
   return { ...env, signatures: [...env.signatures, { sig, keyid: key.publicKey.hint }] };
 }
 

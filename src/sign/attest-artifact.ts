@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { BUNDLE_MEDIA_TYPE } from '../envelope/bundle';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
-import type { PrivateKeyInfo } from '../keys/key-types';
+import type { SigningKey } from '../keys/signing-key';
 import {
   buildProvenanceStatement,
   kindInputsProblem,
@@ -23,7 +23,7 @@ import { quoted } from '../names';
 
 export interface AttestOptions {
   kind: BuildKind;
-  key: PrivateKeyInfo;
+  key: SigningKey;
   /** Base models: artifact paths (digested) or `sha256:HEX`. */
   bases?: string[];
   /** Datasets: artifact paths (digested) or `sha256:HEX`. */

@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { serializeCertificateBundle } from '../envelope/certificate-bundle';
-import type { PrivateKeyInfo } from '../keys/key-types';
+import type { SigningKey } from '../keys/signing-key';
 import type { Statement } from '../statement/statement';
 import { loadCertificates, subjectOf } from '../verify/certificates';
 import { signInTotoStatement } from './sign-dsse';
@@ -18,11 +18,13 @@ function certs(v: string | X509Certificate, code: 'KEY_INVALID'): X509Certificat
 }
 
 /** Loads and checks the signer's certificate material: the leaf must match the key and be valid now. */
-export function loadCertificateMaterial(material: CertificateMaterial, key: PrivateKeyInfo): X509Certificate[] {
+export function loadCertificateMaterial(material: CertificateMaterial, key: SigningKey): X509Certificate[] {
   const file = typeof material.certificate === 'string' ? material.certificate : undefined;
   const [leaf, ...rest] = certs(material.certificate, 'KEY_INVALID');
   const chain = [...rest, ...(material.chain ?? []).flatMap((c) => certs(c, 'KEY_INVALID'))];
-  if (!leaf.checkPrivateKey(key.key)) {
+  // The leaf must certify the signing key: compared as SPKI DER (a token key never leaves the token).
+  const leafSpki = leaf.publicKey.export({ type: 'spki', format: 'der' });
+  if (!leafSpki.equals(key.publicKey.key.export({ type: 'spki', format: 'der' }))) {
     throw new ModelsealError('KEY_INVALID', `the certificate (${subjectOf(leaf)}) is not for this private key`, { file });
   }
   const now = new Date();
@@ -33,6 +35,6 @@ export function loadCertificateMaterial(material: CertificateMaterial, key: Priv
 }
 
 /** Signs a statement with a key whose X.509 certificate (and chain) go into the bundle. */
-export function signStatementWithCertificate(statement: Statement<unknown>, key: PrivateKeyInfo, chain: readonly X509Certificate[]): string {
+export function signStatementWithCertificate(statement: Statement<unknown>, key: SigningKey, chain: readonly X509Certificate[]): string {
   return serializeCertificateBundle(signInTotoStatement(statement, key), chain.map((c) => c.raw));
 }

@@ -4,7 +4,7 @@ import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
 import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
 import { serializeKeyBundle } from '../envelope/bundle';
-import type { PrivateKeyInfo } from '../keys/key-types';
+import type { SigningKey } from '../keys/signing-key';
 import { publicKeyInfo } from '../keys/load';
 import { buildOmsStatement } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
@@ -20,7 +20,7 @@ import { fileNameProblem, quoted } from '../names';
 
 export interface SignOptions extends DigestOptions {
   /** The signing key (key and certificate methods). */
-  key?: PrivateKeyInfo;
+  key?: SigningKey;
   /** With `key`: the key's X.509 certificate and chain (model_signing's certificate method). */
   certificate?: CertificateMaterial;
   /** Keyless signing through Sigstore (Fulcio + Rekor [+ TSA]) instead of a key. */
@@ -42,7 +42,7 @@ export interface SignResult {
   manifest: Manifest;
   /** key, certificate (X.509 chain) or sigstore (keyless). */
   method: 'key' | 'certificate' | 'sigstore';
-  keyType: PrivateKeyInfo['type'];
+  keyType: SigningKey['type'];
   keyHint: string;
   format: SignatureFormat;
   /** certificate: the leaf's subject; sigstore: the identity Fulcio certified. */
@@ -51,7 +51,7 @@ export interface SignResult {
 }
 
 /** Signs a key-method DSSE envelope over a statement and returns the bundle JSON text. */
-export function signStatementWithKey(statement: Statement<unknown>, key: PrivateKeyInfo): string {
+export function signStatementWithKey(statement: Statement<unknown>, key: SigningKey): string {
   return serializeKeyBundle(signInTotoStatement(statement, key), key.publicKey.hint);
 }
 

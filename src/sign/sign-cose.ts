@@ -1,8 +1,7 @@
 import { COSE_ALG } from '../envelope/cose/headers';
 import { encodeCoseSign1, encodeProtectedHeader, sigStructure, type CoseClaims } from '../envelope/cose/sign1';
 import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
-import type { PrivateKeyInfo } from '../keys/key-types';
-import { signBytes } from '../keys/signature-algorithm';
+import { signWith, type SigningKey } from '../keys/signing-key';
 import { serializeStatement, type Statement } from '../statement/statement';
 
 /**
@@ -10,7 +9,7 @@ import { serializeStatement, type Statement } from '../statement/statement';
  * subject = the statement's first subject name (the artifact's name), which stays the
  * same across versions so a transparency service files them under one feed.
  */
-export function defaultCoseClaims(statement: Statement<unknown>, key: PrivateKeyInfo, claims: Partial<CoseClaims> = {}): CoseClaims {
+export function defaultCoseClaims(statement: Statement<unknown>, key: SigningKey, claims: Partial<CoseClaims> = {}): CoseClaims {
   const first = statement.subject[0];
   const subject = claims.subject ?? (first?.name || (first?.digest?.sha256 ? `sha256:${first.digest.sha256}` : ''));
   return { issuer: claims.issuer ?? key.publicKey.hint, subject };
@@ -21,7 +20,7 @@ export function defaultCoseClaims(statement: Statement<unknown>, key: PrivateKey
  * the same statement bytes a bundle's DSSE envelope carries; kid is the 32 raw bytes
  * of the key hint; ECDSA signatures are raw r||s as COSE requires.
  */
-export function signStatementCose(statement: Statement<unknown>, key: PrivateKeyInfo, claims: Partial<CoseClaims> = {}): Buffer {
+export function signStatementCose(statement: Statement<unknown>, key: SigningKey, claims: Partial<CoseClaims> = {}): Buffer {
   const payload = serializeStatement(statement);
   const protectedBytes = encodeProtectedHeader({
     alg: COSE_ALG[key.type],
@@ -29,6 +28,6 @@ export function signStatementCose(statement: Statement<unknown>, key: PrivateKey
     kid: Buffer.from(key.publicKey.hint, 'hex'),
     claims: defaultCoseClaims(statement, key, claims),
   });
-  const signature = signBytes(key.type, key.key, sigStructure(protectedBytes, payload), 'ieee-p1363');
+  const signature = signWith(key, sigStructure(protectedBytes, payload), 'ieee-p1363');
   return encodeCoseSign1(protectedBytes, payload, signature);
 }

@@ -40,8 +40,12 @@ function signer(options: SigstoreSignOptions): FulcioSigner {
 function serviceError(err: unknown): ModelsealError {
   if (err instanceof ModelsealError) return err;
   const e = err as Error & { code?: string; cause?: Error };
-  const detail = [e?.message, e?.cause?.message].filter(Boolean).join(': ');
-  return new ModelsealError('SERVICE_ERROR', `keyless signing failed: ${detail || String(err)}`, { cause: err });
+  // @sigstore/sign quotes the identity token in some errors: never print a credential, and keep it one bounded line.
+  const detail = ([e?.message, e?.cause?.message].filter(Boolean).join(': ') || String(err))
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '<token>')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
+  return new ModelsealError('SERVICE_ERROR', `keyless signing failed: ${detail}`, { cause: err });
 }
 
 /**

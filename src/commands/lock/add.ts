@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { signatureFlag } from '../../cli/flags';
+import { KEY_REFERENCE_HELP, publicKeyReferences, signerTimeoutFlag } from '../../cli/key-flags';
 import { lockArtifact } from '../../lock/lock-artifact';
 
 export default class LockAdd extends BaseCommand {
@@ -16,7 +17,8 @@ export default class LockAdd extends BaseCommand {
     path: Args.string({ description: 'The artifact: a folder or a single file, signed.', required: true }),
   };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable); the one that verifies is pinned.', multiple: true, required: true }),
+    key: Flags.string({ char: 'k', description: `Trusted public key (repeatable); the one that verifies is pinned. Either ${KEY_REFERENCE_HELP}.`, multiple: true, required: true }),
+    'signer-timeout': signerTimeoutFlag,
     kind: Flags.string({ description: 'What the artifact is: model, dataset, adapter, ...', default: 'model' }),
     lock: Flags.string({ char: 'l', description: 'The lock file (created if absent).', default: 'modelseal.lock' }),
     signature: signatureFlag,
@@ -29,7 +31,7 @@ export default class LockAdd extends BaseCommand {
     const r = await lockArtifact(args.name, args.path, {
       lock: flags.lock,
       kind: flags.kind,
-      keys: flags.key,
+      keys: publicKeyReferences(flags.key, flags),
       signature: flags.signature,
       force: flags.force,
       allowNearName: flags['allow-near-name'],

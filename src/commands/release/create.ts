@@ -2,10 +2,9 @@ import * as path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
-import { readPassphrase } from '../../cli/passphrase';
 import { ModelsealError } from '../../errors';
 import { createRelease } from '../../gate/create-release';
-import { loadPrivateKey } from '../../keys/load';
+import { signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../../cli/key-flags';
 import { writeFileAtomic } from '../../util/atomic-write';
 
 export default class ReleaseCreate extends BaseCommand {
@@ -23,7 +22,8 @@ export default class ReleaseCreate extends BaseCommand {
     channel: Flags.string({ char: 'c', description: 'Release channel, as named under channels in the gate policy.', required: true }),
     version: Flags.integer({ description: 'Release version: must be above every version accepted before on this channel.', required: true, min: 1 }),
     expires: Flags.string({ description: 'Expiry: a duration from now (90s, 30m, 12h, 7d, 2w) or a UTC time (2026-12-31T00:00:00Z).', required: true }),
-    key: Flags.string({ char: 'k', description: 'PEM private key that signs the record.', required: true }),
+    key: signingKeyFlag({ description: 'The key that signs the record.', required: true }),
+    'signer-timeout': signerTimeoutFlag,
     'passphrase-env': passphraseEnvFlag,
     out: Flags.string({ char: 'o', description: 'Where to write the release record.', default: 'release.json' }),
     force: Flags.boolean({ description: 'Replace an existing output file.' }),
@@ -33,7 +33,7 @@ export default class ReleaseCreate extends BaseCommand {
     const { argv, flags } = await this.parse(ReleaseCreate);
     const artifacts = argv as string[];
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name at least one artifact (see --help)');
-    const key = loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env']));
+    const key = signingKeyFromFlags(flags);
     const result = await createRelease(artifacts, { channel: flags.channel, version: flags.version, expires: flags.expires, key });
     const out = path.resolve(flags.out);
     writeFileAtomic(out, result.json, { force: flags.force });

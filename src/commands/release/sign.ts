@@ -2,9 +2,8 @@ import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
-import { readPassphrase } from '../../cli/passphrase';
 import { signReleaseFile } from '../../gate/create-release';
-import { loadPrivateKey } from '../../keys/load';
+import { signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../../cli/key-flags';
 
 export default class ReleaseSign extends BaseCommand {
   static override summary = 'Add a signature to a release record (for k-of-n thresholds).';
@@ -12,13 +11,14 @@ export default class ReleaseSign extends BaseCommand {
   static override examples = ['<%= config.bin %> release sign release.json --key k2.key'];
   static override args = { release: Args.string({ description: 'The release record file (DSSE envelope JSON).', required: true }) };
   static override flags = {
-    key: Flags.string({ char: 'k', description: 'PEM private key that adds its signature.', required: true }),
+    key: signingKeyFlag({ description: 'The key that adds its signature.', required: true }),
+    'signer-timeout': signerTimeoutFlag,
     'passphrase-env': passphraseEnvFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ReleaseSign);
-    const key = loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env']));
+    const key = signingKeyFromFlags(flags);
     const result = signReleaseFile(args.release, key);
     const r = result.record;
     const hints = result.envelope.signatures.map((s) => s.keyid ?? '');
