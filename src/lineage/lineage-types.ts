@@ -47,6 +47,11 @@ export interface LineageNode {
   role: 'artifact' | 'base_model' | 'dataset';
   /** The files that were checked against the digest, if the artifact was given as files. */
   path?: string;
+  /**
+   * Whether files were compared with a signed manifest (names and digests). False: the
+   * node is known by its digest alone (no files at hand), which is all its check covers.
+   */
+  filesChecked: boolean;
   /** The policy rule (its name glob) the node was judged by, if any. */
   rule?: string;
   kind?: BuildKind;

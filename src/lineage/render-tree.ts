@@ -8,8 +8,10 @@ function describe(n: LineageNode): string {
   const what = n.kind ?? (n.role === 'artifact' ? 'artifact' : n.role === 'base_model' ? 'base model' : 'dataset');
   const signers = [...new Set(n.signers.map((s) => s.signer))].join('+') || '-';
   const root = n.trustedRoot ? ' [root]' : '';
+  // Known by digest alone: no files were at hand to compare with a signed manifest.
+  const byDigest = n.status === 'verified' && !n.filesChecked ? ' [by digest]' : '';
   const reason = n.status === 'failed' && n.error ? `  — ${n.error.code}` : '';
-  return `${mark(n)} ${n.name}  ${what}  signer: ${signers}  sha256:${n.digest.slice(0, 12)}${root}${reason}`;
+  return `${mark(n)} ${n.name}  ${what}  signer: ${signers}  sha256:${n.digest.slice(0, 12)}${root}${byDigest}${reason}`;
 }
 
 /**

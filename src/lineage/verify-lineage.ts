@@ -149,6 +149,7 @@ async function evaluateNode(ctx: Context, input: NodeInput): Promise<LineageNode
     role: input.role,
     ...(input.path ? { path: input.path } : {}),
     signers: [],
+    filesChecked: false,
     trustedRoot: false,
     followed: false,
     status: 'pending',
@@ -196,6 +197,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
     for (const v of verified) {
       if (v.oms) await matchFiles(input.path, v.oms.manifest, v.evidence.file, { cache: ctx.cache });
     }
+    node.filesChecked = verified.some((v) => v.oms);
   }
 
   const named = verified.find((v) => v.oms)?.oms?.subjectName || verified.find((v) => v.provenance?.subjectName)?.provenance?.subjectName;
