@@ -8,11 +8,12 @@ import { writeKeyPair } from '../keys/write';
 export default class Keygen extends BaseCommand {
   static override summary = 'Generate a signing key pair (PKCS#8 private key, mode 0600, and SPKI public key).';
   static override examples = [
+    '<%= config.bin %> keygen --out keys/publisher                # ECDSA P-256: verifiable by model_signing too',
     '<%= config.bin %> keygen --type ed25519 --out keys/publisher',
     'MODELSEAL_PASSPHRASE=... <%= config.bin %> keygen --type ecdsa-p256 --out keys/ci --passphrase-env MODELSEAL_PASSPHRASE',
   ];
   static override flags = {
-    type: Flags.string({ char: 't', description: 'Key type.', options: [...KEY_TYPES], default: 'ed25519' }),
+    type: Flags.string({ char: 't', description: 'Key type (ECDSA P-256 by default: model_signing 1.1 verifies only ECDSA keys).', options: [...KEY_TYPES], default: 'ecdsa-p256' }),
     out: Flags.string({ char: 'o', description: 'Output prefix: writes PREFIX.key and PREFIX.pub.', required: true }),
     'passphrase-env': passphraseEnvFlag,
     force: Flags.boolean({ description: 'Replace existing key files.' }),

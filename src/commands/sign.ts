@@ -8,6 +8,7 @@ import { ModelsealError } from '../errors';
 import { loadPrivateKey } from '../keys/load';
 import { resolveIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
+import { signWarnings } from '../sign/sign-warnings';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
 export default class Sign extends BaseCommand {
@@ -73,6 +74,8 @@ export default class Sign extends BaseCommand {
         : result.method === 'certificate'
           ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
           : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
+    const warnings = signWarnings(result.keyType, result.format);
+    if (!this.wantsJson() && !flags.quiet) for (const w of warnings) process.stderr.write(`modelseal sign: warning: ${w.message} [${w.code}]\n`);
     this.report(
       {
         ok: true,
@@ -87,6 +90,7 @@ export default class Sign extends BaseCommand {
         keyHint: result.keyHint,
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
       },
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );
