@@ -15,7 +15,7 @@ export interface LockEntry {
   /** The signature file relative to the lock file's folder, only when not at the default place. */
   signature?: string;
   digest: { sha256: string };
-  serialization: { method: 'files' | 'shards'; hashType: 'sha256' | 'blake2b'; shardSize?: number };
+  serialization: { method: 'files' | 'shards'; hashType: 'sha256' | 'blake2b' | 'blake3'; shardSize?: number };
   signers: LockSigner[];
 }
 
