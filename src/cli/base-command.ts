@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { EXIT_INPUT, ModelsealError } from '../errors';
+import { normalizeUnderscoreFlags } from './compat-flags';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
@@ -23,6 +24,11 @@ export abstract class BaseCommand extends Command {
     quiet: Flags.boolean({ char: 'q', description: 'Print nothing but errors.', helpGroup: 'GLOBAL' }),
     debug: Flags.boolean({ description: 'Show stack traces for errors.', helpGroup: 'GLOBAL' }),
   };
+
+  public override async init(): Promise<void> {
+    this.argv = normalizeUnderscoreFlags(this.argv);
+    await super.init();
+  }
 
   protected wantsJson(): boolean {
     return this.argv.includes('--json');

@@ -1,5 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
+import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
+import { cliIgnorePaths } from '../cli/ignore-paths';
+import { printWarnings, warningsJson } from '../cli/warnings';
+import { trustConfigFromFlags } from '../sign/client-trust-config';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
 import { readPassphrase } from '../cli/passphrase';
@@ -15,8 +19,10 @@ export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
   static override description =
     'Three methods: a local key (--key), a key with its X.509 certificate chain (--key --certificate [--certificate-chain]), ' +
-    'or Sigstore keyless (--sigstore): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
-    'The identity token comes from --identity-token, else SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC (id-token: write).';
+    'or Sigstore keyless (--sigstore, the default without --key, as in model_signing): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
+    'The identity token comes from --identity-token, else SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC (id-token: write). ' +
+    'A private Sigstore instance is named by --trust-config (a ClientTrustConfig file), the staging instance by --use-staging. ' +
+    'model_signing command lines (`sign key|certificate|sigstore PATH ...`) work too: see docs/guide.md.';
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
@@ -25,17 +31,20 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
-  static override flags = {
+  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }), path: Args.string(methodPathArg) };
+  static override flags = withAliases({
     key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
     certificate: Flags.string({ description: 'PEM X.509 certificate of --key (certificate method); written into the bundle.', dependsOn: ['key'] }),
     'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
     sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
-    'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: $SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC).', dependsOn: ['sigstore'] }),
-    'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', dependsOn: ['sigstore'] }),
-    'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', dependsOn: ['sigstore'] }),
-    'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', dependsOn: ['sigstore'] }),
+    'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: $SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC).', exclusive: ['key'] }),
+    'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'trust-config': Flags.string({ description: 'Sigstore ClientTrustConfig JSON (trusted root + signing config) of a private instance: its Fulcio, Rekor and TSA are used.', exclusive: ['key', 'use-staging'] }),
+    'use-staging': Flags.boolean({ description: "Sign with Sigstore's staging instance (test-only signatures).", exclusive: ['key', 'trust-config'] }),
+    ...compatSignFlags,
     signature: signatureFlag,
     force: Flags.boolean({ description: 'Replace an existing signature file.' }),
     format: Flags.string({
@@ -46,23 +55,37 @@ export default class Sign extends BaseCommand {
     issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
     subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
     ...digestFlags,
-  };
+  }, SIGN_ALIASES);
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Sign);
-    if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
+    const { args: rawArgs, flags } = await this.parse(Sign);
+    const { method, artifact } = splitMethod(rawArgs.artifact, rawArgs.path);
+    const args = { artifact };
+    checkSignMethod(method, flags);
+    if (flags.certificate && !flags.key) throw new ModelsealError('USAGE_ERROR', '--certificate needs --key (the private key of the certificate)');
+    // No key means keyless, as model_signing's default method.
+    const keyless = !flags.key;
     const key = flags.key ? loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env'])) : undefined;
-    const sigstore = flags.sigstore
-      ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
+    const trust = keyless ? trustConfigFromFlags(flags) : undefined;
+    const sigstore = keyless
+      ? {
+          identityToken: await resolveIdentityToken(flags['identity-token']),
+          ...(trust
+            ? { fulcioURL: trust.fulcioURL, rekorURL: trust.rekorURL, rekorApiVersion: trust.rekorApiVersion, tsaURL: trust.tsaURL }
+            : { fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }),
+        }
       : undefined;
+    const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
+    printWarnings('sign', ignores.warnings, flags);
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
     const result = await signArtifact(args.artifact, {
       ...digestOptionsFrom(flags),
+      ignorePaths: ignores.paths,
       key,
       certificate,
       sigstore,
-      signature: flags.signature,
+      signature: flags.signature ?? (method !== undefined ? modelSigningSignaturePath() : undefined),
       force: flags.force,
       format: flags.format as SignatureFormat,
       claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
@@ -74,8 +97,9 @@ export default class Sign extends BaseCommand {
         : result.method === 'certificate'
           ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
           : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
-    const warnings = signWarnings(result.keyType, result.format);
-    if (!this.wantsJson() && !flags.quiet) for (const w of warnings) process.stderr.write(`modelseal sign: warning: ${w.message} [${w.code}]\n`);
+    const late = signWarnings(result.keyType, result.format);
+    printWarnings('sign', late, flags);
+    const warnings = [...ignores.warnings, ...late];
     this.report(
       {
         ok: true,
@@ -90,7 +114,8 @@ export default class Sign extends BaseCommand {
         keyHint: result.keyHint,
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
-        ...(warnings.length > 0 ? { warnings } : {}),
+        ...(trust ? { trustConfig: trust.source } : {}),
+        ...warningsJson(warnings),
       },
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );
