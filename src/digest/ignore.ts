@@ -71,7 +71,7 @@ function resolveLoosely(p: string): string {
 
 function insideRel(rootReal: string, target: string): string | undefined {
   const rel = path.relative(rootReal, target);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return undefined;
+  if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
 }
 
