@@ -40,8 +40,9 @@ function signer(options: SigstoreSignOptions): FulcioSigner {
 function serviceError(err: unknown): ModelsealError {
   if (err instanceof ModelsealError) return err;
   const e = err as Error & { code?: string; cause?: Error };
-  const detail = [e?.message, e?.cause?.message].filter(Boolean).join(': ');
-  return new ModelsealError('SERVICE_ERROR', `keyless signing failed: ${detail || String(err)}`, { cause: err });
+  // @sigstore/sign quotes the identity token in some messages: a credential never goes into an error line.
+  const detail = [e?.message, e?.cause?.message].filter(Boolean).join(': ').replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '<identity token>');
+  return new ModelsealError('SERVICE_ERROR', `keyless signing failed: ${(detail || String(err)).slice(0, 500)}`, { cause: err });
 }
 
 /**
