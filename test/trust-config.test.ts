@@ -7,6 +7,7 @@ import { closeLoopback, fakeIdentityToken, offlineOnly, startMockSigstore, type 
 import { tmpDir, writeTree } from './helpers/tmp';
 import { describeWithVectors, VECTORS } from './helpers/vectors';
 
+// The mock Sigstore is served on loopback HTTP (CLI child processes reach it); nothing else is allowed.
 offlineOnly();
 
 function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {

@@ -175,5 +175,8 @@ export function offlineOnly(): void {
   afterAll(() => {
     nock.cleanAll();
     nock.enableNetConnect();
+    // Unhook node:http: jest runs the next test file in this worker with its own nock, and an
+    // interceptor left behind by this one answers its requests with unhandled socket errors.
+    nock.restore();
   });
 }
