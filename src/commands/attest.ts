@@ -55,6 +55,9 @@ export default class Attest extends BaseCommand {
     'passphrase-env': passphraseEnvFlag,
     out: Flags.string({ char: 'o', description: 'Where to write the attestation (default <dir>/provenance.sig or <file>.provenance.sig; e.g. into an attestation folder).' }),
     force: Flags.boolean({ description: 'Replace an existing attestation file.' }),
+    format: Flags.string({ description: 'Attestation format: a DSSE Sigstore bundle, or a COSE_Sign1 SCITT signed statement (CBOR) over the same statement (default <dir>/provenance.cose).', options: ['bundle', 'cose'], default: 'bundle' }),
+    issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss) (default: the key hint).' }),
+    subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
   };
 
   async run(): Promise<void> {
@@ -76,6 +79,8 @@ export default class Attest extends BaseCommand {
       finishedOn: parseTime(flags['finished-on'], 'finished-on'),
       out: flags.out,
       force: flags.force,
+      format: flags.format as 'bundle' | 'cose',
+      claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
     });
     for (const w of result.warnings) if (!this.wantsJson()) process.stderr.write(`modelseal attest: warning: ${w.message} [${w.code}]\n`);
     this.report(
@@ -83,6 +88,7 @@ export default class Attest extends BaseCommand {
         ok: true,
         artifact: result.artifact,
         provenance: result.provenance,
+        format: flags.format,
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         kind: result.kind,
