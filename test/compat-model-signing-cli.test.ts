@@ -48,6 +48,14 @@ describeWithVectors('model_signing verification scripts, run as modelseal', () =
     });
   }
 
+  it('cosign spellings verify a keyless model_signing signature (and a non-matching pattern is refused)', () => {
+    const base = ['verify', './v1.1.0-sigstore/', '--bundle', './v1.1.0-sigstore/model.sig', '--ignore-paths', './v1.1.0-sigstore/ignore-me', '--offline'];
+    expect(ms([...base, '--certificate-identity', 'stefanb@us.ibm.com', '--certificate-oidc-issuer', 'https://sigstore.verify.ibm.com/oauth2']).status).toBe(0);
+    expect(ms([...base, '--certificate-identity-regexp', '[a-z]+@us\\.ibm\\.com', '--certificate-oidc-issuer-regexp', 'https://sigstore\\.verify\\.ibm\\.com/.*']).status).toBe(0);
+    expect(ms([...base, '--certificate-identity', 'stefanb@us.ibm.com', '--certificate-oidc-issuer-regexp', 'https://accounts\\.google\\.com']).status).toBe(1);
+    expect(ms([...base, '--certificate-identity-regexp', 'stefanb', '--certificate-oidc-issuer', 'https://sigstore.verify.ibm.com/oauth2']).status).toBe(1);
+  });
+
   it('v0.2.0: verify certificate (legacy encoding)', () => {
     const r = ms(['verify', 'certificate', '--signature', './v0.2.0-certificate/model.sig', '--certificate_chain', './keys/certificate/ca-cert.pem', './v0.2.0-certificate/']);
     expect(r.status).toBe(0);
