@@ -265,12 +265,16 @@ function main() {
     };
 
     if (cfg.cases.has('multi')) {
-      hashCase(`${cfg.multiFiles} x ${cfg.multiMiB} MiB`, data.multi, filesUnder(data.multi), [{ label: 'files', flags: [], compare: true }]);
+      hashCase(`${cfg.multiFiles} x ${cfg.multiMiB} MiB`, data.multi, filesUnder(data.multi), [
+        { label: 'files', flags: [], compare: true },
+        { label: 'files blake3', flags: ['--hash', 'blake3'] },
+      ]);
     }
     if (cfg.cases.has('big')) {
       hashCase(`1 x ${cfg.bigMiB} MiB`, data.big, [data.big], [
         { label: 'files', flags: ['--method', 'files'], compare: true },
         { label: 'shards', flags: ['--method', 'shards', '--shard-size', String(cfg.shardSize)] },
+        { label: 'files blake3', flags: ['--method', 'files', '--hash', 'blake3'] },
       ]);
     }
     if (cfg.cases.has('small')) {

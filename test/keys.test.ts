@@ -43,7 +43,7 @@ describe('keys', () => {
     expect(fs.readFileSync(prefix + '.key', 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
     expect(() => loadPrivateKey(prefix + '.key')).toThrow(expect.objectContaining({ code: 'PASSPHRASE_REQUIRED' }));
     expect(() => loadPrivateKey(prefix + '.key', 'wrong')).toThrow(expect.objectContaining({ code: 'PASSPHRASE_WRONG' }));
-    expect(loadPrivateKey(prefix + '.key', 'correct horse').type).toBe('ed25519');
+    expect(loadPrivateKey(prefix + '.key', 'correct horse').type).toBe('ecdsa-p256');
   });
 
   it('loads keys made by openssl (PKCS#8, SEC1, Ed25519)', () => {

@@ -1,6 +1,6 @@
 /** The parts of the CycloneDX 1.6 JSON model that modelseal writes (not the whole standard). */
 
-export type CdxHashAlg = 'SHA-256' | 'BLAKE2b-512';
+export type CdxHashAlg = 'SHA-256' | 'BLAKE2b-512' | 'BLAKE3';
 
 export interface CdxHash {
   alg: CdxHashAlg;

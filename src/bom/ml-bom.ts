@@ -23,7 +23,7 @@ export interface MlBomOptions {
   baseDir?: string;
 }
 
-const HASH_ALG: Record<HashAlgorithm, CdxHashAlg> = { sha256: 'SHA-256', blake2b: 'BLAKE2b-512' };
+const HASH_ALG: Record<HashAlgorithm, CdxHashAlg> = { sha256: 'SHA-256', blake2b: 'BLAKE2b-512', blake3: 'BLAKE3' };
 
 /** The bom-ref of an artifact: its OMS root digest, the only identity lineage knows. */
 export function bomRefOf(digest: string): string {

@@ -17,6 +17,7 @@ export function jsonText(value: unknown): string {
 export function terminalText(lines: readonly string[]): string {
   return lines.map((l) => safeLine(l, HUMAN_LINE_LIMIT)).join('\n') + '\n';
 }
+import { normalizeUnderscoreFlags } from './compat-flags';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
@@ -40,6 +41,11 @@ export abstract class BaseCommand extends Command {
     quiet: Flags.boolean({ char: 'q', description: 'Print nothing but errors.', helpGroup: 'GLOBAL' }),
     debug: Flags.boolean({ description: 'Show stack traces for errors.', helpGroup: 'GLOBAL' }),
   };
+
+  public override async init(): Promise<void> {
+    this.argv = normalizeUnderscoreFlags(this.argv);
+    await super.init();
+  }
 
   protected wantsJson(): boolean {
     return this.argv.includes('--json');

@@ -5,8 +5,8 @@ import type { DigestOptions } from '../digest/manifest';
 export const digestFlags = {
   method: Flags.string({ description: 'Serialization: one digest per file, or per shard of each file.', options: ['files', 'shards'], default: 'files' }),
   'shard-size': Flags.integer({ description: 'Shard size in bytes for --method shards.', default: 1_000_000_000, min: 1 }),
-  hash: Flags.string({ description: 'Per-file hash algorithm.', options: ['sha256', 'blake2b'], default: 'sha256' }),
-  'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
+  hash: Flags.string({ description: 'Per-file hash algorithm.', options: ['sha256', 'blake2b', 'blake3'], default: 'sha256' }),
+  'ignore-paths': Flags.string({ description: 'Path to leave out, read from the current folder as model_signing does (else inside the artifact, when only that exists); repeatable.', multiple: true }),
   'allow-symlinks': Flags.boolean({ description: 'Hash symbolic links to files inside the artifact (never outside it).' }),
   'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
   threads: threadsFlag(),

@@ -56,6 +56,9 @@ export default class Attest extends BaseCommand {
     'passphrase-env': passphraseEnvFlag,
     out: Flags.string({ char: 'o', description: 'Where to write the attestation (default <dir>/provenance.sig or <file>.provenance.sig; e.g. into an attestation folder).' }),
     force: Flags.boolean({ description: 'Replace an existing attestation file.' }),
+    format: Flags.string({ description: 'Attestation format: a DSSE Sigstore bundle, or a COSE_Sign1 SCITT signed statement (CBOR) over the same statement (default <dir>/provenance.cose).', options: ['bundle', 'cose'], default: 'bundle' }),
+    issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss) (default: the key hint).' }),
+    subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
   };
 
   async run(): Promise<void> {
@@ -77,6 +80,8 @@ export default class Attest extends BaseCommand {
       finishedOn: parseTime(flags['finished-on'], 'finished-on'),
       out: flags.out,
       force: flags.force,
+      format: flags.format as 'bundle' | 'cose',
+      claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
     });
     for (const w of result.warnings) if (!this.wantsJson()) process.stderr.write(terminalText([`modelseal attest: warning: ${w.message} [${w.code}]`]));
     this.report(
@@ -85,6 +90,7 @@ export default class Attest extends BaseCommand {
         artifact: result.artifact,
         provenance: result.provenance,
         ...(result.signature ? { signature: result.signature } : {}),
+        format: flags.format,
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         kind: result.kind,

@@ -11,12 +11,13 @@ import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 export default class Keygen extends BaseCommand {
   static override summary = 'Generate a signing key pair: PKCS#8 private key (mode 0600) and SPKI public key, or a key pair on a PKCS#11 token.';
   static override examples = [
+    '<%= config.bin %> keygen --out keys/publisher                # ECDSA P-256: verifiable by model_signing too',
     '<%= config.bin %> keygen --type ed25519 --out keys/publisher',
     'MODELSEAL_PASSPHRASE=... <%= config.bin %> keygen --type ecdsa-p256 --out keys/ci --passphrase-env MODELSEAL_PASSPHRASE',
     "<%= config.bin %> keygen --type ecdsa-p256 --pkcs11 'pkcs11:token=release;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin' --out keys/release   # writes keys/release.pub only",
   ];
   static override flags = {
-    type: Flags.string({ char: 't', description: 'Key type.', options: [...KEY_TYPES], default: 'ed25519' }),
+    type: Flags.string({ char: 't', description: 'Key type (ECDSA P-256 by default: model_signing 1.1 verifies only ECDSA keys).', options: [...KEY_TYPES], default: 'ecdsa-p256' }),
     out: Flags.string({ char: 'o', description: 'Output prefix: writes PREFIX.key and PREFIX.pub (with --pkcs11: PREFIX.pub only).' }),
     'passphrase-env': passphraseEnvFlag,
     pkcs11: Flags.string({ description: 'Create the key pair on the PKCS#11 token this RFC 7512 URI names (object= is the new label); the private key never leaves it.', exclusive: ['passphrase-env'] }),

@@ -1,5 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
+import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
+import { cliIgnorePaths } from '../cli/ignore-paths';
+import { printWarnings, warningsJson } from '../cli/warnings';
+import { trustConfigFromFlags } from '../sign/client-trust-config';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
 import { progressReporter } from '../cli/progress';
@@ -7,14 +11,17 @@ import { ModelsealError } from '../errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
 import { obtainIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
+import { signWarnings } from '../sign/sign-warnings';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
 export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
   static override description =
     'Three methods: a local key (--key), a key with its X.509 certificate chain (--key --certificate [--certificate-chain]), ' +
-    'or Sigstore keyless (--sigstore): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
-    'The identity token comes from --identity-token, else the CI or cloud environment (SIGSTORE_ID_TOKEN, GitHub Actions, Buildkite, CircleCI, Kubernetes, GCP), else, on a terminal, a browser login (docs/keys.md).';
+    'or Sigstore keyless (--sigstore, the default without --key, as in model_signing): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
+    'The identity token comes from --identity-token, else the CI or cloud environment (SIGSTORE_ID_TOKEN, GitHub Actions, Buildkite, CircleCI, Kubernetes, GCP), else, on a terminal, a browser login (docs/keys.md). ' +
+    'A private Sigstore instance is named by --trust-config (a ClientTrustConfig file), the staging instance by --use-staging. ' +
+    'model_signing command lines (`sign key|certificate|sigstore PATH ...`) work too: see docs/guide.md.';
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
@@ -25,22 +32,25 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
-  static override flags = {
+  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }), path: Args.string(methodPathArg) };
+  static override flags = withAliases({
     key: signingKeyFlag({ description: 'The signing key (Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
     'signer-timeout': signerTimeoutFlag,
     certificate: Flags.string({ description: 'PEM X.509 certificate of --key (certificate method); written into the bundle.', dependsOn: ['key'] }),
     'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
     sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
-    'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: $SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC).', dependsOn: ['sigstore'] }),
-    'oidc-issuer': Flags.string({ description: 'OIDC issuer for the interactive --sigstore login (default https://oauth2.sigstore.dev/auth).', dependsOn: ['sigstore'] }),
-    'client-id': Flags.string({ description: 'OAuth client id for the interactive --sigstore login (default sigstore).', dependsOn: ['sigstore'] }),
-    'client-secret': Flags.string({ description: 'OAuth client secret for the interactive --sigstore login (the public Sigstore client has none).', dependsOn: ['sigstore'] }),
-    'oauth-force-oob': Flags.boolean({ description: 'Interactive --sigstore login without a browser redirect: print the URL, then read the code you paste.', dependsOn: ['sigstore'] }),
-    'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', dependsOn: ['sigstore'] }),
-    'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', dependsOn: ['sigstore'] }),
-    'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', dependsOn: ['sigstore'] }),
+    'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: the CI or cloud environment, else a browser login on a terminal).', exclusive: ['key'] }),
+    'oidc-issuer': Flags.string({ description: 'OIDC issuer for the interactive --sigstore login (default https://oauth2.sigstore.dev/auth).', exclusive: ['key'] }),
+    'client-id': Flags.string({ description: 'OAuth client id for the interactive --sigstore login (default sigstore).', exclusive: ['key'] }),
+    'client-secret': Flags.string({ description: 'OAuth client secret for the interactive --sigstore login (the public Sigstore client has none).', exclusive: ['key'] }),
+    'oauth-force-oob': Flags.boolean({ description: 'Interactive --sigstore login without a browser redirect: print the URL, then read the code you paste.', exclusive: ['key'] }),
+    'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', exclusive: ['key', 'trust-config', 'use-staging'] }),
+    'trust-config': Flags.string({ description: 'Sigstore ClientTrustConfig JSON (trusted root + signing config) of a private instance: its Fulcio, Rekor and TSA are used.', exclusive: ['key', 'use-staging'] }),
+    'use-staging': Flags.boolean({ description: "Sign with Sigstore's staging instance (test-only signatures).", exclusive: ['key', 'trust-config'] }),
+    ...compatSignFlags,
     signature: signatureFlag,
     force: Flags.boolean({ description: 'Replace an existing signature file.' }),
     format: Flags.string({
@@ -51,7 +61,7 @@ export default class Sign extends BaseCommand {
     issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
     subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
     ...digestFlags,
-  };
+  }, SIGN_ALIASES);
 
   private identityToken(flags: { 'identity-token'?: string; 'oidc-issuer'?: string; 'client-id'?: string; 'client-secret'?: string; 'oauth-force-oob': boolean }) {
     // Ambient credentials first; a person at a terminal then logs in through the browser.
@@ -62,20 +72,34 @@ export default class Sign extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Sign);
-    if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
+    const { args: rawArgs, flags } = await this.parse(Sign);
+    const { method, artifact } = splitMethod(rawArgs.artifact, rawArgs.path);
+    const args = { artifact };
+    checkSignMethod(method, flags);
+    if (flags.certificate && !flags.key) throw new ModelsealError('USAGE_ERROR', '--certificate needs --key (the private key of the certificate)');
+    // No key means keyless, as model_signing's default method.
+    const keyless = !flags.key;
     const key = flags.key ? signingKeyFromFlags(flags) : undefined;
-    const sigstore = flags.sigstore
-      ? { identityToken: (await this.identityToken(flags)).token, fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
+    const trust = keyless ? trustConfigFromFlags(flags) : undefined;
+    const sigstore = keyless
+      ? {
+          identityToken: (await this.identityToken(flags)).token,
+          ...(trust
+            ? { fulcioURL: trust.fulcioURL, rekorURL: trust.rekorURL, rekorApiVersion: trust.rekorApiVersion, tsaURL: trust.tsaURL }
+            : { fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }),
+        }
       : undefined;
+    const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
+    printWarnings('sign', ignores.warnings, flags);
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
     const result = await signArtifact(args.artifact, {
       ...digestOptionsFrom(flags),
+      ignorePaths: ignores.paths,
       key,
       certificate,
       sigstore,
-      signature: flags.signature,
+      signature: flags.signature ?? (method !== undefined ? modelSigningSignaturePath() : undefined),
       force: flags.force,
       format: flags.format as SignatureFormat,
       claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
@@ -87,6 +111,9 @@ export default class Sign extends BaseCommand {
         : result.method === 'certificate'
           ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
           : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
+    const late = signWarnings(result.keyType, result.format);
+    printWarnings('sign', late, flags);
+    const warnings = [...ignores.warnings, ...late];
     this.report(
       {
         ok: true,
@@ -102,6 +129,8 @@ export default class Sign extends BaseCommand {
         ...(key ? keySourceJson(key) : {}),
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+        ...(trust ? { trustConfig: trust.source } : {}),
+        ...warningsJson(warnings),
       },
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );

@@ -1,5 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
+import { checkVerifyMethod, compatVerifyFlags, methodPathArg, splitMethod, VERIFY_ALIASES, withAliases } from '../cli/compat-flags';
+import { cliIgnorePaths } from '../cli/ignore-paths';
+import { printWarnings, warningsJson } from '../cli/warnings';
+import { trustConfigFromFlags } from '../sign/client-trust-config';
 import { plural } from '../cli/format';
 import { signatureFlag, threadsFlag } from '../cli/flags';
 import { KEY_REFERENCE_HELP, publicKeyReferences } from '../cli/key-flags';
@@ -31,13 +35,16 @@ export default class Verify extends BaseCommand {
     '<%= config.bin %> verify ./my-model --key keys/publisher.pub --signature ./my-model/model.cose   # a COSE_Sign1 signed statement',
     '<%= config.bin %> verify ./out/adapter --policy policy.yaml --lineage --attestations ./attestations --with ./models/base-7b',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
-  static override flags = {
+  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }), path: Args.string(methodPathArg) };
+  static override flags = withAliases({
     key: Flags.string({ char: 'k', description: `Trusted public key (repeatable: any one may have signed). Either ${KEY_REFERENCE_HELP}; a token or signer is asked for its public key only.`, multiple: true }),
     identity: Flags.string({ description: 'Trusted Sigstore identity: the certificate SAN (e-mail or URI), matched exactly.', exclusive: ['identity-regexp'] }),
     'identity-regexp': Flags.string({ description: 'Trusted Sigstore identity as a regular expression that must match the whole SAN.' }),
     issuer: Flags.string({ description: 'OIDC issuer the Sigstore identity must come from, matched exactly (required with --identity/--identity-regexp).' }),
-    'trusted-root': Flags.string({ description: 'Sigstore trusted_root.json to verify against (default: `trust update` root, else the shipped public-good root).' }),
+    'trusted-root': Flags.string({ description: 'Sigstore trusted_root.json to verify against (default: `trust update` root, else the shipped public-good root).', exclusive: ['trust-config', 'use-staging'] }),
+    'trust-config': Flags.string({ description: 'Sigstore ClientTrustConfig JSON of a private instance: its trusted root is the one verified against.', exclusive: ['use-staging'] }),
+    'use-staging': Flags.boolean({ description: "Verify against Sigstore's staging trusted root (shipped in trust/)." }),
+    ...compatVerifyFlags,
     'ca-roots': Flags.string({ description: 'PEM file of trusted X.509 CA root certificate(s) (repeatable).', multiple: true }),
     'certificate-validity': Flags.string({
       description: "When X.509 chains (--ca-roots) must be valid: now (default), or not-before: at the leaf's notBefore, as model_signing does (accepts certificates that have since expired).",
@@ -49,20 +56,31 @@ export default class Verify extends BaseCommand {
     ...lineageFlags,
     signature: signatureFlag,
     'ignore-paths': Flags.string({ description: 'Path inside the artifact to leave out (repeatable).', multiple: true }),
-    'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.' }),
+    'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.', allowNo: true }),
     'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
     threads: threadsFlag(),
-  };
+  }, VERIFY_ALIASES);
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Verify);
+    const { args: rawArgs, flags } = await this.parse(Verify);
+    const { method, artifact } = splitMethod(rawArgs.artifact, rawArgs.path);
+    const args = { artifact };
+    checkVerifyMethod(method, flags);
     if (flags.policy) return this.runPolicy(args.artifact, flags);
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
     }
+    const trust = trustConfigFromFlags(flags);
     // Token and external-signer keys are read here; PEM files stay paths for the verifier to read.
     const keys = publicKeyReferences(flags.key ?? []);
     const signers = [...keys.map((key) => ({ kind: 'key' as const, key })), ...trustedSignersFromFlags({ ...flags, key: undefined })];
+    if (trust) {
+      const keyless = signers.filter((s) => s.kind === 'sigstore');
+      if (keyless.length === 0) throw new ModelsealError('USAGE_ERROR', `--${flags['trust-config'] ? 'trust-config' : 'use-staging'} needs --identity and --issuer (whom to trust on that instance)`);
+      for (const s of keyless) if (s.kind === 'sigstore') s.trustedRoot = trust.trustedRoot;
+    }
+    const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
+    printWarnings('verify', ignores.warnings, flags);
     if (signers.length === 0) {
       throw new ModelsealError('USAGE_ERROR', 'say whom to trust: --key FILE, --identity ID --issuer URL, --ca-roots FILE, or --policy FILE');
     }
@@ -70,7 +88,7 @@ export default class Verify extends BaseCommand {
     const result = await verifyArtifact(args.artifact, {
       signers,
       signature: flags.signature,
-      ignorePaths: flags['ignore-paths'],
+      ignorePaths: ignores.paths,
       ignoreUnsignedFiles: flags['ignore-unsigned-files'],
       noDefaultIgnores: !flags['default-ignores'],
       onProgress: progress.onProgress,
@@ -108,6 +126,7 @@ export default class Verify extends BaseCommand {
         ...(who.rfc3161Timestamps ? { timestamps: who.rfc3161Timestamps } : {}),
         ...(who.trustedRoot !== undefined ? { trustedRoot: who.trustedRoot } : {}),
         ...(who.legacyEncoding ? { legacyEncoding: true } : {}),
+        ...warningsJson(ignores.warnings),
       },
       `Verified ${displayText(args.artifact)}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${by}${result.claims ? ` (COSE_Sign1, issuer ${quoted(result.claims.issuer)}, subject ${quoted(result.claims.subject)})` : ''}`,
     );

@@ -1,17 +1,67 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { quoted } from '../names';
 
 /** Per-resource hash algorithms, named as OMS records them in `hash_type`. */
-export type HashAlgorithm = 'sha256' | 'blake2b';
+export type HashAlgorithm = 'sha256' | 'blake2b' | 'blake3';
 
-export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'blake2b'];
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'blake2b', 'blake3'];
 
-const NODE_NAMES: Record<HashAlgorithm, string> = { sha256: 'sha256', blake2b: 'blake2b512' };
-const DIGEST_BYTES: Record<HashAlgorithm, number> = { sha256: 32, blake2b: 64 };
+const DIGEST_BYTES: Record<HashAlgorithm, number> = { sha256: 32, blake2b: 64, blake3: 32 };
 
-export function createHasher(algorithm: HashAlgorithm): Hash {
-  return createHash(NODE_NAMES[algorithm]);
+/** The part of node:crypto's Hash the hashing engine uses; BLAKE3 comes from elsewhere. */
+export interface Hasher {
+  update(data: Uint8Array): Hasher;
+  digest(): Buffer;
+  digest(encoding: 'hex'): string;
+}
+
+interface Blake3Native {
+  Blake3Hasher: new () => { update(input: Uint8Array): unknown; digestBuffer(): Buffer };
+}
+
+let blake3Native: Blake3Native | undefined;
+
+/**
+ * BLAKE3 from @napi-rs/blake-hash: the Rust reference implementation (SIMD) shipped as
+ * prebuilt N-API binaries, so it installs without a toolchain and runs on every Node ABI.
+ * Loaded on first use: sha256 users never load a native module.
+ */
+function loadBlake3(): Blake3Native {
+  if (!blake3Native) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      blake3Native = require('@napi-rs/blake-hash') as Blake3Native;
+    } catch (err) {
+      throw new ModelsealError('UNSUPPORTED_ALGORITHM', `BLAKE3 is not available on this platform (${process.platform}-${process.arch}): the @napi-rs/blake-hash binary did not load (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  return blake3Native;
+}
+
+class Blake3 implements Hasher {
+  private readonly h = new (loadBlake3().Blake3Hasher)();
+  update(data: Uint8Array): Hasher {
+    this.h.update(data);
+    return this;
+  }
+  digest(): Buffer;
+  digest(encoding: 'hex'): string;
+  digest(encoding?: 'hex'): Buffer | string {
+    const out = this.h.digestBuffer();
+    return encoding === 'hex' ? out.toString('hex') : out;
+  }
+}
+
+export function createHasher(algorithm: HashAlgorithm): Hasher {
+  switch (algorithm) {
+    case 'sha256':
+      return createHash('sha256');
+    case 'blake2b':
+      return createHash('blake2b512');
+    case 'blake3':
+      return new Blake3();
+  }
 }
 
 export function digestBytes(algorithm: HashAlgorithm): number {
@@ -19,6 +69,6 @@ export function digestBytes(algorithm: HashAlgorithm): number {
 }
 
 export function parseHashAlgorithm(name: unknown, file?: string): HashAlgorithm {
-  if (name === 'sha256' || name === 'blake2b') return name;
-  throw new ModelsealError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${quoted(name)} (supported: sha256, blake2b)`, { file });
+  if (typeof name === 'string' && (HASH_ALGORITHMS as readonly string[]).includes(name)) return name as HashAlgorithm;
+  throw new ModelsealError('UNSUPPORTED_ALGORITHM', `unsupported hash algorithm ${quoted(name)} (supported: ${HASH_ALGORITHMS.join(', ')})`, { file });
 }

@@ -7,6 +7,7 @@ import type { HashAlgorithm } from './algorithms';
 import { fileChanged, hashRanges, shardRanges } from './hash-file';
 import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from './hash-pool';
 import { planHashing, type HashPlan } from './hash-plan';
+import { HF_LOCAL_DIR_METADATA, wantsHubMetadataIgnore } from './hf-cache';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { walkArtifact, type ArtifactTree } from './walk';
 import { quoted } from '../names';
@@ -81,6 +82,14 @@ export function resourceAlgorithm(s: Pick<Serialization, 'method' | 'hashType' |
   return s.method === 'shards' ? `${s.hashType}-sharded-${s.shardSize}` : s.hashType;
 }
 
+function realRoot(root: string): string {
+  try {
+    return fs.realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
 export function resolveSerialization(root: string, isDir: boolean, options: DigestOptions): Serialization {
   const method = options.method ?? 'files';
   if (method !== 'files' && method !== 'shards') {
@@ -92,7 +101,10 @@ export function resolveSerialization(root: string, isDir: boolean, options: Dige
   }
   const ignores = new Set<string>();
   if (isDir) {
-    if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
+    if (!options.noDefaultIgnores) {
+      DEFAULT_IGNORES.forEach((p) => ignores.add(p));
+      if (wantsHubMetadataIgnore(realRoot(root))) ignores.add(HF_LOCAL_DIR_METADATA);
+    }
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
   }
   return {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
+import { hubRepoOf, resolveHubLink } from './hf-cache';
 import { comparePaths } from './order';
 import { checkFileNames, quoted } from '../names';
 
@@ -107,6 +108,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
   if (!st.isDirectory()) throw specialFile(artifact, st);
 
   const files: ArtifactFile[] = [];
+  const hub = hubRepoOf(root);
   const pending: string[] = [''];
   while (pending.length > 0) {
     const relDir = pending.pop() as string;
@@ -139,6 +141,12 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
         }
         files.push({ name: rel, file: abs, size });
       } else if (entry.isSymbolicLink()) {
+        // A Hugging Face cache snapshot: its links into the repository's blobs/ are its files.
+        const hubFile = hub ? resolveHubLink(hub, abs) : undefined;
+        if (hubFile) {
+          files.push({ name: rel, ...hubFile });
+          continue;
+        }
         if (!options.allowSymlinks) {
           throw new ModelsealError('SYMLINK_REFUSED', 'is a symbolic link; pass --allow-symlinks to hash links to files inside the artifact', { file: abs });
         }

@@ -1,9 +1,8 @@
-import type { Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { ModelsealError, fsError } from '../errors';
-import { createHasher } from '../digest/algorithms';
+import { createHasher, type Hasher } from '../digest/algorithms';
 import type { Manifest } from '../digest/manifest';
 import { isSafeRelativePath, parseShardName } from '../statement/oms';
 import { analyzeFile, bytesNeededToJudge, loadRefusal } from './file-format';
@@ -91,7 +90,7 @@ function plan(artifact: string, file: string, manifest: Manifest): Plan {
 }
 
 /** Reads into `buf` in L2-sized chunks, hashing each chunk while it is still in cache. */
-async function readFully(fh: fs.promises.FileHandle, buf: Buffer, position: number, file: string, hash: Hash): Promise<number> {
+async function readFully(fh: fs.promises.FileHandle, buf: Buffer, position: number, file: string, hash: Hasher): Promise<number> {
   let off = 0;
   while (off < buf.length) {
     let n: number;

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { lockSync } from 'proper-lockfile';
 import { ModelsealError } from '../errors';
@@ -7,7 +8,8 @@ import type { PublicKeyInfo } from '../keys/key-types';
 import { defaultSignaturePath, refuseOutputInside } from '../sign/signature-path';
 import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
 import { readLockFile, relativeToLock, serializeLockFile, writeLockFile } from './lock-file';
-import { LOCK_FILE_NAME, type LockEntry } from './lock-types';
+import type { TrustedSigner } from '../verify/trusted-signer';
+import { LOCK_FILE_NAME, type LockEntry, type LockSigner } from './lock-types';
 import { quoted } from '../names';
 
 export interface LockArtifactOptions {
@@ -16,7 +18,13 @@ export interface LockArtifactOptions {
   /** model (default), dataset, adapter, ... */
   kind?: string;
   /** Trusted public keys: the artifact must verify with one of them, which is then pinned. */
-  keys: ReadonlyArray<PublicKeyInfo | string>;
+  keys?: ReadonlyArray<PublicKeyInfo | string>;
+  /**
+   * Other trusted signers (Sigstore identities, CA roots). What is pinned is what verified:
+   * the certificate's identity and issuer (never a pattern), or the signing certificate's
+   * subject and the root that anchored it.
+   */
+  signers?: readonly TrustedSigner[];
   signature?: string;
   /** Replace an existing pin of this name that differs. */
   force?: boolean;
@@ -31,6 +39,23 @@ export interface LockArtifactResult {
   /** The pin this one replaced, if any. */
   replaced?: LockEntry;
   verification: VerifyResult;
+}
+
+/** The pin for the signer that verified. */
+function pinOf(v: VerifyResult, keys: readonly PublicKeyInfo[]): LockSigner {
+  const who = v.signer;
+  if (who.method === 'sigstore') {
+    if (!who.identity || !who.issuer) throw new ModelsealError('INTERNAL_ERROR', 'a keyless signature verified without an identity and issuer');
+    return { method: 'sigstore', identity: who.identity, issuer: who.issuer };
+  }
+  if (who.method === 'certificate') {
+    if (!who.identity || !who.rootCertificate) throw new ModelsealError('INTERNAL_ERROR', 'a certificate signature verified without its subject and root');
+    const root = new X509Certificate(who.rootCertificate);
+    return { method: 'certificate', subject: who.identity, rootFingerprint: root.fingerprint256.replace(/:/g, '').toLowerCase(), root: root.toString().trim() };
+  }
+  const key = keys.find((k) => k.hint === v.keyHint) ?? (who.trusted.kind === 'key' && typeof who.trusted.key !== 'string' ? who.trusted.key : undefined);
+  if (!key) throw new ModelsealError('INTERNAL_ERROR', 'the verifying key is not among the given keys');
+  return { method: 'key', keyType: key.type, keyHint: key.hint, publicKey: key.pem };
 }
 
 const NAME = /^[^\s\u0000-\u001f\u007f/][^\s\u0000-\u001f\u007f]*$/u;
@@ -53,10 +78,13 @@ export async function lockArtifact(name: string, artifact: string, options: Lock
   const lockPath = path.resolve(options.lock ?? LOCK_FILE_NAME);
   readLockFile(lockPath, { allowMissing: true }); // a malformed lock is refused before any hashing
 
-  const keys = options.keys.map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
-  const verification = await verifyArtifact(artifact, { keys, signature: options.signature });
+  const keys = (options.keys ?? []).map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
+  if (keys.length === 0 && (options.signers ?? []).length === 0) {
+    throw new ModelsealError('USAGE_ERROR', 'say whom to trust: a public key, a Sigstore identity and issuer, or CA roots');
+  }
+  const verification = await verifyArtifact(artifact, { keys, signers: options.signers, signature: options.signature });
   refuseOutputInside(verification.artifact, lockPath, 'the lock file');
-  const signer = keys.find((k) => k.hint === verification.keyHint) as PublicKeyInfo;
+  const pin = pinOf(verification, keys);
   const s = verification.manifest.serialization;
 
   let release: (() => void) | undefined;
@@ -73,7 +101,7 @@ export async function lockArtifact(name: string, artifact: string, options: Lock
       ...(verification.signature !== defaultSignaturePath(verification.artifact) ? { signature: relativeToLock(lock, verification.signature) } : {}),
       digest: { sha256: verification.rootDigest },
       serialization: { method: s.method, hashType: s.hashType, ...(s.method === 'shards' ? { shardSize: s.shardSize } : {}) },
-      signers: [{ method: 'key', keyType: signer.type, keyHint: signer.hint, publicKey: signer.pem }],
+      signers: [pin],
     };
     const existing = lock.artifacts.get(name);
     if (existing && !sameEntry(existing, entry) && !options.force) {

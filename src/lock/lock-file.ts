@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
@@ -8,6 +9,17 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { LOCKFILE_VERSION, type LockEntry, type LockFile, type LockSigner } from './lock-types';
 
 const MAX_LOCK_BYTES = 16 * 1024 * 1024;
+
+/** The one certificate of a pinned CA root (a PEM holding anything else is refused). */
+export function parsePinnedRoot(pem: string, file: string): X509Certificate {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length !== 1 || pem.trim() !== blocks[0]) throw invalid(file, 'a pinned CA root must be exactly one PEM certificate');
+  try {
+    return new X509Certificate(blocks[0]);
+  } catch (err) {
+    throw invalid(file, `a pinned CA root is not a readable certificate: ${(err as Error).message}`);
+  }
+}
 
 function invalid(file: string, message: string): ModelsealError {
   return new ModelsealError('LOCK_INVALID', message, { file });
@@ -24,6 +36,13 @@ export function parseLockFile(text: string, file: string): LockFile {
       throw invalid(file, `/artifacts/${name}/serialization: shards need a shardSize`);
     }
     for (const s of entry.signers) {
+      if (s.method === 'certificate') {
+        const root = parsePinnedRoot(s.root, file);
+        if (root.fingerprint256.replace(/:/g, '').toLowerCase() !== s.rootFingerprint) {
+          throw invalid(file, `/artifacts/${name}/signers: the pinned CA root does not match its rootFingerprint`);
+        }
+        continue;
+      }
       if (s.method !== 'key') continue;
       const key = parsePublicKey(s.publicKey, file);
       if (key.hint !== s.keyHint || key.type !== s.keyType) {
@@ -49,6 +68,7 @@ function byName(a: string, b: string): number {
 
 function orderedSigner(s: LockSigner): LockSigner {
   if (s.method === 'key') return { method: 'key', keyType: s.keyType, keyHint: s.keyHint, publicKey: s.publicKey };
+  if (s.method === 'certificate') return { method: 'certificate', subject: s.subject, rootFingerprint: s.rootFingerprint, root: s.root };
   return { method: 'sigstore', identity: s.identity, issuer: s.issuer };
 }
 

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
@@ -7,8 +8,9 @@ import { loadPublicKey, parsePublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { defaultSignaturePath } from '../sign/signature-path';
 import { verifyArtifact, type VerifyResult } from '../verify/verify-artifact';
-import { readLockFile, resolveLockPath } from './lock-file';
-import { LOCK_FILE_NAME, type LockEntry, type LockFile } from './lock-types';
+import type { TrustedSigner } from '../verify/trusted-signer';
+import { parsePinnedRoot, readLockFile, resolveLockPath } from './lock-file';
+import { LOCK_FILE_NAME, type LockEntry, type LockFile, type LockSigner } from './lock-types';
 import { quoted } from '../names';
 
 export interface VerifyLockedOptions {
@@ -18,6 +20,8 @@ export interface VerifyLockedOptions {
   keys?: ReadonlyArray<PublicKeyInfo | string>;
   /** The signature file (default: the lock's, else `<dir>/model.sig` or `<file>.sig`). */
   signature?: string;
+  /** Sigstore trusted_root.json for Sigstore pins (default: `trust update`'s root, else the shipped one). */
+  trustedRoot?: string;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -46,12 +50,34 @@ function naming(err: unknown, name: string): unknown {
   return new ModelsealError(err.code, `pinned artifact ${name}: ${bare}`, { file: err.file, details: err.details, cause: err });
 }
 
-function pinnedKeys(entry: LockEntry, name: string, file: string): PublicKeyInfo[] {
-  const keys = entry.signers.flatMap((s) => (s.method === 'key' ? [parsePublicKey(s.publicKey, file)] : []));
-  if (keys.length === 0) {
-    throw new ModelsealError('UNSUPPORTED_MATERIAL', `pinned artifact ${name} is pinned to a Sigstore identity, which lock verification does not support yet`, { file });
-  }
-  return keys;
+function pinnedKeys(entry: LockEntry, file: string): PublicKeyInfo[] {
+  return entry.signers.flatMap((s) => (s.method === 'key' ? [parsePublicKey(s.publicKey, file)] : []));
+}
+
+/** Sigstore and CA pins as trusted signers: exact identity and issuer; only the pinned root. */
+function pinnedCertificateSigners(entry: LockEntry, file: string, trustedRoot: string | undefined): TrustedSigner[] {
+  return entry.signers.flatMap((s): TrustedSigner[] => {
+    if (s.method === 'sigstore') return [{ kind: 'sigstore', identity: s.identity, issuer: s.issuer, ...(trustedRoot ? { trustedRoot } : {}) }];
+    if (s.method === 'certificate') return [{ kind: 'ca', roots: [parsePinnedRoot(s.root, file)] }];
+    return [];
+  });
+}
+
+function describePin(s: LockSigner): string {
+  if (s.method === 'key') return `key ${s.keyHint.slice(0, 12)}…`;
+  if (s.method === 'sigstore') return `${s.identity} (issuer ${s.issuer})`;
+  return `certificate ${JSON.stringify(s.subject)} under root ${s.rootFingerprint.slice(0, 12)}…`;
+}
+
+/** Whether what verified is one of the pins (a CA pin also needs the pinned subject). */
+function matchesPin(entry: LockEntry, v: VerifyResult): boolean {
+  const who = v.signer;
+  return entry.signers.some((s) => {
+    if (s.method === 'key') return who.method === 'key' && v.keyHint === s.keyHint;
+    if (s.method === 'sigstore') return who.method === 'sigstore' && who.identity === s.identity && who.issuer === s.issuer;
+    if (who.method !== 'certificate' || who.identity !== s.subject || !who.rootCertificate) return false;
+    return new X509Certificate(who.rootCertificate).fingerprint256.replace(/:/g, '').toLowerCase() === s.rootFingerprint;
+  });
 }
 
 /** Verifies one lock entry against an artifact on disk: present, signed by a pinned signer, same digest. */
@@ -65,15 +91,23 @@ async function verifyEntry(lock: LockFile, name: string, entry: LockEntry, artif
   if (!exists(signature)) {
     throw new ModelsealError('LOCK_ARTIFACT_MISSING', `pinned artifact ${name}: its signature is missing`, { file: signature, details: { name } });
   }
-  const pinned = pinnedKeys(entry, name, lock.file);
+  const pinned = pinnedKeys(entry, lock.file);
   const pinnedHints = new Set(pinned.map((k) => k.hint));
   const extra = (options.keys ?? []).map((k) => (typeof k === 'string' ? loadPublicKey(k) : k));
-  const pinnedText = [...pinnedHints].map((h) => `key ${h.slice(0, 12)}…`).join(', ');
+  const pinnedText = entry.signers.map(describePin).join(', ');
+  const certificateSigners = pinnedCertificateSigners(entry, lock.file, options.trustedRoot);
 
   let verification: VerifyResult;
   try {
-    verification = await verifyArtifact(abs, { keys: [...pinned, ...extra], signature, onProgress: options.onProgress });
+    verification = await verifyArtifact(abs, { keys: [...pinned, ...extra], signers: certificateSigners, signature, onProgress: options.onProgress });
   } catch (err) {
+    if (err instanceof ModelsealError && certificateSigners.length > 0 && ['IDENTITY_MISMATCH', 'UNTRUSTED_SIGNER'].includes(err.code)) {
+      // Signed, but not by a pinned identity or under the pinned root (or by another kind of signer).
+      throw new ModelsealError('LOCK_SIGNER_CHANGED', `pinned artifact ${name} is not signed by the pinned signer ${pinnedText}: ${err.message.replace(/^[^:]*: /, '')}`, {
+        file: artifact,
+        details: { name, pinned: entry.signers.map(describePin), cause: err.code },
+      });
+    }
     if (err instanceof ModelsealError && err.code === 'SIGNATURE_MISMATCH') {
       const bundle = readBundle(signature);
       const hint = bundle.material.kind === 'publicKey' ? bundle.material.hint : undefined;
@@ -87,8 +121,9 @@ async function verifyEntry(lock: LockFile, name: string, entry: LockEntry, artif
     }
     throw naming(err, name);
   }
-  if (!pinnedHints.has(verification.keyHint)) {
-    throw new ModelsealError('LOCK_SIGNER_CHANGED', `pinned artifact ${name} is now signed by key ${verification.keyHint.slice(0, 12)}…, not by the pinned signer ${pinnedText} (maintainer account takeover?)`, {
+  if (!matchesPin(entry, verification)) {
+    const now = verification.signer.method === 'key' ? `key ${verification.keyHint.slice(0, 12)}…` : `${verification.signer.identity} (${verification.signer.issuer})`;
+    throw new ModelsealError('LOCK_SIGNER_CHANGED', `pinned artifact ${name} is now signed by ${now}, not by the pinned signer ${pinnedText} (maintainer account takeover?)`, {
       file: artifact,
       details: { name, pinned: [...pinnedHints], actual: verification.keyHint },
     });

@@ -17,7 +17,9 @@ import { isObject, type Statement } from '../statement/statement';
 import { writeFileAtomic } from '../util/atomic-write';
 import { signStatementWithKey } from './sign-artifact';
 import { digestLikeSignature } from './signed-digest';
-import { defaultProvenancePath, defaultSignaturePath, DEFAULT_PROVENANCE_NAME, signatureInside } from './signature-path';
+import type { CoseClaims } from '../envelope/cose/sign1';
+import { signStatementCose } from './sign-cose';
+import { DEFAULT_COSE_PROVENANCE_NAME, defaultProvenancePath, defaultSignaturePath, DEFAULT_PROVENANCE_NAME, signatureInside, type SignatureFormat } from './signature-path';
 import { subjectNameOf } from './subject-name';
 import { quoted } from '../names';
 
@@ -36,9 +38,13 @@ export interface AttestOptions {
   notes?: string;
   startedOn?: Date;
   finishedOn?: Date;
-  /** Where to write (default `<dir>/provenance.sig` or `<file>.provenance.sig`). */
+  /** Where to write (default `<dir>/provenance.sig` or `<file>.provenance.sig`; `.cose` for COSE). */
   out?: string;
   force?: boolean;
+  /** `bundle` (default): a DSSE Sigstore bundle; `cose`: a COSE_Sign1 signed statement over the same statement. */
+  format?: SignatureFormat;
+  /** SCITT claims for `cose` (defaults: issuer = key hint, subject = artifact name). */
+  claims?: Partial<CoseClaims>;
 }
 
 export interface AttestWarning {
@@ -127,10 +133,16 @@ function checkInputCounts(kind: BuildKind, bases: number, datasets: number): voi
  * root digest (as `modelseal digest`/`sign` compute it), inputs bound by digest.
  */
 export async function attestArtifact(artifact: string, options: AttestOptions): Promise<AttestResult> {
-  const out = path.resolve(options.out ?? defaultProvenancePath(artifact));
+  const format = options.format ?? 'bundle';
+  if (format !== 'bundle' && format !== 'cose') throw new ModelsealError('USAGE_ERROR', `unknown attestation format ${JSON.stringify(format)} (bundle or cose)`);
+  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
+    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
+  }
+  const out = path.resolve(options.out ?? defaultProvenancePath(artifact, format));
   const inside = signatureInside(artifact, out);
-  if (inside !== undefined && inside !== DEFAULT_PROVENANCE_NAME) {
-    throw new ModelsealError('USAGE_ERROR', `--out ${out} lies inside the artifact, where it would change its digest; write it outside or use the default ${DEFAULT_PROVENANCE_NAME}`);
+  const defaultName = format === 'cose' ? DEFAULT_COSE_PROVENANCE_NAME : DEFAULT_PROVENANCE_NAME;
+  if (inside !== undefined && inside !== defaultName) {
+    throw new ModelsealError('USAGE_ERROR', `--out ${out} lies inside the artifact, where it would change its digest; write it outside or use the default ${defaultName}`);
   }
   if (options.builderId !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(options.builderId)) {
     throw new ModelsealError('USAGE_ERROR', `--builder-id ${quoted(options.builderId)} is not a URI`);
@@ -182,6 +194,7 @@ export async function attestArtifact(artifact: string, options: AttestOptions): 
     signature = defaultSignaturePath(artifact);
     writeFileAtomic(signature, signStatementWithKey(buildOmsStatement(manifest, subjectName), options.key));
   }
-  writeFileAtomic(out, signStatementWithKey(statement, options.key), { force: options.force });
+  const attestation = format === 'cose' ? signStatementCose(statement, options.key, { subject: subjectName, ...options.claims }) : signStatementWithKey(statement, options.key);
+  writeFileAtomic(out, attestation, { force: options.force });
   return { artifact: path.resolve(artifact), provenance: out, ...(signature ? { signature } : {}), rootDigest: manifest.rootDigest, subjectName, kind: options.kind, statement, dependencies, warnings };
 }

@@ -9,13 +9,15 @@ export const DEFAULT_COSE_SIGNATURE_NAME = 'model.cose';
 export const EVAL_SIGNATURE_NAME = 'eval.sig';
 /** The provenance attestation written inside a folder artifact; like model.sig it is never hashed. */
 export const DEFAULT_PROVENANCE_NAME = 'provenance.sig';
+/** The provenance attestation as a COSE_Sign1 signed statement (`attest --format cose`). */
+export const DEFAULT_COSE_PROVENANCE_NAME = 'provenance.cose';
 
 /**
  * Signature and attestation files that sit at the top of a folder artifact. They are
  * never part of what is hashed, so signing (in either format), attesting or digesting
  * never changes the root digest, and both signature forms can sit side by side.
  */
-export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, DEFAULT_COSE_SIGNATURE_NAME, DEFAULT_PROVENANCE_NAME, EVAL_SIGNATURE_NAME];
+export const SIGNATURE_FILE_NAMES: readonly string[] = [DEFAULT_SIGNATURE_NAME, DEFAULT_COSE_SIGNATURE_NAME, DEFAULT_PROVENANCE_NAME, DEFAULT_COSE_PROVENANCE_NAME, EVAL_SIGNATURE_NAME];
 
 /** `bundle`: an OMS Sigstore bundle (JSON); `cose`: a COSE_Sign1 signed statement (CBOR). */
 export type SignatureFormat = 'bundle' | 'cose';
@@ -43,9 +45,9 @@ export function defaultSignaturePath(artifact: string, format: SignatureFormat =
   return format === 'cose' ? insideOrBeside(artifact, DEFAULT_COSE_SIGNATURE_NAME, '.cose') : insideOrBeside(artifact, DEFAULT_SIGNATURE_NAME, '.sig');
 }
 
-/** Where a provenance attestation goes by default: `<dir>/provenance.sig`, or `<file>.provenance.sig` beside a file. */
-export function defaultProvenancePath(artifact: string): string {
-  return insideOrBeside(artifact, DEFAULT_PROVENANCE_NAME, '.provenance.sig');
+/** Where a provenance attestation goes by default: `<dir>/provenance.sig`, or `<file>.provenance.sig` beside a file (`.cose` for COSE). */
+export function defaultProvenancePath(artifact: string, format: SignatureFormat = 'bundle'): string {
+  return format === 'cose' ? insideOrBeside(artifact, DEFAULT_COSE_PROVENANCE_NAME, '.provenance.cose') : insideOrBeside(artifact, DEFAULT_PROVENANCE_NAME, '.provenance.sig');
 }
 
 /** Where an evaluation attestation goes: `<dir>/eval.sig` for a folder, `<file>.eval.sig` beside a file. */

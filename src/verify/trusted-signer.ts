@@ -61,6 +61,8 @@ export interface VerifiedSigner {
   rfc3161Timestamps?: number;
   /** The trusted root used for sigstore verification. */
   trustedRoot?: string;
+  /** certificate: the trusted CA root (PEM) that anchored the chain (lock pins it). */
+  rootCertificate?: string;
   /** The signature verified only over model_signing v0.2.0's legacy DSSE encoding. */
   legacyEncoding?: boolean;
 }
@@ -184,6 +186,7 @@ function verifyCaSigner(bundle: SignatureBundle, signer: Extract<TrustedSigner, 
     keyHint: info.hint,
     identity: subjectOf(path.leaf),
     issuer: subjectOf(path.path[path.path.length - 1]),
+    rootCertificate: path.path[path.path.length - 1].toString(),
     ...(content.usedLegacyPae ? { legacyEncoding: true } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import nock from 'nock';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler } from '@sigstore/mock';
@@ -60,13 +62,48 @@ export interface MockOptions {
   caClock?: Date;
   /** A distinct host prefix so two mocks in one test file do not collide. */
   name?: string;
+  /**
+   * Serve on real loopback HTTP servers instead of nock, so a CLI child process can reach
+   * them (the test must then run the child asynchronously). Closed with `closeLoopback`.
+   */
+  loopback?: boolean;
+}
+
+const loopbackServers: http.Server[] = [];
+
+async function loopbackServer(): Promise<{ url: string; server: http.Server; routes: Map<string, (body: string) => Promise<{ statusCode: number; response: any; contentType?: string }>> }> {
+  const routes = new Map<string, (body: string) => Promise<{ statusCode: number; response: any; contentType?: string }>>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const fn = req.method === 'POST' ? routes.get(req.url ?? '') : undefined;
+      if (!fn) {
+        res.writeHead(404).end();
+        return;
+      }
+      const r = await fn(Buffer.concat(chunks).toString('utf8'));
+      const body = typeof r.response === 'string' || Buffer.isBuffer(r.response) ? r.response : JSON.stringify(r.response);
+      res.writeHead(r.statusCode, { 'Content-Type': r.contentType ?? 'text/plain' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  loopbackServers.push(server);
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server, routes };
+}
+
+/** Closes the loopback servers of `startMockSigstore({ loopback: true })`. */
+export async function closeLoopback(): Promise<void> {
+  await Promise.all(loopbackServers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 }
 
 export async function startMockSigstore(dir: string, options: MockOptions = {}): Promise<MockSigstore> {
   const name = options.name ?? 'mock';
-  const fulcioURL = `https://fulcio.${name}.test`;
-  const rekorURL = `https://rekor.${name}.test`;
-  const tsaURL = `https://tsa.${name}.test`;
+  const servers = options.loopback ? await Promise.all([loopbackServer(), loopbackServer(), loopbackServer()]) : undefined;
+  const fulcioURL = servers ? servers[0].url : `https://fulcio.${name}.test`;
+  const rekorURL = servers ? servers[1].url : `https://rekor.${name}.test`;
+  const tsaURL = servers ? servers[2].url : `https://tsa.${name}.test`;
   const ctKeys = keyPair();
   const ctlog = await initializeCTLog(ctKeys);
   // Fixed clocks: certificates valid for 10 minutes from t0, timestamps at t0 + 3.123 s
@@ -77,9 +114,16 @@ export async function startMockSigstore(dir: string, options: MockOptions = {}):
   const ca = await initializeCA(keyPair(), ctlog, options.caClock ?? t0);
   const tlog = await initializeTLog(rekorURL, keyPair());
   const tsa = await initializeTSA(keyPair(), new Date(t0.getTime() + 3123));
-  serve(fulcioURL, fulcioHandler(ca) as Handler);
-  serve(rekorURL, rekorHandler(tlog) as Handler, canonicalizeDsseProposal);
-  serve(tsaURL, tsaHandler(tsa) as Handler);
+  if (servers) {
+    const on = (i: number, h: Handler, rewrite: (b: string) => string = (b) => b) => servers[i].routes.set(h.path, (body) => h.fn(rewrite(body)));
+    on(0, fulcioHandler(ca) as Handler);
+    on(1, rekorHandler(tlog) as Handler, canonicalizeDsseProposal);
+    on(2, tsaHandler(tsa) as Handler);
+  } else {
+    serve(fulcioURL, fulcioHandler(ca) as Handler);
+    serve(rekorURL, rekorHandler(tlog) as Handler, canonicalizeDsseProposal);
+    serve(tsaURL, tsaHandler(tsa) as Handler);
+  }
   const since = { start: '2020-01-01T00:00:00Z' };
   const trustedRoot = {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
@@ -131,5 +175,8 @@ export function offlineOnly(): void {
   afterAll(() => {
     nock.cleanAll();
     nock.enableNetConnect();
+    // Unhook node:http: jest runs the next test file in this worker with its own nock, and an
+    // interceptor left behind by this one answers its requests with unhandled socket errors.
+    nock.restore();
   });
 }
