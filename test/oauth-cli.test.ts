@@ -128,10 +128,12 @@ describe('sign --sigstore --oauth-force-oob from a script that types the code', 
     const model = writeTree(tmpDir(), { 'weights.bin': 'y' });
     const child = spawn(process.execPath, [path.join(REPO, 'bin/run.js'), 'sign', model, '--sigstore', '--oauth-force-oob', '--oidc-issuer', oidc.issuer.url as string, '--fulcio-url', fulcioURL, '--rekor-url', rekorURL], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c) => (stdout += c));
     child.stdin.end();
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(status).toBe(2);
+    expect({ status, stdout }).toEqual({ status: 2, stdout: '' });
     expect(stderr).toMatch(/no verification code was entered \[USAGE_ERROR\]/);
     expect(fs.readdirSync(model)).toEqual(['weights.bin']);
   });

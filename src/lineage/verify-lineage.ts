@@ -345,7 +345,8 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
       throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but the artifact given with --with has ${short(lookAlike.digest)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
     }
   }
-  const ruleNames = [...(dep.name !== undefined ? [dep.name] : []), ...(byDigest ? [subjectNameOf(byDigest.path)] : [])];
+  // The parent's binding names it; the --with path only where the binding gives no name.
+  const ruleNames = dep.name !== undefined ? [dep.name] : byDigest ? [subjectNameOf(byDigest.path)] : [];
   return evaluateNode(ctx, {
     digest: dep.sha256,
     name: dep.name ?? byDigest?.names.values().next().value ?? '_',

@@ -73,8 +73,13 @@ async function readCode(input: NodeJS.ReadableStream, output: NodeJS.WritableStr
   try {
     output.write('Enter the verification code: ');
     const line = await new Promise<string>((resolve, reject) => {
+      const none = () => reject(new ModelsealError('USAGE_ERROR', 'no verification code was entered'));
       rl.once('line', resolve);
-      rl.once('close', () => reject(new ModelsealError('USAGE_ERROR', 'no verification code was entered')));
+      rl.once('close', none);
+      // Input that ended before readline was listening never emits 'close': the wait would hang
+      // with nothing keeping the process alive, and it would exit 0 having signed nothing.
+      if ((input as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) none();
+      else input.once('end', none);
     });
     const code = line.trim();
     if (code === '' || code.length > 4096 || /\s/.test(code)) throw new ModelsealError('USAGE_ERROR', 'the verification code is empty or malformed');
