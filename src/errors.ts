@@ -76,6 +76,8 @@ const INPUT_CODES = [
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
   'STATE_LOCKED', // another gate holds the state lock and did not release it in time
+  'SIGNATURE_TOO_LARGE', // sign: the signature would list more resources / bytes than verify accepts (issue 16)
+  'PARTS_INVALID', // sign --from-manifest: partial manifests overlap, disagree or do not cover the tree (issue 16)
   'INTERNAL_ERROR',
 ] as const;
 

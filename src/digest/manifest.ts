@@ -61,6 +61,8 @@ export interface DigestOptions {
    * 0 hashes on the calling thread. Results are the same whatever the count.
    */
   threads?: number;
+  /** Called with the walked tree before anything is read: may refuse (e.g. a signature that would be too large). */
+  beforeHashing?: (tree: ArtifactTree, serialization: Serialization) => void;
 }
 
 export interface HashOptions {
@@ -224,6 +226,7 @@ export async function computeManifest(artifact: string, options: DigestOptions =
   const root = path.resolve(artifact);
   const serialization = resolveSerialization(root, isDirectoryArtifact(root), options);
   const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
+  options.beforeHashing?.(tree, serialization);
   const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads });
   if (manifest.resources.length === 0) {
     // The OMS spec refuses empty models (model_signing signs them); empty files have no shards.

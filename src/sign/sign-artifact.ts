@@ -16,6 +16,7 @@ import { signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
 import { signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
+import { checkSignatureBudget, checkSignatureBytes } from './signature-budget';
 
 export interface SignOptions extends DigestOptions {
   /** The signing key (key and certificate methods). */
@@ -97,8 +98,10 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
   checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
-  const manifest = await computeManifest(artifact, { ...options, ignorePaths });
-  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectNameOf(artifact)), options);
+  const subjectName = subjectNameOf(artifact);
+  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName) });
+  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
+  checkSignatureBytes(typeof bundle === 'string' ? Buffer.byteLength(bundle) : bundle.length);
   writeFileAtomic(signature, bundle, { force: options.force });
   return {
     artifact: path.resolve(artifact),

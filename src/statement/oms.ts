@@ -1,7 +1,8 @@
 import { ModelsealError } from '../errors';
 import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
 import { rootDigestOf, resourceAlgorithm, type Manifest, type ResourceDigest, type Serialization } from '../digest/manifest';
-import { isObject, STATEMENT_TYPE_V1, type Statement } from './statement';
+import { maxResources } from '../envelope/signature-limit';
+import { isObject, serializeStatement, STATEMENT_TYPE_V1, type Statement } from './statement';
 
 export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
 /** Any minor version of the v1 predicate is accepted, as the OMS versioning rules say. */
@@ -28,6 +29,23 @@ export function buildOmsStatement(manifest: Manifest, subjectName: string): Stat
       resources: manifest.resources.map((r) => ({ name: r.name, algorithm: r.algorithm, digest: r.digest })),
     },
   };
+}
+
+/** One resource entry of the 2-space-indented statement, without its name and algorithm values. */
+const ENTRY_FIXED = Buffer.byteLength('      {\n        "name": ' + ',\n        "algorithm": ' + ',\n        "digest": ' + '\n      }');
+
+/**
+ * The exact length in bytes of the statement `buildOmsStatement` + `serializeStatement`
+ * will write for `count` resources whose names, as JSON strings, take `nameJsonBytes`
+ * bytes in all: known before anything is hashed (digests have a fixed length).
+ */
+export function omsStatementLength(serialization: Serialization, subjectName: string, count: number, nameJsonBytes: number): number {
+  const algorithm = resourceAlgorithm(serialization);
+  const hex = digestBytes(serialization.hashType) * 2;
+  const entry = ENTRY_FIXED + Buffer.byteLength(JSON.stringify(algorithm)) + hex + 2;
+  const one: Manifest = { serialization, resources: [{ name: '', algorithm, digest: '0'.repeat(hex) }], rootDigest: '0'.repeat(64) };
+  const base = serializeStatement(buildOmsStatement(one, subjectName)).length - (entry + 2);
+  return base + count * entry + nameJsonBytes + (count - 1) * 2;
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -112,6 +130,8 @@ function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (
 function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError): ResourceDigest[] {
   if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
   if (v.length === 0) throw bad('predicate.resources is empty: nothing is signed');
+  const max = maxResources();
+  if (v.length > max) throw bad(`lists ${v.length} resources, over the limit of ${max} (set MODELSEAL_MAX_RESOURCES to accept more)`);
   const want = digestBytes(serialization.hashType) * 2;
   const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
   const seen = new Set<string>();
