@@ -7,7 +7,8 @@ import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
 import { loadPrivateKey } from '../keys/load';
 import { resolveIdentityToken } from '../sign/identity-token';
-import { signArtifact } from '../sign/sign-artifact';
+import { signFromManifests } from '../sign/from-manifest';
+import { signArtifact, type SignOptions, type SignResult } from '../sign/sign-artifact';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
 export default class Sign extends BaseCommand {
@@ -22,9 +23,11 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --key keys/publisher.key --format cose --issuer https://models.example.com   # writes ./my-model/model.cose',
     '<%= config.bin %> sign ./my-model --key leaf.key --certificate leaf.pem --certificate-chain intermediate.pem',
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
+    '<%= config.bin %> sign ./dataset --key keys/publisher.key --from-manifest parts/part-*.json   # join the parts of digest --part, no re-hashing',
+    '<%= config.bin %> sign --key keys/publisher.key --from-manifest digests.json --signature model.sig   # a digest list made elsewhere; the files are not checked',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
+  static override args = { artifact: Args.string({ description: 'A folder or a single file (optional with --from-manifest: then the given digests are signed as they are).' }) };
   static override flags = {
     key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
@@ -44,20 +47,24 @@ export default class Sign extends BaseCommand {
     }),
     issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
     subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
+    'from-manifest': Flags.string({
+      description: 'Sign the digests of these manifests (from digest --part ... --manifest-out) instead of hashing (repeatable). With ARTIFACT, they must name exactly its files and sizes.',
+      multiple: true,
+      helpGroup: 'PARTS',
+    }),
     ...digestFlags,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sign);
+    if (args.artifact === undefined && !flags['from-manifest']) throw new ModelsealError('USAGE_ERROR', 'Missing 1 required arg: artifact (see --help)');
     if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
     const key = flags.key ? loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env'])) : undefined;
     const sigstore = flags.sigstore
       ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
-    const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
-    const result = await signArtifact(args.artifact, {
-      ...digestOptionsFrom(flags),
+    const signOptions = {
       key,
       certificate,
       sigstore,
@@ -65,14 +72,11 @@ export default class Sign extends BaseCommand {
       force: flags.force,
       format: flags.format as SignatureFormat,
       claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
-      onProgress: progress.onProgress,
-    }).finally(() => progress.done());
-    const by =
-      result.method === 'sigstore'
-        ? `keyless as ${result.identity ?? '?'} (Rekor log index ${result.logIndex ?? '?'})`
-        : result.method === 'certificate'
-          ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
-          : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
+    };
+    if (flags['from-manifest']) return this.fromManifest(args.artifact, flags['from-manifest'], signOptions);
+    const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
+    const result = await signArtifact(args.artifact as string, { ...digestOptionsFrom(flags), ...signOptions, onProgress: progress.onProgress }).finally(() => progress.done());
+    const by = signedBy(result);
     this.report(
       {
         ok: true,
@@ -91,4 +95,39 @@ export default class Sign extends BaseCommand {
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );
   }
+
+  private async fromManifest(artifact: string | undefined, manifests: string[], options: SignOptions): Promise<void> {
+    const hashing = ['--method', '--shard-size', '--hash', '--ignore-paths', '--allow-symlinks', '--no-default-ignores', '--threads'].filter((f) => this.argv.some((a) => a === f || a.startsWith(`${f}=`)));
+    if (hashing.length > 0) throw new ModelsealError('USAGE_ERROR', `${hashing.join(', ')} cannot be used with --from-manifest: the manifests carry their serialization`);
+    const result = await signFromManifests(artifact, manifests, options);
+    const what = result.treeChecked
+      ? `${artifact} from ${plural(result.parts, 'part')} (names and sizes checked against the tree, not re-hashed)`
+      : `the digests of ${manifests.join(', ')} WITHOUT checking any files (no artifact given)`;
+    this.report(
+      {
+        ok: true,
+        ...(result.artifact !== undefined ? { artifact: result.artifact } : {}),
+        signature: result.signature,
+        format: result.format,
+        digest: `sha256:${result.rootDigest}`,
+        method: result.manifest.serialization.method,
+        signingMethod: result.method,
+        resources: result.manifest.resources.length,
+        fromManifest: { manifests: manifests.length, parts: result.parts, treeChecked: result.treeChecked },
+        keyType: result.keyType,
+        keyHint: result.keyHint,
+        ...(result.identity !== undefined ? { identity: result.identity } : {}),
+        ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+      },
+      `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedBy(result)} -> ${result.signature}`,
+    );
+  }
+}
+
+function signedBy(result: Omit<SignResult, 'artifact'>): string {
+  return result.method === 'sigstore'
+    ? `keyless as ${result.identity ?? '?'} (Rekor log index ${result.logIndex ?? '?'})`
+    : result.method === 'certificate'
+      ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
+      : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
 }

@@ -4,6 +4,7 @@ import { plural } from '../cli/format';
 import { signatureFlag, threadsFlag } from '../cli/flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
+import { parsePart } from '../digest/partition';
 import { ModelsealError } from '../errors';
 import { verifyLineage } from '../lineage/verify-lineage';
 import { renderLineageTree } from '../lineage/render-tree';
@@ -46,6 +47,7 @@ export default class Verify extends BaseCommand {
     'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.' }),
     'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
     threads: threadsFlag(),
+    part: Flags.string({ description: 'Check only part INDEX of COUNT (0-based, e.g. 0/4) of the signed files: the split digest --part uses (see docs/scale.md).', helpGroup: 'PARTS' }),
   };
 
   async run(): Promise<void> {
@@ -67,6 +69,7 @@ export default class Verify extends BaseCommand {
       noDefaultIgnores: !flags['default-ignores'],
       onProgress: progress.onProgress,
       threads: flags.threads,
+      ...(flags.part !== undefined ? { part: parsePart(flags.part) } : {}),
     }).finally(() => progress.done());
     const s = result.manifest.serialization;
     const who = result.signer;
@@ -108,7 +111,7 @@ export default class Verify extends BaseCommand {
     artifact: string,
     flags: { policy?: string; lineage?: boolean; attestations?: string[]; with?: string[]; name?: string; signature?: string; provenance?: string; eval?: string[] },
   ): Promise<void> {
-    for (const f of ['ignore-paths', 'ignore-unsigned-files'] as const) {
+    for (const f of ['ignore-paths', 'ignore-unsigned-files', 'part'] as const) {
       if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
     }
     const policy = loadPolicy(flags.policy!);

@@ -30,9 +30,14 @@ function rangeBytes(ranges: ByteRange[]): number {
  * shard); a file with several shards gives one job per shard so that shards run
  * on different threads. Large jobs are batches of their own, largest first
  * (longest-first keeps the threads evenly loaded); small ones are grouped in
- * walk order (neighbouring files tend to be neighbours on disk).
+ * walk order (neighbouring files tend to be neighbours on disk). `rangesOf` overrides
+ * the ranges of each file (a part of the work, see partition.ts).
  */
-export function planHashing(files: ReadonlyArray<{ file: string; size: number }>, shardSize: number | undefined): HashPlan {
+export function planHashing(
+  files: ReadonlyArray<{ file: string; size: number }>,
+  shardSize: number | undefined,
+  rangesOf?: (fileIndex: number) => ByteRange[],
+): HashPlan {
   const large: HashBatch[] = [];
   const small: HashBatch[] = [];
   const jobsPerFile: number[] = [];
@@ -56,7 +61,7 @@ export function planHashing(files: ReadonlyArray<{ file: string; size: number }>
     }
   };
   files.forEach((f, fileIndex) => {
-    const ranges = shardSize === undefined ? [{ start: 0, end: f.size }] : shardRanges(f.size, shardSize);
+    const ranges = rangesOf ? rangesOf(fileIndex) : shardSize === undefined ? [{ start: 0, end: f.size }] : shardRanges(f.size, shardSize);
     rangesPerFile.push(ranges.length);
     if (ranges.length <= 1) {
       // Zero ranges (an empty file cut in shards) still opens the file: its checks must run.

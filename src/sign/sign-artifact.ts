@@ -91,24 +91,28 @@ async function signStatement(statement: Statement<unknown>, options: SignOptions
 
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
-  const format = options.format ?? 'bundle';
-  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
-    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
-  }
-  const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
+  const signature = signatureTarget(artifact, options);
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
   checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
   const subjectName = subjectNameOf(artifact);
   const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName) });
+  return { artifact: path.resolve(artifact), ...(await signManifest(manifest, subjectName, signature, options)) };
+}
+
+/** Where the signature goes (checked options first: claims only with COSE). */
+export function signatureTarget(artifact: string | undefined, options: SignOptions): string {
+  const format = options.format ?? 'bundle';
+  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
+    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
+  }
+  if (options.signature === undefined && artifact === undefined) throw new ModelsealError('USAGE_ERROR', 'say where to write the signature (--signature FILE)');
+  return path.resolve(options.signature ?? defaultSignaturePath(artifact as string, format));
+}
+
+/** Signs the OMS statement of a finished manifest and writes it atomically to `signature`. */
+export async function signManifest(manifest: Manifest, subjectName: string, signature: string, options: SignOptions): Promise<Omit<SignResult, 'artifact'>> {
   const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
   checkSignatureBytes(typeof bundle === 'string' ? Buffer.byteLength(bundle) : bundle.length);
   writeFileAtomic(signature, bundle, { force: options.force });
-  return {
-    artifact: path.resolve(artifact),
-    signature,
-    rootDigest: manifest.rootDigest,
-    manifest,
-    ...signer,
-    format,
-  };
+  return { signature, rootDigest: manifest.rootDigest, manifest, ...signer, format: options.format ?? 'bundle' };
 }

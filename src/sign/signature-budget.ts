@@ -76,3 +76,10 @@ export function checkSignatureBytes(bytes: number): void {
     throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would be ${bytes} bytes, over the ${limit}-byte limit verify accepts; raise ${MAX_RESOURCES_ENV} for both sign and verify`);
   }
 }
+
+/** The same bound for a statement built from given digests (sign --from-manifest without the tree). */
+export function checkStatementBudget(count: number, statementBytes: number): void {
+  const max = maxResources();
+  if (count > max) throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would list ${count} resources, over the limit of ${max} verify accepts; raise ${MAX_RESOURCES_ENV} for both sign and verify`);
+  checkSignatureBytes(ENVELOPE_RESERVE + base64Length(statementBytes));
+}

@@ -16,10 +16,7 @@ export interface OmsStatement {
 
 /** Builds the OMS v1.0 statement for a manifest, in model_signing's field order. */
 export function buildOmsStatement(manifest: Manifest, subjectName: string): Statement<unknown> {
-  const s = manifest.serialization;
-  const serialization: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
-  if (s.method === 'shards') serialization.shard_size = s.shardSize;
-  if (s.ignorePaths.length > 0) serialization.ignore_paths = [...s.ignorePaths];
+  const serialization = serializationJson(manifest.serialization);
   return {
     _type: STATEMENT_TYPE_V1,
     subject: [{ name: subjectName, digest: { sha256: manifest.rootDigest } }],
@@ -48,6 +45,14 @@ export function omsStatementLength(serialization: Serialization, subjectName: st
   return base + count * entry + nameJsonBytes + (count - 1) * 2;
 }
 
+/** The serialization as OMS writes it (snake_case, shard_size and ignore_paths only when used). */
+export function serializationJson(s: Serialization): Record<string, unknown> {
+  const out: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
+  if (s.method === 'shards') out.shard_size = s.shardSize;
+  if (s.ignorePaths.length > 0) out.ignore_paths = [...s.ignorePaths];
+  return out;
+}
+
 const HEX = /^[0-9a-f]+$/;
 const OFFSET = /^(0|[1-9][0-9]*)$/;
 const SERIALIZATION_KEYS = ['method', 'hash_type', 'allow_symlinks', 'shard_size', 'ignore_paths'];
@@ -58,7 +63,7 @@ export function isSafeRelativePath(name: string): boolean {
   return name.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
-function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
+export function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
   if (!isObject(v)) throw bad('predicate.serialization is missing');
   for (const k of Object.keys(v)) if (!SERIALIZATION_KEYS.includes(k)) throw bad(`unknown serialization field ${JSON.stringify(k)}`);
   if (v.method !== 'files' && v.method !== 'shards') throw bad(`unknown serialization method ${JSON.stringify(v.method)}`);

@@ -31,6 +31,8 @@ export interface VerifyOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Hashing threads (see DigestOptions.threads). */
   threads?: number;
+  /** Check only this part of the signed resources (verify --part; the split of src/digest/partition.ts). */
+  part?: { index: number; count: number };
 }
 
 export interface VerifyResult {
