@@ -1,4 +1,6 @@
-import { Command, Flags } from '@oclif/core';
+// Subpath imports: the '@oclif/core' index loads all of oclif (start-up time, issue 16).
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { EXIT_INPUT, ModelsealError } from '../errors';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */

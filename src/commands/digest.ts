@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import * as path from 'node:path';
 import { BaseCommand } from '../cli/base-command';
 import { digestFlags, digestOptionsFrom } from '../cli/flags';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';

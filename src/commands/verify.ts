@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { signatureFlag, threadsFlag } from '../cli/flags';
@@ -6,9 +7,6 @@ import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
 import { parsePart } from '../digest/partition';
 import { ModelsealError } from '../errors';
-import { verifyLineage } from '../lineage/verify-lineage';
-import { renderLineageTree } from '../lineage/render-tree';
-import { loadPolicy } from '../policy/load-policy';
 import { verifyArtifact } from '../verify/verify-artifact';
 import { trustedSignersFromFlags } from '../verify/signers-from-flags';
 
@@ -114,6 +112,10 @@ export default class Verify extends BaseCommand {
     for (const f of ['ignore-paths', 'ignore-unsigned-files', 'part'] as const) {
       if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
     }
+    // Policies, YAML, JSON Schema and lineage load only for --policy: a key verify starts faster (issue 16).
+    const { loadPolicy } = require('../policy/load-policy') as typeof import('../policy/load-policy');
+    const { verifyLineage } = require('../lineage/verify-lineage') as typeof import('../lineage/verify-lineage');
+    const { renderLineageTree } = require('../lineage/render-tree') as typeof import('../lineage/render-tree');
     const policy = loadPolicy(flags.policy!);
     const graph = await verifyLineage(artifact, policy, {
       lineage: flags.lineage,
