@@ -2,11 +2,13 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
-import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
-import { serializeKeyBundle } from '../envelope/bundle';
+import { IN_TOTO_PAYLOAD_TYPE, preAuthHeader } from '../envelope/dsse';
+import { keyBundleChunks, serializeKeyBundle } from '../envelope/bundle';
+import { base64Length } from '../envelope/signature-limit';
+import { signBytes } from '../keys/signature-algorithm';
 import type { PrivateKeyInfo } from '../keys/key-types';
 import { publicKeyInfo } from '../keys/load';
-import { buildOmsStatement } from '../statement/oms';
+import { buildOmsStatement, serializeOmsStatementInto } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
@@ -109,8 +111,26 @@ export function signatureTarget(artifact: string | undefined, options: SignOptio
   return path.resolve(options.signature ?? defaultSignaturePath(artifact as string, format));
 }
 
+/**
+ * The common case (a key, a bundle) without building the statement as an object or the
+ * bundle as one string: the statement is written once, after its DSSE header, signed in
+ * place, and the bundle is written in chunks. Byte-identical to signStatementWithKey.
+ */
+function signManifestWithKey(manifest: Manifest, subjectName: string, signature: string, key: PrivateKeyInfo, force: boolean | undefined): void {
+  const { buffer, offset } = serializeOmsStatementInto(manifest, subjectName, (length) => preAuthHeader(IN_TOTO_PAYLOAD_TYPE, length));
+  const sig = signBytes(key.type, key.key, buffer);
+  const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig };
+  checkSignatureBytes(Buffer.byteLength(serializeKeyBundle({ ...envelope, payload: Buffer.alloc(0) }, key.publicKey.hint)) + base64Length(envelope.payload.length));
+  writeFileAtomic(signature, keyBundleChunks(envelope, key.publicKey.hint), { force });
+}
+
 /** Signs the OMS statement of a finished manifest and writes it atomically to `signature`. */
 export async function signManifest(manifest: Manifest, subjectName: string, signature: string, options: SignOptions): Promise<Omit<SignResult, 'artifact'>> {
+  const format = options.format ?? 'bundle';
+  if (options.key && !options.certificate && !options.sigstore && format === 'bundle') {
+    signManifestWithKey(manifest, subjectName, signature, options.key, options.force);
+    return { signature, rootDigest: manifest.rootDigest, manifest, method: 'key', keyType: options.key.type, keyHint: options.key.publicKey.hint, format };
+  }
   const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
   checkSignatureBytes(typeof bundle === 'string' ? Buffer.byteLength(bundle) : bundle.length);
   writeFileAtomic(signature, bundle, { force: options.force });
