@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import type { HashAlgorithm } from './algorithms';
+import { digestBytes, type HashAlgorithm } from './algorithms';
 import { fileChanged, hashRanges, shardRanges, type ByteRange } from './hash-file';
 import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from './hash-pool';
 import { planHashing, type HashPlan } from './hash-plan';
@@ -221,7 +221,11 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
   const files = selected ? selected.files : tree.files;
   const rangesOf = selected ? (i: number) => selected.ranges[i] : shardSize === undefined ? (i: number) => [{ start: 0, end: files[i].size }] : (i: number) => shardRanges(files[i].size, shardSize);
   const plan = planHashing(files, shardSize, selected ? rangesOf : undefined);
-  const digests: string[][] = plan.rangesPerFile.map((n) => new Array<string>(n));
+  // Every digest in one buffer, file by file: no array and no string per resource while hashing.
+  const width = digestBytes(serialization.hashType);
+  const firstOf = new Float64Array(files.length + 1);
+  for (let i = 0; i < files.length; i++) firstOf[i + 1] = firstOf[i] + plan.rangesPerFile[i];
+  const store = Buffer.alloc(firstOf[files.length] * width);
   const jobsLeft = plan.jobsPerFile.slice();
   // Jobs of one file on different threads must all have seen the same file.
   const identities = new Map<number, string>();
@@ -239,7 +243,7 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
           if (seen === undefined) identities.set(r.fileIndex, r.identity);
           else if (seen !== r.identity) throw fileChanged(files[r.fileIndex].file);
         }
-        r.digests.forEach((d, i) => (digests[r.fileIndex][r.firstRange + i] = d));
+        r.digests.forEach((d, i) => store.write(d, (firstOf[r.fileIndex] + r.firstRange + i) * width, width, 'hex'));
         if (--jobsLeft[r.fileIndex] === 0) {
           progress.filesDone++;
           identities.delete(r.fileIndex);
@@ -255,11 +259,12 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
 
   const algorithm = resourceAlgorithm(serialization);
   const resources: ResourceDigest[] = [];
+  const digestAt = (i: number, k: number) => store.toString('hex', (firstOf[i] + k) * width, (firstOf[i] + k + 1) * width);
   files.forEach((f, i) => {
     if (shardSize === undefined) {
-      resources.push({ name: f.name, algorithm, digest: digests[i][0] });
+      resources.push({ name: f.name, algorithm, digest: digestAt(i, 0) });
     } else {
-      rangesOf(i).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digests[i][k] }));
+      rangesOf(i).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digestAt(i, k) }));
     }
   });
   return { serialization, resources, rootDigest: rootDigestOf(resources) };
