@@ -64,3 +64,38 @@ describe('streaming OMS serialization and key bundle', () => {
     expect(joined).toBe(serializeKeyBundle(env, 'abc'));
   });
 });
+
+describe('strict base64 decoding of large payloads', () => {
+  /** The reference: decode, re-encode the whole value, compare (what decodeBase64 did before issue 16). */
+  function reference(value: string): Buffer | null {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) && !/^[A-Za-z0-9_-]*={0,2}$/.test(value)) return null;
+    const body = value.replace(/=+$/, '');
+    if (body.length % 4 === 1) return null;
+    if (value.length !== body.length && value.length % 4 !== 0) return null;
+    const enc = /[-_]/.test(value) ? 'base64url' : 'base64';
+    const bytes = Buffer.from(body, enc);
+    return bytes.toString(enc).replace(/=+$/, '') === body ? bytes : null;
+  }
+
+  it('accepts and refuses exactly what re-encoding the whole value does', () => {
+    const { decodeBase64 } = require('../src/envelope/base64');
+    const fc = require('fast-check');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=';
+    const arbitrary = fc.oneof(
+      fc.array(fc.constantFrom(...alphabet.split('')), { maxLength: 14 }).map((a: string[]) => a.join('')),
+      fc.uint8Array({ maxLength: 12 }).chain((b: Uint8Array) =>
+        fc.constantFrom(Buffer.from(b).toString('base64'), Buffer.from(b).toString('base64url'), Buffer.from(b).toString('base64').replace(/=+$/, '')),
+      ),
+    );
+    fc.assert(
+      fc.property(arbitrary, (s: string) => {
+        const want = reference(s);
+        const got = decodeBase64(s);
+        return want === null ? got === null : got !== null && got.equals(want);
+      }),
+      { numRuns: 20000 },
+    );
+    expect(decodeBase64('AR==')).toBeNull(); // non-zero unused bits
+    expect(decodeBase64('AQ==')).toEqual(Buffer.from([1]));
+  });
+});
