@@ -15,7 +15,10 @@
  *   BENCH_RUNS          timed runs per command; the best is kept (3)
  *   BENCH_THREADS       pass --threads N to modelseal         (unset: one per core)
  *   BENCH_DIR           parent of the temporary data folder   (os.tmpdir())
- *   BENCH_CASES         comma list of: multi,big,small,startup (all)
+ *   BENCH_DATASET_DIRS  folders of the dataset case           (20;   full 1281: ImageNet's shape)
+ *   BENCH_DATASET_FILES files per folder, 64 B each           (1000)
+ *   BENCH_SPARSE_GIB    the sparse file of the sparse case    (1;    full 12), hashed in shards
+ *   BENCH_CASES         comma list of: multi,big,small,dataset,sparse,startup (all)
  *   BENCH_KEEP=1        keep the data folder
  */
 'use strict';
@@ -46,7 +49,10 @@ const cfg = {
   smallKiB: num('BENCH_SMALL_KIB', 4, 4),
   runs: Math.max(1, num('BENCH_RUNS', 3, 3)),
   threads: process.env.BENCH_THREADS,
-  cases: new Set((process.env.BENCH_CASES || 'multi,big,small,startup').split(',').map((s) => s.trim())),
+  datasetDirs: num('BENCH_DATASET_DIRS', 20, 1281),
+  datasetFiles: num('BENCH_DATASET_FILES', 1000, 1000),
+  sparseGiB: num('BENCH_SPARSE_GIB', 1, 12),
+  cases: new Set((process.env.BENCH_CASES || 'multi,big,small,dataset,sparse,startup').split(',').map((s) => s.trim())),
 };
 const threadArgs = cfg.threads ? ['--threads', cfg.threads] : [];
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -90,6 +96,26 @@ function makeData(base) {
       content.writeUInt32LE(i, 0);
       fs.writeFileSync(path.join(dir, `sample-${i}.bin`), content);
     }
+  }
+  data.dataset = path.join(base, 'dataset');
+  if (cfg.cases.has('dataset')) {
+    // ImageNet-shaped: folders of 64-byte files (the per-file cost, not the bytes, is measured).
+    fs.mkdirSync(data.dataset);
+    const content = Buffer.alloc(64, 0x61);
+    for (let d = 0; d < cfg.datasetDirs; d++) {
+      const dir = path.join(data.dataset, `n${String(d).padStart(8, '0')}`);
+      fs.mkdirSync(dir);
+      for (let i = 0; i < cfg.datasetFiles; i++) {
+        content.writeUInt32LE(d * cfg.datasetFiles + i, 0);
+        fs.writeFileSync(path.join(dir, `${String(i).padStart(6, '0')}.JPEG`), content);
+      }
+    }
+  }
+  data.sparse = path.join(base, 'sparse.bin');
+  if (cfg.cases.has('sparse')) {
+    const fd = fs.openSync(data.sparse, 'w');
+    fs.ftruncateSync(fd, cfg.sparseGiB * 2 ** 30); // holes: read as zeros, no disk
+    fs.closeSync(fd);
   }
   return data;
 }
@@ -185,20 +211,31 @@ function opensslDigests(stdout) {
 
 const rows = [];
 function row(caseName, tool, r, bytes, ref, extra = {}) {
+  const ratio = ref ? r.seconds / ref.seconds : undefined;
+  const filesPerSecond = extra.files ? extra.files / r.seconds : undefined;
+  // A goal is printed beside the figure it is about and whether this run met it; never asserted.
+  let goal = '';
+  if (extra.goal) {
+    const g = extra.goal;
+    const value = g.of === 'ratio' ? ratio : g.of === 'files/s' ? filesPerSecond : g.of === 'rss' ? r.rssKiB / 1024 : g.of === 'cpu ratio' ? r.cpu / g.ref : undefined;
+    const met = value === undefined || Number.isNaN(value) ? '?' : (g.max !== undefined ? value <= g.max : value >= g.min) ? 'met' : 'MISSED';
+    goal = `${g.of} ${g.max !== undefined ? '<=' : '>='} ${g.max ?? g.min}: ${value === undefined ? '?' : value.toFixed(g.of === 'files/s' || g.of === 'rss' ? 0 : 2)} ${met}`;
+  }
   rows.push({
+    goal,
     case: caseName,
     tool,
     seconds: r.seconds,
     cpuSeconds: r.cpu,
     throughput: bytes ? bytes / r.seconds / 1e9 : undefined,
-    filesPerSecond: extra.files ? extra.files / r.seconds : undefined,
-    ratio: ref ? r.seconds / ref.seconds : undefined,
+    filesPerSecond,
+    ratio,
     rssMiB: r.rssKiB / 1024,
   });
 }
 
 function printTable() {
-  const head = ['case', 'command', 'time s', 'CPU s', 'GB/s', 'files/s', 'ratio vs ref', 'peak RSS MiB'];
+  const head = ['case', 'command', 'time s', 'CPU s', 'GB/s', 'files/s', 'ratio vs ref', 'peak RSS MiB', 'goal (issue 16)'];
   const body = rows.map((r) => [
     r.case,
     r.tool,
@@ -208,9 +245,10 @@ function printTable() {
     r.filesPerSecond === undefined ? '' : Math.round(r.filesPerSecond).toString(),
     r.ratio === undefined ? 'ref' : r.ratio.toFixed(2),
     Number.isNaN(r.rssMiB) ? 'n/a' : r.rssMiB.toFixed(0),
+    r.goal,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells) => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`);
 }
 
@@ -257,34 +295,72 @@ function main() {
         const check = modelseal('digest', target, '--json', ...flags);
         if (v.compare) checkSame(check.stdout, refDigests, (n) => (n === '.' ? target : path.join(target, n)));
         const r = best(cfg.runs, () => modelseal('digest', target, ...flags));
-        row(name, `modelseal digest ${v.label}`, r, bytes, ref, extra);
+        row(name, `modelseal digest ${v.label}`, r, bytes, ref, { ...extra, ...(v.goal ? { goal: { of: 'ratio', max: v.goal } } : {}) });
         modelseal('sign', target, '--key', `${key}.key`, '--signature', sig(`${name}-${v.label}`), ...flags);
         const vr = best(cfg.runs, () => modelseal('verify', target, '--key', `${key}.pub`, '--signature', sig(`${name}-${v.label}`), ...threadArgs));
-        row(name, `modelseal verify (${v.label} signature)`, vr, bytes, ref, extra);
+        row(name, `modelseal verify (${v.label} signature)`, vr, bytes, ref, { ...extra, goal: { of: 'cpu ratio', max: 1.05, ref: r.cpu } });
       }
     };
 
     if (cfg.cases.has('multi')) {
       hashCase(`${cfg.multiFiles} x ${cfg.multiMiB} MiB`, data.multi, filesUnder(data.multi), [
-        { label: 'files', flags: [], compare: true },
+        { label: 'files', flags: [], compare: true, goal: 0.55 },
         { label: 'files blake3', flags: ['--hash', 'blake3'] },
       ]);
     }
     if (cfg.cases.has('big')) {
       hashCase(`1 x ${cfg.bigMiB} MiB`, data.big, [data.big], [
-        { label: 'files', flags: ['--method', 'files'], compare: true },
-        { label: 'shards', flags: ['--method', 'shards', '--shard-size', String(cfg.shardSize)] },
+        { label: 'files', flags: ['--method', 'files'], compare: true, goal: 0.85 },
+        { label: 'shards', flags: ['--method', 'shards', '--shard-size', String(cfg.shardSize)], goal: 0.55 },
         { label: 'files blake3', flags: ['--method', 'files', '--hash', 'blake3'] },
       ]);
     }
     if (cfg.cases.has('small')) {
       hashCase(`${cfg.smallFiles} x ${cfg.smallKiB} KiB`, data.small, filesUnder(data.small), [{ label: 'files', flags: [], compare: true }], true);
     }
+    if (cfg.cases.has('dataset')) {
+      // Sign and verify of many tiny files: files per second and peak memory (1.28 M files with BENCH_FULL=1).
+      const name = `${cfg.datasetDirs * cfg.datasetFiles} x 64 B`;
+      const files = cfg.datasetDirs * cfg.datasetFiles;
+      const env = { ...process.env, MODELSEAL_MAX_RESOURCES: String(Math.max(files, 1_500_000)) };
+      const run = (...args) => measure(process.execPath, [BIN, ...args], { env });
+      const goals = (r) => [{ of: 'files/s', min: 50000 }, { of: 'rss', max: 512 }];
+      const s1 = best(1, () => run('sign', data.dataset, '--key', `${key}.key`, '--signature', sig('dataset'), '--force', ...threadArgs));
+      for (const g of goals()) row(name, `modelseal sign`, s1, undefined, undefined, { files, goal: g });
+      const v1 = best(1, () => run('verify', data.dataset, '--key', `${key}.pub`, '--signature', sig('dataset'), ...threadArgs));
+      for (const g of goals()) row(name, `modelseal verify`, v1, undefined, undefined, { files, goal: g });
+      process.stdout.write(`dataset signature: ${fs.statSync(sig('dataset')).size} bytes for ${files} files\n`);
+    }
+    if (cfg.cases.has('sparse')) {
+      const name = `1 x ${cfg.sparseGiB} GiB sparse`;
+      const bytes = cfg.sparseGiB * 2 ** 30;
+      const ref = best(1, () => opensslOver([data.sparse]));
+      row(name, 'openssl dgst -sha256 (sequential)', ref, bytes);
+      const flags = ['--method', 'shards', '--shard-size', String(cfg.shardSize), ...threadArgs];
+      row(name, 'modelseal digest shards', best(1, () => modelseal('digest', data.sparse, ...flags)), bytes, ref, { goal: { of: 'ratio', max: 0.55 } });
+      modelseal('sign', data.sparse, '--key', `${key}.key`, '--signature', sig('sparse'), ...flags);
+      row(name, 'modelseal verify (shards signature)', best(1, () => modelseal('verify', data.sparse, '--key', `${key}.pub`, '--signature', sig('sparse'), ...threadArgs)), bytes, ref);
+    }
     if (cfg.cases.has('startup')) {
       const runs = Math.max(cfg.runs, 10);
-      const ref = best(runs, () => measure(process.execPath, ['-e', '0']));
+      const one = path.join(base, 'one-file.bin');
+      fs.writeFileSync(one, 'weights');
+      modelseal('sign', one, '--key', `${key}.key`);
+      // Interleaved, so that both see the same machine load; the best of each is kept.
+      const refs = [];
+      const versions = [];
+      const verifies = [];
+      for (let i = 0; i < runs; i++) {
+        refs.push(measure(process.execPath, ['-e', '0']));
+        versions.push(modelseal('--version'));
+        verifies.push(modelseal('verify', one, '--key', `${key}.pub`));
+      }
+      const pick = (list) => best(list.length, (() => { let i = 0; return () => list[i++]; })());
+      const ref = pick(refs);
       row('start-up', 'node -e 0', ref);
-      row('start-up', 'modelseal --version', best(runs, () => modelseal('--version')), undefined, ref);
+      row('start-up', 'modelseal --version', pick(versions), undefined, ref, { goal: { of: 'ratio', max: 1.5 } });
+      row('start-up', 'modelseal verify --key (one file)', pick(verifies), undefined, ref, { goal: { of: 'ratio', max: 2 } });
+      row('start-up', 'modelseal verify --key (one file)', pick(verifies), undefined, ref, { goal: { of: 'cpu ratio', max: 2, ref: ref.cpu } });
     }
     process.stdout.write('\n');
     printTable();

@@ -91,6 +91,8 @@ const INPUT_CODES = [
   'TOKEN_NOT_FOUND', // no token (or more than one) matches the pkcs11: URI
   'TOKEN_KEY_NOT_FOUND', // no key object (or more than one) on the token matches the pkcs11: URI
   'TOKEN_PIN_WRONG', // the token refused the PIN (wrong, locked or missing)
+  'SIGNATURE_TOO_LARGE', // sign: the signature would list more resources / bytes than verify accepts (issue 16)
+  'PARTS_INVALID', // sign --from-manifest: partial manifests overlap, disagree or do not cover the tree (issue 16)
   'INTERNAL_ERROR',
 ] as const;
 

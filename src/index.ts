@@ -6,7 +6,10 @@ export { ModelsealError, ERROR_CODES, exitCodeFor, isRefusal, EXIT_OK, EXIT_REFU
 
 // Digests
 export { computeManifest, rootDigestOf, DEFAULT_SHARD_SIZE, type Manifest, type ResourceDigest, type Serialization, type DigestOptions, type ProgressEvent, type SerializationMethod } from './digest/manifest';
-export { digestArtifact } from './digest-artifact';
+export { digestArtifact, digestPart } from './digest-artifact';
+export { parsePart, partSlice, type Part } from './digest/partition';
+export { signFromManifests, type FromManifestResult } from './sign/from-manifest';
+export { readPartialManifest, serializePartialManifest, type PartialManifest } from './statement/partial-manifest';
 export type { HashAlgorithm } from './digest/algorithms';
 
 // Keys

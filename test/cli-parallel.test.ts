@@ -72,6 +72,24 @@ describe('CLI on the parallel engine (built dist, hash-worker.js)', () => {
     const loaded: string[] = JSON.parse(fs.readFileSync(record, 'utf8'));
     expect(loaded.some((m) => m.includes(`${path.sep}dist${path.sep}verify${path.sep}`))).toBe(true); // the hook saw our modules
     expect(loaded.filter((m) => /node_modules[\\/](sigstore|@sigstore[\\/](sign|tuf)|tuf-js)[\\/]/.test(m))).toEqual([]);
+    // Nor policies (YAML, JSON Schema), lineage or CBOR (issue 16: start-up time).
+    expect(loaded.filter((m) => /node_modules[\\/](ajv|yaml|cbor-x|cbor-extract|proper-lockfile)[\\/]/.test(m))).toEqual([]);
+    expect(loaded.filter((m) => /[\\/]dist[\\/](policy|lineage|gate|lock)[\\/]/.test(m))).toEqual([]);
+  });
+
+  it('--version answers without loading oclif, with the line oclif prints', () => {
+    const record = path.join(tmpDir(), 'modules.json');
+    const hook = path.join(tmpDir(), 'hook.js');
+    fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const fast = spawnSync(process.execPath, ['-r', hook, path.join(REPO, 'bin', 'run.js'), '--version'], { encoding: 'utf8' });
+    expect(fast.status).toBe(0);
+    const loaded: string[] = JSON.parse(fs.readFileSync(record, 'utf8'));
+    expect(loaded.filter((m) => m.includes('@oclif'))).toEqual([]);
+    // With one more argument oclif itself answers (it looks at the first argument only).
+    const oclif = cli(['--version', '--quiet']);
+    expect(oclif.status).toBe(0);
+    expect(fast.stdout).toBe(oclif.stdout);
+    expect(fast.stdout).toMatch(/^modelseal\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/);
   });
 
   it('the build script writes an oclif manifest describing every compiled command', () => {

@@ -56,11 +56,14 @@ describe('parallel digest engine', () => {
   it('plans several batches and splits shards of one file into separate jobs', () => {
     const sizes = [10, 0, 3 * MiB + 5];
     const plan = planHashing(sizes.map((size, i) => ({ file: `/f${i}`, size })), MiB);
-    expect(plan.jobsPerFile).toEqual([1, 1, 4]);
-    expect(plan.rangesPerFile).toEqual([1, 0, 4]);
+    expect(Array.from(plan.jobsPerFile)).toEqual([1, 1, 4]);
+    expect(Array.from(plan.rangesPerFile)).toEqual([1, 0, 4]);
+    expect(plan.batches.flatMap((_, i) => plan.jobsOf(i)).filter((j) => j.file === '/f2').map((j) => j.ranges)).toEqual(
+      [0, 1, 2, 3].map((k) => [{ start: k * MiB, end: Math.min((k + 1) * MiB, 3 * MiB + 5) }]),
+    );
     expect(plan.totalBytes).toBe(10 + 3 * MiB + 5);
     const many = planHashing(Array.from({ length: BATCH_JOBS * 2 + 1 }, (_, i) => ({ file: `/s${i}`, size: 1 })), undefined);
-    expect(many.batches.map((b) => b.jobs.length)).toEqual([BATCH_JOBS, BATCH_JOBS, 1]);
+    expect(many.batches.map((_, i) => many.jobsOf(i).length)).toEqual([BATCH_JOBS, BATCH_JOBS, 1]);
   });
 
   for (const hashType of ['sha256', 'blake2b'] as const) {

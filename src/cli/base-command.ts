@@ -1,4 +1,6 @@
-import { Command, Flags } from '@oclif/core';
+// Subpath imports: the '@oclif/core' index loads all of oclif (start-up time, issue 16).
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { EXIT_INPUT, ModelsealError } from '../errors';
 import { escapeJsonText, safeLine } from '../names';
 

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { DigestOptions } from '../digest/manifest';
 
 /** Flags that choose how an artifact is hashed (shared by digest and sign). */

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { LineageGraph } from '../lineage/lineage-types';
 
 /** Flags shared by `verify --policy` and `lineage`. */

@@ -10,7 +10,8 @@ import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
 import { obtainIdentityToken } from '../sign/identity-token';
-import { signArtifact } from '../sign/sign-artifact';
+import { signFromManifests } from '../sign/from-manifest';
+import { signArtifact, type SignOptions, type SignResult } from '../sign/sign-artifact';
 import { signWarnings } from '../sign/sign-warnings';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
@@ -30,9 +31,14 @@ export default class Sign extends BaseCommand {
     "<%= config.bin %> sign ./my-model --key 'exec:./aws-kms-signer.sh alias/model-release'   # any KMS through an adapter (docs/keys.md)",
     '<%= config.bin %> sign ./my-model --key leaf.key --certificate leaf.pem --certificate-chain intermediate.pem',
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
+    '<%= config.bin %> sign ./dataset --key keys/publisher.key --from-manifest parts/part-*.json   # join the parts of digest --part, no re-hashing',
+    '<%= config.bin %> sign --key keys/publisher.key --from-manifest digests.json --signature model.sig   # a digest list made elsewhere; the files are not checked',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }), path: Args.string(methodPathArg) };
+  static override args = {
+    artifact: Args.string({ description: 'A folder or a single file (optional with --from-manifest: then the given digests are signed as they are).' }),
+    path: Args.string(methodPathArg),
+  };
   static override flags = withAliases({
     key: signingKeyFlag({ description: 'The signing key (Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
@@ -60,6 +66,11 @@ export default class Sign extends BaseCommand {
     }),
     issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
     subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
+    'from-manifest': Flags.string({
+      description: 'Sign the digests of these manifests (from digest --part ... --manifest-out) instead of hashing (repeatable). With ARTIFACT, they must name exactly its files and sizes.',
+      multiple: true,
+      helpGroup: 'PARTS',
+    }),
     ...digestFlags,
   }, SIGN_ALIASES);
 
@@ -73,8 +84,8 @@ export default class Sign extends BaseCommand {
 
   async run(): Promise<void> {
     const { args: rawArgs, flags } = await this.parse(Sign);
-    const { method, artifact } = splitMethod(rawArgs.artifact, rawArgs.path);
-    const args = { artifact };
+    if (rawArgs.artifact === undefined && !flags['from-manifest']) throw new ModelsealError('USAGE_ERROR', 'Missing 1 required arg: artifact (see --help)');
+    const { method, artifact } = rawArgs.artifact === undefined ? { method: undefined, artifact: undefined } : splitMethod(rawArgs.artifact, rawArgs.path);
     checkSignMethod(method, flags);
     if (flags.certificate && !flags.key) throw new ModelsealError('USAGE_ERROR', '--certificate needs --key (the private key of the certificate)');
     // No key means keyless, as model_signing's default method.
@@ -89,13 +100,8 @@ export default class Sign extends BaseCommand {
             : { fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }),
         }
       : undefined;
-    const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
-    printWarnings('sign', ignores.warnings, flags);
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
-    const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
-    const result = await signArtifact(args.artifact, {
-      ...digestOptionsFrom(flags),
-      ignorePaths: ignores.paths,
+    const signOptions = {
       key,
       certificate,
       sigstore,
@@ -103,14 +109,13 @@ export default class Sign extends BaseCommand {
       force: flags.force,
       format: flags.format as SignatureFormat,
       claims: { ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}), ...(flags.subject !== undefined ? { subject: flags.subject } : {}) },
-      onProgress: progress.onProgress,
-    }).finally(() => progress.done());
-    const by =
-      result.method === 'sigstore'
-        ? `keyless as ${result.identity ?? '?'} (Rekor log index ${result.logIndex ?? '?'})`
-        : result.method === 'certificate'
-          ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
-          : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
+    };
+    if (flags['from-manifest'] || artifact === undefined) return this.fromManifest(artifact, flags['from-manifest'] ?? [], signOptions);
+    const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
+    printWarnings('sign', ignores.warnings, flags);
+    const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
+    const result = await signArtifact(artifact, { ...digestOptionsFrom(flags), ignorePaths: ignores.paths, ...signOptions, onProgress: progress.onProgress }).finally(() => progress.done());
+    const by = signedBy(result);
     const late = signWarnings(result.keyType, result.format);
     printWarnings('sign', late, flags);
     const warnings = [...ignores.warnings, ...late];
@@ -132,7 +137,42 @@ export default class Sign extends BaseCommand {
         ...(trust ? { trustConfig: trust.source } : {}),
         ...warningsJson(warnings),
       },
-      `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
+      `Signed ${artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );
   }
+
+  private async fromManifest(artifact: string | undefined, manifests: string[], options: SignOptions): Promise<void> {
+    const hashing = ['--method', '--shard-size', '--hash', '--ignore-paths', '--allow-symlinks', '--no-default-ignores', '--threads'].filter((f) => this.argv.some((a) => a === f || a.startsWith(`${f}=`)));
+    if (hashing.length > 0) throw new ModelsealError('USAGE_ERROR', `${hashing.join(', ')} cannot be used with --from-manifest: the manifests carry their serialization`);
+    const result = await signFromManifests(artifact, manifests, options);
+    const what = result.treeChecked
+      ? `${artifact} from ${plural(result.parts, 'part')} (names and sizes checked against the tree, not re-hashed)`
+      : `the digests of ${manifests.join(', ')} WITHOUT checking any files (no artifact given)`;
+    this.report(
+      {
+        ok: true,
+        ...(result.artifact !== undefined ? { artifact: result.artifact } : {}),
+        signature: result.signature,
+        format: result.format,
+        digest: `sha256:${result.rootDigest}`,
+        method: result.manifest.serialization.method,
+        signingMethod: result.method,
+        resources: result.manifest.resources.length,
+        fromManifest: { manifests: manifests.length, parts: result.parts, treeChecked: result.treeChecked },
+        keyType: result.keyType,
+        keyHint: result.keyHint,
+        ...(result.identity !== undefined ? { identity: result.identity } : {}),
+        ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+      },
+      `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedBy(result)} -> ${result.signature}`,
+    );
+  }
+}
+
+function signedBy(result: Omit<SignResult, 'artifact'>): string {
+  return result.method === 'sigstore'
+    ? `keyless as ${result.identity ?? '?'} (Rekor log index ${result.logIndex ?? '?'})`
+    : result.method === 'certificate'
+      ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
+      : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
 }

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command';
 import { checkVerifyMethod, compatVerifyFlags, methodPathArg, splitMethod, VERIFY_ALIASES, withAliases } from '../cli/compat-flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
@@ -9,10 +10,8 @@ import { signatureFlag, threadsFlag } from '../cli/flags';
 import { KEY_REFERENCE_HELP, publicKeyReferences } from '../cli/key-flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
+import { parsePart } from '../digest/partition';
 import { ModelsealError } from '../errors';
-import { verifyLineage } from '../lineage/verify-lineage';
-import { renderLineageTree } from '../lineage/render-tree';
-import { loadPolicy } from '../policy/load-policy';
 import { verifyArtifact } from '../verify/verify-artifact';
 import { trustedSignersFromFlags } from '../verify/signers-from-flags';
 import { displayText, quoted } from '../names';
@@ -59,6 +58,7 @@ export default class Verify extends BaseCommand {
     'ignore-unsigned-files': Flags.boolean({ description: 'Accept files on disk that the signature does not list.', allowNo: true }),
     'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
     threads: threadsFlag(),
+    part: Flags.string({ description: 'Check only part INDEX of COUNT (0-based, e.g. 0/4) of the signed files: the split digest --part uses (see docs/scale.md).', helpGroup: 'PARTS' }),
   }, VERIFY_ALIASES);
 
   async run(): Promise<void> {
@@ -93,6 +93,7 @@ export default class Verify extends BaseCommand {
       noDefaultIgnores: !flags['default-ignores'],
       onProgress: progress.onProgress,
       threads: flags.threads,
+      ...(flags.part !== undefined ? { part: parsePart(flags.part) } : {}),
     }).finally(() => progress.done());
     const s = result.manifest.serialization;
     const who = result.signer;
@@ -117,6 +118,7 @@ export default class Verify extends BaseCommand {
         serialization: s.method,
         hashType: s.hashType,
         resources: result.manifest.resources.length,
+        ...(result.checked.part ? { part: { ...result.checked.part, resourcesChecked: result.checked.resources } } : {}),
         keyType: result.keyType,
         keyHint: result.keyHint,
         ...(who.identity !== undefined ? { identity: who.identity } : {}),
@@ -135,9 +137,13 @@ export default class Verify extends BaseCommand {
     artifact: string,
     flags: { policy?: string; lineage?: boolean; attestations?: string[]; with?: string[]; name?: string; signature?: string; provenance?: string; eval?: string[] },
   ): Promise<void> {
-    for (const f of ['ignore-paths', 'ignore-unsigned-files'] as const) {
+    for (const f of ['ignore-paths', 'ignore-unsigned-files', 'part'] as const) {
       if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
     }
+    // Policies, YAML, JSON Schema and lineage load only for --policy: a key verify starts faster (issue 16).
+    const { loadPolicy } = require('../policy/load-policy') as typeof import('../policy/load-policy');
+    const { verifyLineage } = require('../lineage/verify-lineage') as typeof import('../lineage/verify-lineage');
+    const { renderLineageTree } = require('../lineage/render-tree') as typeof import('../lineage/render-tree');
     const policy = loadPolicy(flags.policy!);
     const graph = await verifyLineage(artifact, policy, {
       lineage: flags.lineage,

@@ -72,9 +72,9 @@ export function workerEntry(): WorkerEntry | null {
 /** Runs the plan on the calling thread (reads still overlap hashing through libuv). */
 export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm, sink: ResultSink): Promise<void> {
   const ctx: JobContext = { algorithm, buffers: allocateBuffers(), cancelled: () => false, onBytes: (n) => sink.onBytes(n) };
-  for (const batch of plan.batches) {
+  for (let i = 0; i < plan.batches.length; i++) {
     const results: JobResult[] = [];
-    for (const job of batch.jobs) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
+    for (const job of plan.jobsOf(i)) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
     sink.onResults(results, 0);
   }
 }
@@ -125,7 +125,7 @@ export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads:
       const id = next++;
       t.queued++;
       outstanding++;
-      const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.batches[id].jobs };
+      const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.jobsOf(id) };
       t.worker.postMessage(msg);
       return true;
     };

@@ -3,13 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import type { HashAlgorithm } from './algorithms';
-import { fileChanged, hashRanges, shardRanges } from './hash-file';
+import { digestBytes, type HashAlgorithm } from './algorithms';
+import { fileChanged, hashRanges, shardRanges, type ByteRange } from './hash-file';
 import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from './hash-pool';
 import { planHashing, type HashPlan } from './hash-plan';
 import { HF_LOCAL_DIR_METADATA, wantsHubMetadataIgnore } from './hf-cache';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
-import { walkArtifact, type ArtifactTree } from './walk';
+import { partSlice, type Part } from './partition';
+import { walkArtifact, type ArtifactFile, type ArtifactTree } from './walk';
 import { quoted } from '../names';
 
 export type SerializationMethod = 'files' | 'shards';
@@ -63,11 +64,62 @@ export interface DigestOptions {
    * 0 hashes on the calling thread. Results are the same whatever the count.
    */
   threads?: number;
+  /** Called with the walked tree before anything is read: may refuse (e.g. a signature that would be too large). */
+  beforeHashing?: (tree: ArtifactTree, serialization: Serialization) => void;
+  /** Hash only this part of the resources (digest --part); the manifest then lists that part only. */
+  part?: Part;
 }
 
 export interface HashOptions {
   onProgress?: (event: ProgressEvent) => void;
   threads?: number;
+  /** Hash only this part of the resources (partition.ts); the manifest then lists that part only. */
+  part?: Part;
+}
+
+/** The resources of a tree in manifest order, as units of work: which file, which bytes. */
+export interface TreeUnits {
+  /** Unit u covers bytes [start[u], end[u]) of file fileOf[u]. */
+  fileOf: Uint32Array;
+  start: Float64Array;
+  end: Float64Array;
+}
+
+/** One unit per file (files method) or per shard (shards method; empty files have none). */
+export function treeUnits(files: ReadonlyArray<{ size: number }>, shardSize: number | undefined): TreeUnits {
+  let n = 0;
+  for (const f of files) n += shardSize === undefined ? 1 : Math.ceil(f.size / shardSize);
+  const units: TreeUnits = { fileOf: new Uint32Array(n), start: new Float64Array(n), end: new Float64Array(n) };
+  let u = 0;
+  files.forEach((f, i) => {
+    const step = shardSize ?? Math.max(f.size, 1);
+    for (let start = 0; start < f.size || (shardSize === undefined && start === 0); start += step) {
+      units.fileOf[u] = i;
+      units.start[u] = start;
+      units.end[u] = Math.min(start + step, f.size);
+      u++;
+    }
+  });
+  return units;
+}
+
+/** The ranges of each file that one part covers (files of other parts are left out). */
+function selectPart(files: ReadonlyArray<ArtifactFile>, shardSize: number | undefined, part: Part): { files: ArtifactFile[]; ranges: ByteRange[][] } {
+  const units = treeUnits(files, shardSize);
+  const sizes = new Float64Array(units.end.length);
+  for (let u = 0; u < sizes.length; u++) sizes[u] = units.end[u] - units.start[u];
+  const { from, to } = partSlice(sizes, part);
+  const out: { files: ArtifactFile[]; ranges: ByteRange[][] } = { files: [], ranges: [] };
+  let last = -1;
+  for (let u = from; u < to; u++) {
+    if (units.fileOf[u] !== last) {
+      last = units.fileOf[u];
+      out.files.push(files[last]);
+      out.ranges.push([]);
+    }
+    out.ranges[out.ranges.length - 1].push({ start: units.start[u], end: units.end[u] });
+  }
+  return out;
 }
 
 /** The OMS root digest: SHA-256 over the concatenated raw resource digests, in the given order. */
@@ -176,14 +228,21 @@ function threadCount(requested: number | undefined, plan: HashPlan): number {
  * cores. Memory is bounded by the read buffers of each thread (plus the digests).
  */
 export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
-  const { onProgress, threads } = typeof options === 'function' ? { onProgress: options, threads: undefined } : options;
+  const { onProgress, threads, part } = typeof options === 'function' ? { onProgress: options, threads: undefined, part: undefined } : options;
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
-  const plan = planHashing(tree.files, shardSize);
-  const digests: string[][] = plan.rangesPerFile.map((n) => new Array<string>(n));
+  const selected = part ? selectPart(tree.files, shardSize, part) : undefined;
+  const files = selected ? selected.files : tree.files;
+  const rangesOf = selected ? (i: number) => selected.ranges[i] : shardSize === undefined ? (i: number) => [{ start: 0, end: files[i].size }] : (i: number) => shardRanges(files[i].size, shardSize);
+  const plan = planHashing(files, shardSize, selected ? rangesOf : undefined);
+  // Every digest in one buffer, file by file: no array and no string per resource while hashing.
+  const width = digestBytes(serialization.hashType);
+  const firstOf = new Float64Array(files.length + 1);
+  for (let i = 0; i < files.length; i++) firstOf[i + 1] = firstOf[i] + plan.rangesPerFile[i];
+  const store = Buffer.alloc(firstOf[files.length] * width);
   const jobsLeft = plan.jobsPerFile.slice();
   // Jobs of one file on different threads must all have seen the same file.
   const identities = new Map<number, string>();
-  const progress: ProgressEvent = { bytesDone: 0, bytesTotal: plan.totalBytes, filesDone: 0, filesTotal: tree.files.length };
+  const progress: ProgressEvent = { bytesDone: 0, bytesTotal: plan.totalBytes, filesDone: 0, filesTotal: files.length };
   const sink: ResultSink = {
     onBytes(n) {
       progress.bytesDone += n;
@@ -195,9 +254,9 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
         if (plan.jobsPerFile[r.fileIndex] > 1) {
           const seen = identities.get(r.fileIndex);
           if (seen === undefined) identities.set(r.fileIndex, r.identity);
-          else if (seen !== r.identity) throw fileChanged(tree.files[r.fileIndex].file);
+          else if (seen !== r.identity) throw fileChanged(files[r.fileIndex].file);
         }
-        r.digests.forEach((d, i) => (digests[r.fileIndex][r.firstRange + i] = d));
+        r.digests.forEach((d, i) => store.write(d, (firstOf[r.fileIndex] + r.firstRange + i) * width, width, 'hex'));
         if (--jobsLeft[r.fileIndex] === 0) {
           progress.filesDone++;
           identities.delete(r.fileIndex);
@@ -213,11 +272,12 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
 
   const algorithm = resourceAlgorithm(serialization);
   const resources: ResourceDigest[] = [];
-  tree.files.forEach((f, i) => {
+  const digestAt = (i: number, k: number) => store.toString('hex', (firstOf[i] + k) * width, (firstOf[i] + k + 1) * width);
+  files.forEach((f, i) => {
     if (shardSize === undefined) {
-      resources.push({ name: f.name, algorithm, digest: digests[i][0] });
+      resources.push({ name: f.name, algorithm, digest: digestAt(i, 0) });
     } else {
-      shardRanges(f.size, shardSize).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digests[i][k] }));
+      rangesOf(i).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digestAt(i, k) }));
     }
   });
   return { serialization, resources, rootDigest: rootDigestOf(resources) };
@@ -237,8 +297,9 @@ export async function computeManifest(artifact: string, options: DigestOptions =
   const root = path.resolve(artifact);
   const serialization = resolveSerialization(root, isDirectoryArtifact(root), options);
   const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
-  const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads });
-  if (manifest.resources.length === 0) {
+  options.beforeHashing?.(tree, serialization);
+  const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
+  if (manifest.resources.length === 0 && !options.part) {
     // The OMS spec refuses empty models (model_signing signs them); empty files have no shards.
     throw new ModelsealError('EMPTY_ARTIFACT', 'has nothing to sign (no files, or only empty files with --method shards)', { file: artifact });
   }

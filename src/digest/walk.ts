@@ -22,6 +22,23 @@ export interface ArtifactTree {
   files: ArtifactFile[];
 }
 
+/**
+ * A file found by a directory walk: the absolute path is made from the root and the
+ * name when it is asked for, instead of being kept (a million paths are ~100 MB).
+ */
+class WalkedFile implements ArtifactFile {
+  constructor(
+    public name: string,
+    public size: number,
+    private readonly root: string,
+    private readonly rel: string,
+  ) {}
+
+  get file(): string {
+    return path.join(this.root, this.rel);
+  }
+}
+
 export interface WalkOptions {
   /** POSIX paths relative to the root whose files (or subtrees) are skipped. */
   ignores?: ReadonlySet<string>;
@@ -139,7 +156,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
         } catch (err) {
           throw fsError(err, abs);
         }
-        files.push({ name: rel, file: abs, size });
+        files.push(new WalkedFile(rel, size, root, rel));
       } else if (entry.isSymbolicLink()) {
         // A Hugging Face cache snapshot: its links into the repository's blobs/ are its files.
         const hubFile = hub ? resolveHubLink(hub, abs) : undefined;

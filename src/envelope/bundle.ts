@@ -125,6 +125,22 @@ export function readBundle(file: string): SignatureBundle {
   return parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
 }
 
+/** Payload bytes per base64 chunk (a multiple of 3, so chunks join into one base64 text). */
+const BASE64_CHUNK = 3 * 1024 * 1024;
+
+/**
+ * The key-method bundle of `serializeKeyBundle`, byte for byte, as a sequence of chunks
+ * produced one at a time: a 200 MB payload is never held as one 270 MB base64 string
+ * (plus the JSON text around it) while it is written.
+ */
+export function* keyBundleChunks(envelope: { payloadType: string; payload: Buffer; signature: Buffer }, hint: string): Generator<string> {
+  const head = JSON.stringify({ mediaType: BUNDLE_MEDIA_TYPE, verificationMaterial: { publicKey: { hint }, tlogEntries: [] }, dsseEnvelope: { payload: '' } });
+  yield head.slice(0, -3); // up to and including the payload's opening quote
+  for (let o = 0; o < envelope.payload.length; o += BASE64_CHUNK) yield envelope.payload.subarray(o, o + BASE64_CHUNK).toString('base64');
+  const tail = JSON.stringify({ payloadType: envelope.payloadType, signatures: [{ sig: envelope.signature.toString('base64'), keyid: '' }] });
+  yield `",${tail.slice(1)}}`;
+}
+
 /**
  * Serializes a key-method bundle exactly as model_signing v1.1 writes it: compact
  * JSON, this key order, an empty tlogEntries list and an empty keyid.

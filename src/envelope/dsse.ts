@@ -9,6 +9,12 @@ export function preAuthEncoding(payloadType: string, payload: Uint8Array): Buffe
   ]);
 }
 
+/** The PAE bytes before a payload of `payloadLength` bytes. */
+export function preAuthHeader(payloadType: string, payloadLength: number): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `, 'ascii'), type, Buffer.from(` ${payloadLength} `, 'ascii')]);
+}
+
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export interface DsseSignature {

@@ -1,9 +1,24 @@
 import * as fs from 'node:fs';
 import { ModelsealError, fsError, type ErrorCode } from '../errors';
+import { DEFAULT_MAX_RESOURCES, maxResources, signatureByteLimit } from './signature-limit';
 import { parseStrictJson } from './strict-json';
 
-/** Signature bundles are small; anything larger is refused before it is read or parsed. */
-export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+function configuredLimit(): number {
+  try {
+    return signatureByteLimit(maxResources());
+  } catch {
+    // A malformed MODELSEAL_MAX_RESOURCES is reported as a usage error where it is used
+    // (sign, and the resource count check of every parsed signature); never at import.
+    return signatureByteLimit(DEFAULT_MAX_RESOURCES);
+  }
+}
+
+/**
+ * Model signature files over this size are refused before they are read or parsed. It
+ * grows with the number of resources a signature may list (see signature-limit.ts), so
+ * every signature that `sign` writes is accepted.
+ */
+export const MAX_BUNDLE_BYTES = configuredLimit();
 
 /** Reads a whole small file, refusing non-regular files and files over `maxBytes` before reading. */
 export function readBoundedFile(

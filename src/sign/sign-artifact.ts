@@ -2,11 +2,12 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
-import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
-import { serializeKeyBundle } from '../envelope/bundle';
-import type { SigningKey } from '../keys/signing-key';
+import { IN_TOTO_PAYLOAD_TYPE, preAuthHeader } from '../envelope/dsse';
+import { keyBundleChunks, serializeKeyBundle } from '../envelope/bundle';
+import { base64Length } from '../envelope/signature-limit';
+import { signWith, type SigningKey } from '../keys/signing-key';
 import { publicKeyInfo } from '../keys/load';
-import { buildOmsStatement } from '../statement/oms';
+import { buildOmsStatement, serializeOmsStatementInto } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
@@ -17,6 +18,7 @@ import type { SigstoreSignOptions } from './sigstore-signer';
 import { signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
 import { fileNameProblem, quoted } from '../names';
+import { checkSignatureBudget, checkSignatureBytes } from './signature-budget';
 
 export interface SignOptions extends DigestOptions {
   /** The signing key (key and certificate methods). */
@@ -91,26 +93,49 @@ async function signStatement(statement: Statement<unknown>, options: SignOptions
 
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
-  const format = options.format ?? 'bundle';
-  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
-    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
-  }
-  const signature = path.resolve(options.signature ?? defaultSignaturePath(artifact, format));
+  const signature = signatureTarget(artifact, options);
   const ignorePaths = [...(options.ignorePaths ?? []), ...signatureIgnores(artifact, signature)];
   checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
   // The subject name we write is the artifact's own name: the same rules as its files' names.
   const subjectName = subjectNameOf(artifact);
   const problem = fileNameProblem(subjectName);
   if (problem) throw new ModelsealError('UNSUPPORTED_NAME', `the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, { file: artifact });
-  const manifest = await computeManifest(artifact, { ...options, ignorePaths });
+  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName) });
+  return { artifact: path.resolve(artifact), ...(await signManifest(manifest, subjectName, signature, options)) };
+}
+
+/** Where the signature goes (checked options first: claims only with COSE). */
+export function signatureTarget(artifact: string | undefined, options: SignOptions): string {
+  const format = options.format ?? 'bundle';
+  if (format !== 'cose' && options.claims && Object.keys(options.claims).length > 0) {
+    throw new ModelsealError('USAGE_ERROR', 'issuer and subject claims apply only to the cose format');
+  }
+  if (options.signature === undefined && artifact === undefined) throw new ModelsealError('USAGE_ERROR', 'say where to write the signature (--signature FILE)');
+  return path.resolve(options.signature ?? defaultSignaturePath(artifact as string, format));
+}
+
+/**
+ * The common case (a key, a bundle) without building the statement as an object or the
+ * bundle as one string: the statement is written once, after its DSSE header, signed in
+ * place, and the bundle is written in chunks. Byte-identical to signStatementWithKey.
+ */
+function signManifestWithKey(manifest: Manifest, subjectName: string, signature: string, key: SigningKey, force: boolean | undefined): void {
+  const { buffer, offset } = serializeOmsStatementInto(manifest, subjectName, (length) => preAuthHeader(IN_TOTO_PAYLOAD_TYPE, length));
+  const sig = signWith(key, buffer);
+  const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig };
+  checkSignatureBytes(Buffer.byteLength(serializeKeyBundle({ ...envelope, payload: Buffer.alloc(0) }, key.publicKey.hint)) + base64Length(envelope.payload.length));
+  writeFileAtomic(signature, keyBundleChunks(envelope, key.publicKey.hint), { force });
+}
+
+/** Signs the OMS statement of a finished manifest and writes it atomically to `signature`. */
+export async function signManifest(manifest: Manifest, subjectName: string, signature: string, options: SignOptions): Promise<Omit<SignResult, 'artifact'>> {
+  const format = options.format ?? 'bundle';
+  if (options.key && !options.certificate && !options.sigstore && format === 'bundle') {
+    signManifestWithKey(manifest, subjectName, signature, options.key, options.force);
+    return { signature, rootDigest: manifest.rootDigest, manifest, method: 'key', keyType: options.key.type, keyHint: options.key.publicKey.hint, format };
+  }
   const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
+  checkSignatureBytes(typeof bundle === 'string' ? Buffer.byteLength(bundle) : bundle.length);
   writeFileAtomic(signature, bundle, { force: options.force });
-  return {
-    artifact: path.resolve(artifact),
-    signature,
-    rootDigest: manifest.rootDigest,
-    manifest,
-    ...signer,
-    format,
-  };
+  return { signature, rootDigest: manifest.rootDigest, manifest, ...signer, format: options.format ?? 'bundle' };
 }

@@ -1,7 +1,8 @@
 import { ModelsealError } from '../errors';
 import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
 import { rootDigestOf, resourceAlgorithm, type Manifest, type ResourceDigest, type Serialization } from '../digest/manifest';
-import { isObject, STATEMENT_TYPE_V1, type Statement } from './statement';
+import { maxResources } from '../envelope/signature-limit';
+import { isObject, serializeStatement, STATEMENT_TYPE_V1, type Statement } from './statement';
 import { checkFileNames, quoted } from '../names';
 
 export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
@@ -16,10 +17,7 @@ export interface OmsStatement {
 
 /** Builds the OMS v1.0 statement for a manifest, in model_signing's field order. */
 export function buildOmsStatement(manifest: Manifest, subjectName: string): Statement<unknown> {
-  const s = manifest.serialization;
-  const serialization: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
-  if (s.method === 'shards') serialization.shard_size = s.shardSize;
-  if (s.ignorePaths.length > 0) serialization.ignore_paths = [...s.ignorePaths];
+  const serialization = serializationJson(manifest.serialization);
   return {
     _type: STATEMENT_TYPE_V1,
     subject: [{ name: subjectName, digest: { sha256: manifest.rootDigest } }],
@@ -29,6 +27,76 @@ export function buildOmsStatement(manifest: Manifest, subjectName: string): Stat
       resources: manifest.resources.map((r) => ({ name: r.name, algorithm: r.algorithm, digest: r.digest })),
     },
   };
+}
+
+/** One resource entry of the 2-space-indented statement, without its name and algorithm values. */
+const ENTRY_FIXED = Buffer.byteLength('      {\n        "name": ' + ',\n        "algorithm": ' + ',\n        "digest": ' + '\n      }');
+
+/**
+ * The exact length in bytes of the statement `buildOmsStatement` + `serializeStatement`
+ * will write for `count` resources whose names, as JSON strings, take `nameJsonBytes`
+ * bytes in all: known before anything is hashed (digests have a fixed length).
+ */
+export function omsStatementLength(serialization: Serialization, subjectName: string, count: number, nameJsonBytes: number): number {
+  const algorithm = resourceAlgorithm(serialization);
+  const hex = digestBytes(serialization.hashType) * 2;
+  const entry = ENTRY_FIXED + Buffer.byteLength(JSON.stringify(algorithm)) + hex + 2;
+  const one: Manifest = { serialization, resources: [{ name: '', algorithm, digest: '0'.repeat(hex) }], rootDigest: '0'.repeat(64) };
+  const base = serializeStatement(buildOmsStatement(one, subjectName)).length - (entry + 2);
+  return base + count * entry + nameJsonBytes + (count - 1) * 2;
+}
+
+/** The serialization as OMS writes it (snake_case, shard_size and ignore_paths only when used). */
+export function serializationJson(s: Serialization): Record<string, unknown> {
+  const out: Record<string, unknown> = { method: s.method, hash_type: s.hashType, allow_symlinks: s.allowSymlinks };
+  if (s.method === 'shards') out.shard_size = s.shardSize;
+  if (s.ignorePaths.length > 0) out.ignore_paths = [...s.ignorePaths];
+  return out;
+}
+
+function entryText(name: string, algorithmJson: string, digest: string): string {
+  return `      {\n        "name": ${JSON.stringify(name)},\n        "algorithm": ${algorithmJson},\n        "digest": ${JSON.stringify(digest)}\n      }`;
+}
+
+/**
+ * The OMS statement's bytes, exactly as `serializeStatement(buildOmsStatement(...))`
+ * writes them, written straight into one buffer of the known length: no statement
+ * object, no second copy of the resource list and no intermediate string of the whole
+ * statement (a million-file dataset has a 200 MB statement). `header(length)` is
+ * written before it in the same buffer (the DSSE pre-authentication header, so that the
+ * payload is signed without being copied).
+ */
+export function serializeOmsStatementInto(manifest: Manifest, subjectName: string, header: (length: number) => Buffer = () => Buffer.alloc(0)): { buffer: Buffer; offset: number; length: number } {
+  const s = manifest.serialization;
+  if (manifest.resources.length === 0) {
+    const whole = serializeStatement(buildOmsStatement(manifest, subjectName));
+    const h = header(whole.length);
+    return { buffer: Buffer.concat([h, whole]), offset: h.length, length: whole.length };
+  }
+  const algorithmJson = JSON.stringify(resourceAlgorithm(s));
+  const hex = digestBytes(s.hashType) * 2;
+  const placeholder = { name: '', algorithm: resourceAlgorithm(s), digest: '0'.repeat(hex) };
+  const one = serializeStatement(buildOmsStatement({ serialization: s, resources: [placeholder], rootDigest: manifest.rootDigest }, subjectName)).toString('utf8');
+  const marker = entryText('', algorithmJson, placeholder.digest);
+  const at = one.indexOf(marker);
+  if (at < 0 || one.indexOf(marker, at + 1) >= 0) throw new Error('internal: the OMS statement layout is not the expected one');
+  const head = one.slice(0, at);
+  const tail = one.slice(at + marker.length);
+  let nameBytes = 0;
+  for (const r of manifest.resources) nameBytes += Buffer.byteLength(JSON.stringify(r.name));
+  const length = omsStatementLength(s, subjectName, manifest.resources.length, nameBytes);
+  const h = header(length);
+  const prefix = h.length;
+  const buffer = Buffer.allocUnsafe(prefix + length);
+  h.copy(buffer, 0);
+  let o = prefix + buffer.write(head, prefix);
+  manifest.resources.forEach((r, i) => {
+    if (i > 0) o += buffer.write(',\n', o);
+    o += buffer.write(entryText(r.name, algorithmJson, r.digest), o);
+  });
+  o += buffer.write(tail, o);
+  if (o !== prefix + length) throw new Error(`internal: the OMS statement is ${o - prefix} bytes, ${length} were computed`);
+  return { buffer, offset: prefix, length };
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -41,7 +109,7 @@ export function isSafeRelativePath(name: string): boolean {
   return name.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
-function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
+export function parseSerialization(v: unknown, bad: (m: string) => ModelsealError, file?: string): Serialization {
   if (!isObject(v)) throw bad('predicate.serialization is missing');
   for (const k of Object.keys(v)) if (!SERIALIZATION_KEYS.includes(k)) throw bad(`unknown serialization field ${quoted(k)}`);
   if (v.method !== 'files' && v.method !== 'shards') throw bad(`unknown serialization method ${quoted(v.method)}`);
@@ -113,6 +181,8 @@ function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (
 function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError, file?: string): ResourceDigest[] {
   if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
   if (v.length === 0) throw bad('predicate.resources is empty: nothing is signed');
+  const max = maxResources();
+  if (v.length > max) throw bad(`lists ${v.length} resources, over the limit of ${max} (set MODELSEAL_MAX_RESOURCES to accept more)`);
   const want = digestBytes(serialization.hashType) * 2;
   const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
   const seen = new Set<string>();

@@ -37,7 +37,8 @@ export function checkOutputPath(target: string, options: Pick<AtomicWriteOptions
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'folder does not exist', { file: dir });
 }
 
-export function writeFileAtomic(target: string, data: string | Buffer, options: AtomicWriteOptions = {}): void {
+/** `data` may be a sequence of chunks, written one after another as they are produced (large signatures). */
+export function writeFileAtomic(target: string, data: string | Buffer | Iterable<string | Buffer>, options: AtomicWriteOptions = {}): void {
   const dir = path.dirname(path.resolve(target));
   checkOutputPath(target, options);
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -46,7 +47,8 @@ export function writeFileAtomic(target: string, data: string | Buffer, options: 
   try {
     fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
     fs.fchmodSync(fd, mode); // the umask must not loosen or tighten what was asked for
-    fs.writeFileSync(fd, data);
+    if (typeof data === 'string' || Buffer.isBuffer(data)) fs.writeFileSync(fd, data);
+    else for (const chunk of data) fs.writeFileSync(fd, chunk); // an fd: each write continues at the file position
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

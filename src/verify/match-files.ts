@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from '../digest/ignore';
 import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type ResourceDigest, type Serialization } from '../digest/manifest';
+import type { Part } from '../digest/partition';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
 import { parseShardName } from '../statement/oms';
 import { signatureIgnores } from '../sign/signature-path';
@@ -30,6 +31,11 @@ export interface MatchOptions {
   threads?: number;
   /** Hashes shared by several checks of one run (lineage): each tree is hashed once. */
   cache?: HashCache;
+  /**
+   * Hash and compare only this part of the resources (verify --part: the split of
+   * digest/partition.ts). Names and sizes are still compared for the whole tree.
+   */
+  part?: Part;
 }
 
 export interface FilesMatch {
@@ -37,8 +43,9 @@ export interface FilesMatch {
   root: string;
   /** Files compared (after ignores). */
   files: number;
-  /** Signed resources compared. */
+  /** Signed resources whose digests were compared (all of them, or those of `part`). */
   resources: number;
+  part?: Part;
 }
 
 /** One signed file: the resources that cover it, and the size its shard ranges imply (shards only). */
@@ -119,8 +126,8 @@ function compareNames(tree: ArtifactTree, signed: Map<string, SignedFile>, shard
 export class HashCache {
   private readonly seen = new Map<string, Promise<Manifest>>();
 
-  hash(tree: ArtifactTree, serialization: Serialization, options: Pick<MatchOptions, 'onProgress' | 'threads'>): Promise<Manifest> {
-    const key = JSON.stringify([tree.root, serialization.method, serialization.hashType, serialization.shardSize ?? null, tree.files.map((f) => [f.name, f.file, f.size])]);
+  hash(tree: ArtifactTree, serialization: Serialization, options: Pick<MatchOptions, 'onProgress' | 'threads' | 'part'>): Promise<Manifest> {
+    const key = JSON.stringify([tree.root, serialization.method, serialization.hashType, serialization.shardSize ?? null, options.part ?? null, tree.files.map((f) => [f.name, f.file, f.size])]);
     let result = this.seen.get(key);
     if (!result) {
       result = hashTree(tree, serialization, options);
@@ -142,17 +149,19 @@ export async function matchFiles(artifact: string, signed: Manifest, signaturePa
   compareNames(tree, files, signed.serialization.method === 'shards', artifact, options.ignoreUnsignedFiles === true);
 
   const cache = options.cache ?? new HashCache();
-  const actual = await cache.hash(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads });
+  const actual = await cache.hash(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
   const have = new Map(actual.resources.map((r) => [r.name, r.digest]));
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
   for (const r of signed.resources) {
     const got = have.get(r.name);
-    if (got === undefined) diff.missing.push(r.name);
-    else if (got !== r.digest) diff.changed.push({ name: r.name, expected: r.digest, actual: got });
+    // With a part, resources of the other parts are not hashed here (their names were compared above).
+    if (got === undefined) {
+      if (!options.part) diff.missing.push(r.name);
+    } else if (got !== r.digest) diff.changed.push({ name: r.name, expected: r.digest, actual: got });
     have.delete(r.name);
   }
   // Shards the ranges did not predict (cannot happen once sizes matched, but fail closed).
   diff.extra.push(...have.keys());
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
-  return { root: tree.root, files: tree.files.length, resources: signed.resources.length };
+  return { root: tree.root, files: tree.files.length, resources: actual.resources.length, ...(options.part ? { part: options.part } : {}) };
 }

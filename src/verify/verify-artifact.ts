@@ -8,7 +8,7 @@ import { parseOmsStatement } from '../statement/oms';
 import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
 import { parseStatement } from '../statement/statement';
 import { defaultSignaturePath, type SignatureFormat } from '../sign/signature-path';
-import { matchFiles } from './match-files';
+import { matchFiles, type FilesMatch } from './match-files';
 import { verifySignatureFile } from './signature-file';
 import { type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
@@ -28,6 +28,8 @@ export interface VerifyOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Hashing threads (see DigestOptions.threads). */
   threads?: number;
+  /** Check only this part of the signed resources (verify --part; the split of src/digest/partition.ts). */
+  part?: { index: number; count: number };
 }
 
 export interface VerifyResult {
@@ -39,6 +41,8 @@ export interface VerifyResult {
   predicateType: string;
   /** The signed manifest, checked against the files on disk. */
   manifest: Manifest;
+  /** What the files-vs-manifest check compared (all digests, or one part's with `part`). */
+  checked: FilesMatch;
   keyType: PublicKeyInfo['type'];
   keyHint: string;
   /** Which envelope carried the statement. */
@@ -88,7 +92,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
   const oms = parseSignedStatement(payload, signaturePath, signer.method);
   const signed = oms.manifest;
 
-  await matchFiles(artifact, signed, signaturePath, options);
+  const checked = await matchFiles(artifact, signed, signaturePath, options);
   return {
     verified: true,
     artifact: path.resolve(artifact),
@@ -97,6 +101,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
     subjectName: oms.subjectName,
     predicateType: oms.predicateType,
     manifest: signed,
+    checked,
     keyType: signer.keyType,
     keyHint: signer.keyHint,
     method: signer.method,

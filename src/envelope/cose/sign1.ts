@@ -1,6 +1,6 @@
 import { ModelsealError } from '../../errors';
 import { CborFormatError, checkStrictCbor } from './cbor-strict';
-import { decodeChecked, encodeCanonical, Tag } from './cbor';
+import { decodeChecked, encodeCanonical, isTag, newTag } from './cbor';
 import { CLAIM, COSE_SIGN1_TAG, HEADER } from './headers';
 
 /** The SCITT signed-statement claims we write and read (CWT claims header, RFC 9597). */
@@ -52,7 +52,7 @@ export function sigStructure(protectedBytes: Buffer, payload: Buffer): Buffer {
 
 /** The tagged COSE_Sign1 message: [protected, unprotected = {}, payload, signature]. */
 export function encodeCoseSign1(protectedBytes: Buffer, payload: Buffer, signature: Buffer): Buffer {
-  return encodeCanonical(new Tag([protectedBytes, new Map(), payload, signature], COSE_SIGN1_TAG), { topLevelTag: true });
+  return encodeCanonical(newTag([protectedBytes, new Map(), payload, signature], COSE_SIGN1_TAG), { topLevelTag: true });
 }
 
 function invalid(file: string | undefined, message: string): ModelsealError {
@@ -93,7 +93,7 @@ export function parseCoseSign1(bytes: Buffer, file?: string): CoseSign1 {
     throw invalid(file, `the message has tag ${tag}${tag === 98 ? ' (COSE_Sign, several signers)' : ''}; expected COSE_Sign1 (tag ${COSE_SIGN1_TAG})`);
   }
   const top = decode(bytes, 'the message', file);
-  if (!(top instanceof Tag)) throw invalid(file, 'the message did not decode as a tagged item');
+  if (!isTag(top)) throw invalid(file, 'the message did not decode as a tagged item');
   const parts = top.value;
   if (!Array.isArray(parts) || parts.length !== 4) throw invalid(file, 'the message is not an array of 4 items [protected, unprotected, payload, signature]');
   const [protectedBytes, unprotected, payload, signature] = parts as unknown[];

@@ -1,0 +1,198 @@
+/**
+ * Fleets (issue 16): workers hash deterministic parts of an artifact (digest --part),
+ * sign --from-manifest joins them without re-hashing, and the signature is exactly the
+ * one a single machine writes.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { partOfUnits, partSlice, parsePart, UNIT_OVERHEAD_BYTES } from '../src/digest/partition';
+import { cli, REPO } from './helpers/cli';
+import { tmpDir, writeTree } from './helpers/tmp';
+
+const KiB = 1024;
+
+function dataset(): string {
+  const files: Record<string, Buffer> = { 'weights/model.safetensors': randomBytes(700 * KiB + 3), 'empty.bin': Buffer.alloc(0), 'a-c': randomBytes(10), 'a/b': randomBytes(11) };
+  for (let i = 0; i < 120; i++) files[`data/${i % 4}/row-${i}.bin`] = randomBytes((i * 977) % 9000);
+  return writeTree(tmpDir(), files);
+}
+
+/** Runs the CLI as a separate process without waiting for it (workers run at the same time). */
+function worker(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const { NODE_ENV: _jest, ...env } = process.env;
+    const p = spawn(process.execPath, [path.join(REPO, 'bin', 'run.js'), ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
+
+async function digestParts(root: string, count: number, extra: string[] = []): Promise<string[]> {
+  const dir = tmpDir();
+  const outs = Array.from({ length: count }, (_, k) => path.join(dir, `part-${k}.json`));
+  const runs = await Promise.all(outs.map((out, k) => worker(['digest', root, '--part', `${k}/${count}`, '--manifest-out', out, '--json', ...extra])));
+  runs.forEach((r) => expect(r).toMatchObject({ status: 0, stderr: '' }));
+  return outs;
+}
+
+describe('the partition', () => {
+  it('parses INDEX/COUNT strictly', () => {
+    expect(parsePart('0/4')).toEqual({ index: 0, count: 4 });
+    expect(parsePart('3/4')).toEqual({ index: 3, count: 4 });
+    for (const bad of ['4/4', '-1/4', '1/0', '01/4', '1/4 ', '1.0/4', '1/1000000', 'a/b', '']) expect(() => parsePart(bad)).toThrow(/--part must be/);
+  });
+
+  it('gives each part one contiguous run, in order, balanced by bytes within one unit', () => {
+    const sizes = Array.from({ length: 5000 }, (_, i) => ((i * 7919) % 104729) * ((i % 50) + 1));
+    for (const n of [1, 2, 3, 4, 7, 64]) {
+      const parts = partOfUnits(sizes, n);
+      for (let u = 1; u < parts.length; u++) expect(parts[u]).toBeGreaterThanOrEqual(parts[u - 1]);
+      expect(parts[parts.length - 1]).toBe(n - 1);
+      const weight = new Array(n).fill(0);
+      sizes.forEach((s, u) => (weight[parts[u]] += s + UNIT_OVERHEAD_BYTES));
+      const total = weight.reduce((a, b) => a + b, 0);
+      const largest = Math.max(...sizes) + UNIT_OVERHEAD_BYTES;
+      for (const w of weight) expect(Math.abs(w - total / n)).toBeLessThanOrEqual(largest);
+      let covered = 0;
+      for (let k = 0; k < n; k++) {
+        const { from, to } = partSlice(sizes, { index: k, count: n });
+        expect(from).toBe(covered);
+        covered = to;
+      }
+      expect(covered).toBe(sizes.length);
+    }
+  });
+
+  it('spreads many empty files too (every unit has a weight)', () => {
+    const parts = partOfUnits(new Array(1000).fill(0), 4);
+    expect([0, 1, 2, 3].map((k) => parts.filter((p) => p === k).length)).toEqual([250, 250, 250, 250]);
+  });
+});
+
+describe('digest --part and sign --from-manifest', () => {
+  let root: string;
+  let keys: string;
+  beforeAll(() => {
+    root = dataset();
+    keys = path.join(tmpDir(), 'k');
+    expect(cli(['keygen', '--out', keys]).status).toBe(0);
+  });
+
+  it.each([
+    ['files', []],
+    ['shards (the large file split over several parts)', ['--method', 'shards', '--shard-size', String(64 * KiB)]],
+  ])('four worker processes give exactly the single-machine signature (%s)', async (_label, method) => {
+    const parts = await digestParts(root, 4, method as string[]);
+    const counts = parts.map((p) => JSON.parse(fs.readFileSync(p, 'utf8')).resources.length);
+    expect(counts.filter((c) => c > 0).length).toBe(4); // every worker had work
+    const joined = path.join(tmpDir(), 'joined.sig');
+    const r = cli(['sign', root, '--key', `${keys}.key`, '--signature', joined, '--from-manifest', ...parts, '--json']);
+    expect(r.status).toBe(0);
+    expect(r.json.fromManifest).toEqual({ manifests: 4, parts: 4, treeChecked: true });
+    const single = path.join(tmpDir(), 'single.sig');
+    const s = cli(['sign', root, '--key', `${keys}.key`, '--signature', single, ...(method as string[]), '--json']);
+    expect(s.status).toBe(0);
+    expect(r.json.digest).toBe(s.json.digest);
+    expect(r.json.resources).toBe(s.json.resources);
+    // Ed25519 is deterministic: same statement, same signature, same bytes.
+    expect(fs.readFileSync(joined).equals(fs.readFileSync(single))).toBe(true);
+    expect(cli(['verify', root, '--key', `${keys}.pub`, '--signature', joined]).status).toBe(0);
+  });
+
+  it('the parts may be given in any order; a part given twice, a missing part or parts of two splits are refused', async () => {
+    const four = await digestParts(root, 4);
+    const three = await digestParts(root, 3);
+    const sig = path.join(tmpDir(), 'm.sig');
+    const sign = (...files: string[]) => cli(['sign', root, '--key', `${keys}.key`, '--signature', sig, '--force', '--json', ...files.flatMap((f) => ['--from-manifest', f])]);
+    expect(sign(four[3], four[1], four[0], four[2]).status).toBe(0);
+    for (const [files, msg] of [
+      [[four[0], four[1], four[1], four[2], four[3]], /and so is/],
+      [[four[0], four[1], four[3]], /parts 2\/4 are missing/],
+      [[four[0], four[1], four[2], three[2]], /parts of different splits/],
+    ] as const) {
+      const r = sign(...files);
+      expect(r.status).toBe(2);
+      expect(r.json.error.code).toBe('PARTS_INVALID');
+      expect(r.json.error.message).toMatch(msg);
+    }
+  });
+
+  it('refuses parts that no longer match the tree: an added, a removed, a resized file; a different serialization', async () => {
+    const copy = tmpDir();
+    fs.cpSync(root, copy, { recursive: true });
+    const parts = await digestParts(copy, 2);
+    const sig = path.join(tmpDir(), 'm.sig');
+    const sign = (files = parts) => cli(['sign', copy, '--key', `${keys}.key`, '--signature', sig, '--json', ...files.flatMap((f) => ['--from-manifest', f])]);
+    fs.writeFileSync(path.join(copy, 'data/added.bin'), 'new');
+    expect(sign().json.error.message).toContain('no part lists "data/added.bin"');
+    fs.rmSync(path.join(copy, 'data/added.bin'));
+    fs.renameSync(path.join(copy, 'a-c'), path.join(copy, 'moved'));
+    expect(sign().json.error.message).toContain('the parts list "a-c", which the tree does not have');
+    fs.renameSync(path.join(copy, 'moved'), path.join(copy, 'a-c'));
+    fs.appendFileSync(path.join(copy, 'a/b'), 'x');
+    const resized = sign();
+    expect(resized.status).toBe(2);
+    expect(resized.json.error).toMatchObject({ code: 'PARTS_INVALID' });
+    expect(resized.json.error.message).toContain('"a/b" at 11 bytes, it now has 12');
+    const sharded = await digestParts(copy, 2, ['--method', 'shards']);
+    const mixed = sign([parts[0], sharded[1]]);
+    expect(mixed.json.error.message).toMatch(/uses serialization/);
+    expect(fs.existsSync(sig)).toBe(false);
+  });
+
+  it('without the tree, signs the given digest list, says the files were not checked, and verify accepts the tree', async () => {
+    const parts = await digestParts(root, 3);
+    const sig = path.join(tmpDir(), 'given.sig');
+    const r = cli(['sign', '--key', `${keys}.key`, '--signature', sig, '--from-manifest', ...parts.reverse()]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('WITHOUT checking any files');
+    const j = cli(['sign', '--key', `${keys}.key`, '--signature', sig, '--force', '--from-manifest', ...parts, '--json']);
+    expect(j.json.fromManifest.treeChecked).toBe(false);
+    expect(cli(['verify', root, '--key', `${keys}.pub`, '--signature', sig]).status).toBe(0);
+    expect(cli(['sign', '--key', `${keys}.key`, '--from-manifest', parts[0]]).json).toBeUndefined();
+    expect(cli(['sign', '--key', `${keys}.key`, '--from-manifest', parts[0]]).stderr).toContain('--signature FILE');
+  });
+
+  it('refuses a hand-made digest list with an unsafe or duplicated name before signing', () => {
+    const dir = tmpDir();
+    const list = (resources: object[]) => {
+      const f = path.join(dir, `list-${Math.random()}.json`);
+      fs.writeFileSync(f, JSON.stringify({ mediaType: 'application/vnd.modelseal.partial-manifest.v1+json', part: { index: 0, count: 1 }, name: 'oci-model', serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false }, resources }));
+      return f;
+    };
+    const d = 'ab'.repeat(32);
+    const sig = path.join(dir, 'x.sig');
+    for (const [resources, msg] of [
+      [[{ name: '../etc/passwd', digest: d, size: 1 }], /not a safe relative path/],
+      [[{ name: 'a', digest: d, size: 1 }, { name: 'a', digest: d, size: 1 }], /listed twice/],
+      [[{ name: 'a', digest: 'zz', size: 1 }], /malformed sha256 digest/],
+      [[], /empty/],
+    ] as const) {
+      const r = cli(['sign', '--key', `${keys}.key`, '--signature', sig, '--from-manifest', list(resources as unknown as object[]), '--json']);
+      expect(r.status).toBe(2);
+      expect(r.json.error.code).toBe('PARTS_INVALID');
+      expect(r.json.error.message).toMatch(msg);
+    }
+    expect(fs.existsSync(sig)).toBe(false);
+    const ok = cli(['sign', '--key', `${keys}.key`, '--signature', sig, '--from-manifest', list([{ name: 'layer.tar', digest: d, size: 5 }]), '--json']);
+    expect(ok.status).toBe(0);
+  });
+
+  it('usage: --part needs --manifest-out, the manifest must be outside the artifact, hashing flags do not mix with --from-manifest', () => {
+    expect(cli(['digest', root, '--part', '0/2']).status).toBe(2);
+    expect(cli(['digest', root, '--part', '2/2', '--manifest-out', path.join(tmpDir(), 'p.json')]).stderr).toContain('--part must be');
+    const inside = cli(['digest', root, '--part', '0/2', '--manifest-out', path.join(root, 'p.json'), '--json']);
+    expect(inside.status).toBe(2);
+    expect(inside.json.error.message).toContain('inside the artifact');
+    expect(fs.existsSync(path.join(root, 'p.json'))).toBe(false);
+    const mixed = cli(['sign', root, '--key', `${keys}.key`, '--from-manifest', 'x.json', '--method', 'shards', '--json']);
+    expect(mixed.status).toBe(2);
+    expect(mixed.json.error.message).toContain('--method cannot be used with --from-manifest');
+  });
+});
