@@ -6,7 +6,7 @@ import { ModelsealError, fsError } from '../errors';
 import { createHasher } from '../digest/algorithms';
 import type { Manifest } from '../digest/manifest';
 import { isSafeRelativePath, parseShardName } from '../statement/oms';
-import { analyzeFile, bytesNeededToJudge, loadRefusal } from './file-format';
+import { analyzeSource, bytesNeededToJudge, loadRefusal } from './file-format';
 
 export interface LoadOptions {
   /**
@@ -14,6 +14,16 @@ export interface LoadOptions {
    * that import something dangerous, or cannot be scanned, are refused all the same.
    */
   allowPickle?: boolean;
+  /**
+   * Globals added to the pickle allowlist for this artifact, by exact name
+   * ("module.name" or "module:name"). Pickles still need `allowPickle`.
+   */
+  allowGlobals?: readonly string[];
+  /**
+   * Accept files that may run code but cannot be analysed (UNSCANNABLE: unknown formats,
+   * bz2/xz joblib, HDF5, TorchScript). DANGEROUS and UNSAFE_UNKNOWN files are refused all the same.
+   */
+  allowUnscannable?: boolean;
   /**
    * The largest verification unit held in memory before it is released: a whole file
    * for the `files` serialization, one shard for `shards`. Default 2 GiB.
@@ -51,7 +61,7 @@ function notSigned(artifact: string, file: string): ModelsealError {
 }
 
 /** Which file to open and which signed digests cover it. */
-function plan(artifact: string, file: string, manifest: Manifest): Plan {
+function plan(artifact: string, file: string, manifest: Manifest, givenBase = path.basename(artifact)): Plan {
   let st: fs.Stats;
   try {
     st = fs.statSync(artifact);
@@ -70,7 +80,7 @@ function plan(artifact: string, file: string, manifest: Manifest): Plan {
     // A single-file artifact: its one signed path is "." or its base name, whichever the signer wrote.
     const paths = new Set(manifest.resources.map((r) => pathOf(r.name)));
     const only = paths.size === 1 ? [...paths][0] : undefined;
-    if (only === undefined || ![only, '.', path.basename(artifact)].includes(file)) throw notSigned(artifact, file);
+    if (only === undefined || ![only, '.', path.basename(artifact), givenBase].includes(file)) throw notSigned(artifact, file);
     name = only;
     target = artifact;
   }
@@ -156,7 +166,7 @@ async function* verifiedUnits(p: Plan, maxUnit: number, onSize: (size: number) =
  * Holds verified units back until enough of the file is verified to judge its format,
  * refuses code-executing or malformed files, then passes the units through.
  */
-async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => number, allowPickle: boolean): AsyncGenerator<Buffer> {
+async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => number, options: LoadOptions): AsyncGenerator<Buffer> {
   const held: Buffer[] = [];
   let heldBytes = 0;
   let decided = false;
@@ -166,7 +176,8 @@ async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => num
       if (offset + length > prefix.length) throw new ModelsealError('INTERNAL_ERROR', 'format check read past the verified bytes', { file: p.target });
       return prefix.subarray(offset, offset + length);
     };
-    const refusal = loadRefusal(p.target, p.name, analyzeFile(p.name, readAt, sizeOf()), allowPickle);
+    const analysis = analyzeSource(p.name, { size: sizeOf(), read: readAt }, { allowGlobals: options.allowGlobals ?? [] });
+    const refusal = loadRefusal(p.target, analysis, { allowPickle: options.allowPickle ?? false, allowUnscannable: options.allowUnscannable ?? false });
     if (refusal) throw refusal;
     decided = true;
   };
@@ -193,10 +204,18 @@ async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => num
 
 /** Every failure, including an unknown file name, surfaces as a rejection or a stream error. */
 async function* verifiedChunks(artifact: string, file: string, manifest: VerifiedManifest, options: LoadOptions): AsyncGenerator<Buffer> {
-  const p = plan(path.resolve(artifact), file, manifestOf(manifest));
+  // The artifact root itself is resolved as verify resolves it (a symlink to a single-file
+  // artifact verifies, so it reads); files inside it are opened without following links.
+  let root: string;
+  try {
+    root = fs.realpathSync(path.resolve(artifact));
+  } catch (err) {
+    throw fsError(err, artifact);
+  }
+  const p = plan(root, file, manifestOf(manifest), path.basename(path.resolve(artifact)));
   let size = -1;
   const units = verifiedUnits(p, options.maxUnitBytes ?? DEFAULT_MAX_UNIT, (n) => (size = n));
-  yield* judged(units, p, () => size, options.allowPickle ?? false);
+  yield* judged(units, p, () => size, options);
 }
 
 /**
