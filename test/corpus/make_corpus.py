@@ -1,7 +1,7 @@
 """Generates the load-time safety corpus with the real libraries (torch, numpy, joblib).
 
-Usage: python make_corpus.py OUT_DIR MARKER_DIR
-Writes OUT_DIR/malicious/*, OUT_DIR/benign/* and OUT_DIR/manifest.json. Each malicious
+Usage: python make_corpus.py OUT_DIR MARKER_DIR [MANIFEST]
+Writes OUT_DIR/malicious/*, OUT_DIR/benign/* and MANIFEST (default OUT_DIR/manifest.json). Each malicious
 file's payload creates MARKER_DIR/<id> when its loader (named in the manifest) reads it;
 prove_corpus.py loads them and checks the markers. Nothing here is ever loaded by
 modelseal: it only reads the bytes.
@@ -23,6 +23,7 @@ import joblib
 import torch
 
 OUT, MARK = sys.argv[1], sys.argv[2]
+MANIFEST = sys.argv[3] if len(sys.argv) > 3 else os.path.join(OUT, 'manifest.json')
 os.makedirs(os.path.join(OUT, 'malicious'), exist_ok=True)
 os.makedirs(os.path.join(OUT, 'benign'), exist_ok=True)
 manifest = []
@@ -275,6 +276,6 @@ for comp, ext in ((None, 'joblib'), ('gzip', 'joblib.gz'), ('zlib', 'joblib.z'))
         joblib.dump(obj, os.path.join(OUT, 'benign', n), compress=(comp, 3) if comp else 0)
         add('benign', n, None, f'joblib-{comp or "plain"}', 'joblib')
 
-with open(os.path.join(OUT, 'manifest.json'), 'w') as f:
+with open(MANIFEST, 'w') as f:
     json.dump(manifest, f, indent=1)
 print(json.dumps({'malicious': sum(1 for m in manifest if m['kind'] == 'malicious'), 'benign': sum(1 for m in manifest if m['kind'] == 'benign')}))

@@ -1,6 +1,6 @@
 """Loads every corpus file with the library its manifest names, as a victim would.
 
-Usage: python prove_corpus.py OUT_DIR MARKER_DIR
+Usage: python prove_corpus.py OUT_DIR MARKER_DIR [MANIFEST]
 Malicious files must create their marker (the payload ran); benign torch files must load
 under torch.load(weights_only=True), other benign files under their own loader. Prints one
 JSON object: {"executed": [...], "not_executed": [...], "benign_ok": [...], "benign_failed": [...]}.
@@ -10,7 +10,7 @@ warnings.filterwarnings('ignore')
 OUT, MARK = sys.argv[1], sys.argv[2]
 import numpy as np, joblib, torch
 
-manifest = json.load(open(os.path.join(OUT, 'manifest.json')))
+manifest = json.load(open(sys.argv[3] if len(sys.argv) > 3 else os.path.join(OUT, 'manifest.json')))
 res = {'executed': [], 'not_executed': [], 'benign_ok': [], 'benign_failed': []}
 devnull = open(os.devnull, 'w')
 
