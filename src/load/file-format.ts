@@ -235,7 +235,7 @@ function analyzeZip(src: ByteSource, name: string, opts: AnalyzeOptions): FileAn
       else pickles.push(analyzePickleStream(s, opts, e.name));
     } else if (/(^|\/)code\/.+\.py$/.test(e.name)) {
       torchscript = true;
-    } else if (extOf(e.name) === '.npy') {
+    } else if (extOf(e.name) === '.npy' && !isKeras) {
       npy++;
       const head = e.method === 0 || e.method === 8 ? (() => {
         try {
@@ -285,6 +285,8 @@ function analyzeZip(src: ByteSource, name: string, opts: AnalyzeOptions): FileAn
       const s = entrySource(e);
       if ('code' in s) reasons.push(s);
       else reasons.push(...kerasConfig(readAll(s, MAX_JSON), e.name));
+    } else if (isKeras && (e.name === 'model.weights.h5' || e.name === 'metadata.json')) {
+      // Keras 3 reads only tensors from model.weights.h5 (h5py datasets); the model is built from config.json.
     } else if (PICKLE_EXTENSIONS.includes(extOf(base)) || ['.zip', '.npz', '.h5', '.gz', '.tar', '.bin'].includes(extOf(base))) {
       reasons.push(reason('NESTED_ARCHIVE', 'UNSCANNABLE', 'is a nested model file, which is not analysed inside an archive', e.name));
     }

@@ -276,6 +276,32 @@ for comp, ext in ((None, 'joblib'), ('gzip', 'joblib.gz'), ('zlib', 'joblib.z'))
         joblib.dump(obj, os.path.join(OUT, 'benign', n), compress=(comp, 3) if comp else 0)
         add('benign', n, None, f'joblib-{comp or "plain"}', 'joblib')
 
+# Keras (when installed, torch backend): Lambda layers carry marshalled code that load_model(safe_mode=False) runs.
+try:
+    os.environ.setdefault('KERAS_BACKEND', 'torch')
+    import keras
+except Exception:
+    keras = None
+if keras is not None:
+    import logging
+    logging.getLogger('absl').setLevel(logging.ERROR)
+    def lam(n):
+        code = pycode(n)
+        return keras.layers.Lambda(lambda x: (exec(code), x)[1])
+    for ext in ('keras', 'h5'):
+        n = f'lambda-layer.{ext}'
+        keras.Sequential([keras.Input((2,)), lam(n), keras.layers.Dense(1)]).save(os.path.join(OUT, 'malicious', n))
+        add('malicious', n, None, f'keras-{ext}-lambda', 'keras')
+    n = 'lambda-in-functional.keras'
+    inp = keras.Input((3,)); h = keras.layers.Dense(4)(inp); out = lam(n)(h)
+    keras.Model(inp, out).save(os.path.join(OUT, 'malicious', n))
+    add('malicious', n, None, 'keras-lambda', 'keras')
+    for name, model in (('dense', keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation='relu'), keras.layers.Dense(2)])),
+                        ('conv', keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(), keras.layers.Dense(1)]))):
+        n = f'keras-{name}.keras'
+        model.save(os.path.join(OUT, 'benign', n))
+        add('benign', n, None, 'keras', 'keras')
+
 with open(MANIFEST, 'w') as f:
     json.dump(manifest, f, indent=1)
 print(json.dumps({'malicious': sum(1 for m in manifest if m['kind'] == 'malicious'), 'benign': sum(1 for m in manifest if m['kind'] == 'benign')}))

@@ -6,6 +6,7 @@ under torch.load(weights_only=True), other benign files under their own loader. 
 JSON object: {"executed": [...], "not_executed": [...], "benign_ok": [...], "benign_failed": [...]}.
 """
 import io, json, os, pickle, sys, warnings, zipfile
+os.environ.setdefault('KERAS_BACKEND', 'torch')
 warnings.filterwarnings('ignore')
 OUT, MARK = sys.argv[1], sys.argv[2]
 import numpy as np, joblib, torch
@@ -33,6 +34,9 @@ def load(m, path, weights_only):
                 r[k]
     elif loader == 'joblib':
         joblib.load(path)
+    elif loader == 'keras':
+        import keras
+        keras.models.load_model(path, safe_mode=weights_only)
     elif loader == 'zipfile-pickle':
         z = zipfile.ZipFile(path)
         for n in z.namelist():
