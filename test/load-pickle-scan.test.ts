@@ -187,6 +187,18 @@ describe('pickle allowlist analyser', () => {
     expect(scan.verdict).toBe('DANGEROUS');
   });
 
+  it('reads through frames as _pickle.c does (opcodes may cross a frame end) and ignores only trailing bytes that are no pickle', () => {
+    const body = latin("cos\nsystem\n(S'true'\ntR.");
+    const crossing = Buffer.concat([Buffer.from([0x80, 4, 0x95]), Buffer.from(new BigUint64Array([3n]).buffer), body]);
+    expect(verdict(crossing)).toBe('DANGEROUS');
+    const clean = new PickleWriter().proto(2).binint1(1).stop().bytes();
+    // trailing junk whose first byte is no opcode: not a finding
+    expect(scanPickle(Buffer.concat([clean, Buffer.from([0x00, 0x01])]), { pickles: 'all', lenientTrailing: true }).verdict).toBe('SAFE');
+    // a trailing pickle that starts well and breaks off later is one (a loop loader ran its first opcodes)
+    const broken = Buffer.concat([clean, Buffer.from([0x80, 2, 0x4e, 0xff])]);
+    expect(scanPickle(broken, { pickles: 'all', lenientTrailing: true }).verdict).toBe('UNSCANNABLE');
+  });
+
   it('judges what a broken pickle read before it broke (code runs before STOP)', () => {
     const truncated = latin("cos\nsystem\n(S'true'\ntR");
     const scan = scanPickle(truncated);

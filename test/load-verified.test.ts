@@ -149,6 +149,14 @@ describe('readVerified / openVerified', () => {
     expect(await codeOf(readVerified(dir, 'bad.safetensors', verified))).toBe('FORMAT_INVALID');
   });
 
+  it('refuses a shard-signed .safetensors whose header is bad from its first shard, without reading past it', async () => {
+    const junk = Buffer.concat([Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), Buffer.alloc(3000, 0x63)]);
+    const { dir, verified } = await signedDir({ 'm.safetensors': junk }, { method: 'shards', shardSize: 1000 });
+    const { bytes, error } = await drain(openVerified(dir, 'm.safetensors', verified));
+    expect(error?.code).toBe('FORMAT_INVALID');
+    expect(bytes.length).toBe(0);
+  });
+
   it('checks a shard-signed safetensors header as soon as the shards holding it are verified', async () => {
     const big = safetensorsBytes({ w: Array.from({ length: 2000 }, (_, i) => i) });
     const { dir, verified } = await signedDir({ 'm.safetensors': big }, { method: 'shards', shardSize: 1000 });

@@ -339,9 +339,19 @@ function decompressed(format: 'gzip' | 'zlib', src: ByteSource): Buffer | Reason
 export function analyzeSource(name: string, src: ByteSource, opts: AnalyzeOptions = {}, depth = 0): FileAnalysis {
   const size = src.size;
   if (size === 0) return finish({ format: 'empty', pickles: [], reasons: [], usesPickle: false });
-  const head = src.read(0, Math.min(size, 16));
   const ext = extOf(name);
   const result = (format: FileFormat, reasons: Reason[] = [], pickles: PickleReport[] = [], usesPickle = false) => finish({ format, pickles, reasons, usesPickle });
+  if (ext === '.safetensors') {
+    // Judged from the header alone (a shard-signed file is released once its header shards verified).
+    const end = size >= 8 ? (bytesNeededToJudge(name, src.read(0, 8), size) as number) : size;
+    try {
+      return finish({ format: 'safetensors', pickles: [], reasons: [], safetensors: checkSafetensorsHeader(src.read(0, end), size), usesPickle: false });
+    } catch (err) {
+      if (!(err instanceof SafetensorsError)) throw err;
+      return result('safetensors', [reason('SAFETENSORS_INVALID', 'UNSCANNABLE', err.message)]);
+    }
+  }
+  const head = src.read(0, Math.min(size, 16));
 
   if (looksLikeZip(head)) return analyzeZip(src, name, opts);
   if (head.length >= 6 && head.subarray(0, 6).equals(NPY_MAGIC)) {
@@ -372,13 +382,12 @@ export function analyzeSource(name: string, src: ByteSource, opts: AnalyzeOption
     if (all && /"class_name":\s*"(Lambda|TFOpLambda)"/.test(all.toString('latin1'))) reasons.push(reason('KERAS_LAMBDA', 'DANGEROUS', 'the model config names a Keras Lambda layer, which carries marshalled Python code'));
     return result('hdf5', reasons);
   }
-  if (ext === '.safetensors' || (size >= 10 && head[8] === 0x7b && head.readBigUInt64LE(0) < BigInt(Math.min(size, MAX_SAFETENSORS_HEADER)) && head.readBigUInt64LE(0) > 1n)) {
+  if (size >= 10 && head[8] === 0x7b && head.readBigUInt64LE(0) < BigInt(Math.min(size, MAX_SAFETENSORS_HEADER)) && head.readBigUInt64LE(0) > 1n) {
     const end = bytesNeededToJudge('x.safetensors', head, size) as number;
     try {
       return finish({ format: 'safetensors', pickles: [], reasons: [], safetensors: checkSafetensorsHeader(src.read(0, end), size), usesPickle: false });
     } catch (err) {
       if (!(err instanceof SafetensorsError)) throw err;
-      if (ext === '.safetensors') return result('safetensors', [reason('SAFETENSORS_INVALID', 'UNSCANNABLE', err.message)]);
     }
   }
   // joblib's zlib and lzma streams (neither first byte pair can start a pickle CPython reads).

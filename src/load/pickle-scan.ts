@@ -74,9 +74,9 @@ export interface ScanOptions {
   /** Read joblib's arrays inline after the BUILD of a NumpyArrayWrapper (joblib.load's reading). */
   joblib?: boolean;
   /**
-   * A pickle after the first that breaks off is not itself a finding (what it read before
-   * the break still is): pickle.load never reads past the first STOP, and a loader that
-   * reads on stops with an error at the break.
+   * Bytes after the first pickle that are no pickle at all (its very first opcode fails) are
+   * not a finding: pickle.load never reads past the first STOP, and a loader that reads on
+   * stops there with an error. A later pickle that breaks off further in is still a finding.
    */
   lenientTrailing?: boolean;
 }
@@ -225,7 +225,6 @@ function readOne(r: WindowReader, start: number, an: Analysis, opts: ScanOptions
 
   const need = (n: number) => {
     if (n < 0 || pos + n > size) throw new Stop('pickle data ends early (truncated)', pos);
-    if (frameEnd >= 0 && pos + n > frameEnd) throw new Stop('pickle exhausted before end of frame', pos);
   };
   const u8 = () => {
     need(1);
@@ -252,7 +251,7 @@ function readOne(r: WindowReader, start: number, an: Analysis, opts: ScanOptions
   };
   /** A text line without its "\n" (CPython's readline; no newline at the end of data is truncation). */
   const line = () => {
-    const max = Math.min(MAX_LINE, (frameEnd >= 0 ? frameEnd : size) - pos);
+    const max = Math.min(MAX_LINE, size - pos);
     const nl = r.indexOf(0x0a, pos, max);
     if (nl < 0) throw new Stop(max >= MAX_LINE ? 'text argument is too long' : 'pickle data ends early (no newline)', pos, max >= MAX_LINE ? 'TOO_COMPLEX' : 'MALFORMED');
     const b = r.bytes(pos, nl - pos);
@@ -324,8 +323,7 @@ function readOne(r: WindowReader, start: number, an: Analysis, opts: ScanOptions
         an.protocol = Math.max(an.protocol, v);
         break;
       }
-      case 0x95: { // FRAME
-        if (frameEnd >= 0 && pos !== frameEnd) throw new Stop('beginning of a new frame before end of current frame', opAt);
+      case 0x95: { // FRAME: a read-ahead hint (_pickle.c lets opcodes cross frame ends, so this does too)
         frameEnd = -1;
         const n = u64();
         if (pos + n > size) throw new Stop('frame runs past the end of the data', opAt);
@@ -351,22 +349,20 @@ function readOne(r: WindowReader, start: number, an: Analysis, opts: ScanOptions
       case 0x32: // DUP
         push(top(opAt));
         break;
-      case 0x46: { // FLOAT
-        const t = line().toString('latin1').trim();
-        if (!/^[+-]?(\d[\d_]*\.?[\d_]*([eE][+-]?\d+)?|\.\d[\d_]*([eE][+-]?\d+)?|inf(inity)?|nan)$/i.test(t)) throw new Stop('could not convert string to float', opAt);
+      case 0x46: // FLOAT (its value never matters; an invalid one stops CPython, so reading on only reads more)
+        line();
         push({ k: 'float' });
         break;
-      }
       case 0x49: { // INT ("00"/"01" are False/True in protocol 0)
         const b = line();
         const t = b.toString('latin1');
         if (t === '00' || t === '01') push({ k: 'bool', v: t === '01' });
-        else push(intOrOther(lit(() => pyIntBase0(b), opAt)));
+        else push(intOrOther(lenientInt(b, false)));
         break;
       }
       case 0x4c: { // LONG
         const b = line();
-        push(intOrOther(lit(() => pyIntBase0(b, true), opAt)));
+        push(intOrOther(lenientInt(b, true)));
         break;
       }
       case 0x4a: // BININT
@@ -621,6 +617,15 @@ function lit<T>(f: () => T, opAt: number): T {
   }
 }
 
+/** INT/LONG values only size joblib arrays: one CPython would refuse is just not an int here (reading on is the safe side). */
+function lenientInt(b: Buffer, dropL: boolean): bigint | null {
+  try {
+    return pyIntBase0(b, dropL);
+  } catch {
+    return null;
+  }
+}
+
 function intOrOther(v: bigint | null): V {
   return v === null ? OTHER : { k: 'int', v };
 }
@@ -672,6 +677,7 @@ export function scanPickle(src: ByteSource | Buffer, options: ScanOptions & { st
   let firstInt: bigint | undefined;
   while (limit === 'all' ? pos < source.size : pickles < limit) {
     const out: { value?: V } = {};
+    const pickleStart = pos;
     try {
       pos = readOne(r, pos, an, options, 0, out);
       end = pos;
@@ -679,7 +685,7 @@ export function scanPickle(src: ByteSource | Buffer, options: ScanOptions & { st
       pickles++;
     } catch (err) {
       if (!(err instanceof Stop)) throw err;
-      if (!(pickles > 0 && options.lenientTrailing && err.code === 'MALFORMED')) {
+      if (!(pickles > 0 && options.lenientTrailing && err.code === 'MALFORMED' && err.offset === pickleStart)) {
         an.find(err.code, pickles === 0 ? err.reason : `pickle ${pickles + 1}: ${err.reason}`, err.offset);
       }
       break;
