@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { generateKeyPair, parsePrivateKey } from '../src/keys';
 import { signArtifact } from '../src/sign/sign-artifact';
@@ -71,12 +72,16 @@ describe('hostile bytes never escape as anything but a typed refusal', () => {
     );
   });
 
-  it('analyzeFile never throws on a damaged checkpoint', () => {
+  it('analyzeFile never throws on a damaged file of any format it knows, and every answer is a verdict', () => {
+    const npyHead = Buffer.from("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }".padEnd(118) + '\n');
+    const npy = Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, npyHead.length, 0]), npyHead, tensorPickle()]);
+    const seeds = [zip, st, tensorPickle(), zlib.gzipSync(tensorPickle()), zlib.deflateSync(tensorPickle()), npy, zipBytes([{ name: 'a.npy', data: npy, deflate: true }]), zipBytes([{ name: 'config.json', data: Buffer.from('{"class_name":"Dense"}') }, { name: 'metadata.json', data: Buffer.from('{}') }])];
     fc.assert(
-      fc.property(fc.oneof(mutated(zip), mutated(st), mutated(tensorPickle())), fc.constantFrom('model.bin', 'm.safetensors', 'x.pt'), (b, name) => {
-        expect(() => analyzeFile(name, readAtOf(b), b.length)).not.toThrow();
+      fc.property(fc.oneof(...seeds.map((x) => mutated(x))), fc.constantFrom('model.bin', 'm.safetensors', 'x.pt', 'a.npy', 'w.npz', 'm.keras', 'j.pkl.gz', 'x.joblib'), (b, name) => {
+        const a = analyzeFile(name, readAtOf(b), b.length);
+        expect(['SAFE', 'DANGEROUS', 'UNSAFE_UNKNOWN', 'UNSCANNABLE']).toContain(a.verdict);
       }),
-      { numRuns: 1000 },
+      { numRuns: 3000 },
     );
   });
 });
