@@ -293,6 +293,9 @@ sys.stdout.buffer.write(b.getvalue())`);
     expect(judge('blob.bin', Buffer.from([0, 1, 2, 0xff]))).toMatchObject({ format: 'unknown', verdict: 'UNSCANNABLE' });
     expect(judge('modeling.py', Buffer.from('import os\n'))).toMatchObject({ format: 'code', verdict: 'UNSCANNABLE' });
     expect(judge('m.gguf', Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(20)]))).toMatchObject({ format: 'gguf', verdict: 'SAFE' });
+    // a GGUF (or any data) header that is also a pickle is judged as both
+    const poly = Buffer.concat([latin('GGUF\x03\x00\x00\x00\x00'), latin("cos\nsystem\n(S'true'\ntR."), Buffer.alloc(16)]);
+    expect(judge('m.gguf', poly)).toMatchObject({ format: 'gguf', verdict: 'DANGEROUS' });
     // a protocol-0 pickle in a .bin is found by parsing
     expect(judge('pytorch_model.bin', latin("cos\nsystem\n(S'true'\ntR."))).toMatchObject({ format: 'pickle', verdict: 'DANGEROUS' });
   });

@@ -335,8 +335,21 @@ function decompressed(format: 'gzip' | 'zlib', src: ByteSource): Buffer | Reason
   }
 }
 
+/** Formats whose magic leaves room for a pickle behind it (GGUF's "G" is BINFLOAT; PNG's 0x89 is NEWFALSE). */
+const POLYGLOT_CHECKED: ReadonlySet<FileFormat> = new Set(['gguf', 'json', 'text', 'data', 'onnx', 'npy', 'empty']);
+
 /** Judges one file. `name` is its path inside the artifact (its extension is a hint where content is silent). */
 export function analyzeSource(name: string, src: ByteSource, opts: AnalyzeOptions = {}, depth = 0): FileAnalysis {
+  const a = analyzeFormat(name, src, opts, depth);
+  // A file that is a data format to one loader may be a pickle to another (pickle.load, joblib.load, torch's legacy reader).
+  if (a.verdict === 'SAFE' && POLYGLOT_CHECKED.has(a.format) && src.size > 0) {
+    const pk = looksPickled(src, opts);
+    if (pk && pk.verdict !== 'SAFE') return finish({ ...a, pickles: [...a.pickles, pk], usesPickle: true });
+  }
+  return a;
+}
+
+function analyzeFormat(name: string, src: ByteSource, opts: AnalyzeOptions, depth: number): FileAnalysis {
   const size = src.size;
   if (size === 0) return finish({ format: 'empty', pickles: [], reasons: [], usesPickle: false });
   const ext = extOf(name);

@@ -136,6 +136,10 @@ n = 'imaplib-stream.pkl'; p4(n, su('imaplib') + su('IMAP4_stream') + b'\x93' + a
 n = 'binunicode8-names.pkl'; p4(n, b'\x8d' + struct.pack('<Q', 2) + b'os' + b'\x8d' + struct.pack('<Q', 6) + b'system' + b'\x93' + arg_tuple(c(n)) + b'R')
 n = 'after-clean-pickle.pkl'; hand(n, pickle.dumps({'weights': [1, 2, 3]}, protocol=2) + pickle.dumps(evil('os-system', n), protocol=0))
 
+# A GGUF header that is also a pickle: "G" is BINFLOAT, so pickle.load reads past the magic into a payload.
+n = 'gguf-polyglot.gguf'
+add('malicious', n, b'GGUF\x03\x00\x00\x00\x00' + pickle.dumps(evil('os-system', n), protocol=2)[2:] + b'\x00' * 32, 'polyglot', 'pickle')
+
 # 4. Legacy torch (torch.save(_use_new_zipfile_serialization=False) layout): clean header pickles, then a protocol-0 payload.
 def legacy(n, main):
     b = io.BytesIO()
