@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { scanPickle } from '../src/load/pickle-scan';
 import { DEFAULT_ALLOWED_GLOBALS } from '../src/load/pickle-allowlist';
 import { REPO } from './helpers/cli';
+import { describeWithPeers, program as peerProgram } from './helpers/peers';
 import { osSystemPickle, tensorPickle, PickleWriter } from './helpers/pickle-bytes';
 import { tmpDir } from './helpers/tmp';
 
@@ -45,7 +46,7 @@ const mutated = fc.tuple(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), 
   return b;
 });
 
-describe('the analyser against CPython find_class', () => {
+describeWithPeers(peerProgram('python3', ['-c', 'import pickle, zipfile'], 'a CPython 3 as python3 on PATH'), 'the analyser against CPython find_class', () => {
   it('never calls a pickle SAFE when CPython imports a global off the allowlist', () => {
     // MODELSEAL_DIFF_RUNS / MODELSEAL_DIFF_SEED widen the search (defaults keep the suite fast and repeatable).
     const runs = Number(process.env.MODELSEAL_DIFF_RUNS ?? 2500);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { extractZipEntry, readZipEntries, ZipError } from '../src/load/zip-entries';
 import { REPO } from './helpers/cli';
+import { describeWithPeers, program } from './helpers/peers';
 import { pythonBytes, tensorPickle, zipBytes } from './helpers/pickle-bytes';
 import { tmpDir } from './helpers/tmp';
 
@@ -12,7 +13,7 @@ import { tmpDir } from './helpers/tmp';
  * with and without ZIP64, deflated), whenever the strict reader accepts an archive, zipfile
  * must see exactly the same entry names, and the same bytes for every entry it can read.
  */
-describe('the strict zip reader against Python zipfile', () => {
+describeWithPeers(program('python3', ['-c', 'import pickle, zipfile'], 'a CPython 3 as python3 on PATH'), 'the strict zip reader against Python zipfile', () => {
   it('never accepts an archive that zipfile reads differently', () => {
     const py = pythonBytes(`
 import io, zipfile, sys, json
