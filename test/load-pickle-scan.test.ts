@@ -301,6 +301,24 @@ sys.stdout.buffer.write(b.getvalue())`);
   });
 });
 
+describe('Keras configs', () => {
+  const keras = (config: unknown) => {
+    const z = zipBytes([{ name: 'metadata.json', data: Buffer.from('{"keras_version":"3.15.1"}') }, { name: 'config.json', data: Buffer.from(JSON.stringify(config)) }, { name: 'model.weights.h5', data: Buffer.from([0x89, 0x48, 0x44, 0x46]) }]);
+    return analyzeFile('m.keras', readAtOf(z), z.length);
+  };
+  const dense = { module: 'keras', class_name: 'Sequential', config: { layers: [{ module: 'keras.layers', class_name: 'Dense', config: { units: 2, activation: 'relu', kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: {} } } }] } };
+
+  it('passes a plain Keras model and refuses Lambda layers, foreign modules and imported functions', () => {
+    expect(keras(dense)).toMatchObject({ format: 'keras', verdict: 'SAFE' });
+    const lambda = { ...dense, config: { layers: [{ module: 'keras.layers', class_name: 'Lambda', config: { function: { class_name: '__lambda__', config: { code: 'YQ==' } } } }] } };
+    expect(keras(lambda)).toMatchObject({ verdict: 'DANGEROUS', reasons: [{ code: 'KERAS_LAMBDA' }, { code: 'KERAS_LAMBDA' }] });
+    expect(keras({ module: 'os', class_name: 'system', config: {} }).verdict).toBe('UNSAFE_UNKNOWN');
+    // a function from a Keras module that is not a function table (keras.utils.get_file downloads)
+    expect(keras({ module: 'keras.utils', class_name: 'function', config: 'get_file', registered_name: null }).verdict).toBe('UNSAFE_UNKNOWN');
+    expect(keras({ module: 'keras.activations', class_name: 'function', config: 'relu', registered_name: null }).verdict).toBe('SAFE');
+  });
+});
+
 describe('modelseal scan', () => {
   it('flags a pickle importing os.system and exits 1; --json lists format, verdict and globals per file', () => {
     const dir = writeTree(tmpDir(), { 'evil.pkl': PY.mal2, 'model.safetensors': safetensorsBytes({ w: [1, 2] }) });

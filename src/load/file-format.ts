@@ -167,6 +167,10 @@ function walkKeras(node: unknown, reasons: Reason[], entry: string | undefined, 
   if (o.class_name === 'Lambda' || o.class_name === 'TFOpLambda' || o.class_name === '__lambda__' || o.function_type === 'lambda') {
     reasons.push(reason('KERAS_LAMBDA', 'DANGEROUS', `a Keras ${String(o.class_name ?? 'lambda')} layer carries marshalled Python code that runs when the model is loaded`, entry));
   }
+  // Functions named in a config are imported by Keras (module + name): only its own function tables pass.
+  if (o.class_name === 'function' && !(typeof o.module === 'string' && /^keras\.(activations|losses|metrics|initializers|regularizers|constraints|ops)$/.test(o.module))) {
+    reasons.push(reason('KERAS_MODULE', 'UNSAFE_UNKNOWN', `the Keras config imports the function ${JSON.stringify(`${String(o.module)}.${String(o.config)}`.slice(0, 100))}`, entry));
+  }
   if (typeof o.module === 'string' && typeof o.class_name === 'string' && !/^keras(\.|$)/.test(o.module)) {
     reasons.push(reason('KERAS_MODULE', 'UNSAFE_UNKNOWN', `the Keras config imports ${JSON.stringify(`${o.module}.${o.class_name}`.slice(0, 100))}, which is not a Keras module`, entry));
   }

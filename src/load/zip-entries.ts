@@ -247,7 +247,8 @@ export function zipEntryPrefix(src: ByteSource, entry: ZipEntry, n: number): Buf
     const raw = src.read(entry.dataOffset, Math.min(c, entry.compressedSize));
     let out: Buffer;
     try {
-      out = inflateRawSync(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: Math.max(n, 1) + 65536 });
+      // deflate expands at most ~1032:1, so this bound never cuts a prefix short
+      out = inflateRawSync(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: Math.max(n, 1) + raw.length * 1100 });
     } catch {
       if (c >= entry.compressedSize) throw new ZipError(`entry ${q(entry.name)} does not inflate`);
       continue;

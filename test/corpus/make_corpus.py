@@ -273,6 +273,7 @@ for dt in ('float32', 'int64', 'uint8', 'complex64', 'U5'):
 n = 'structured.npy'; b = io.BytesIO(); np.save(b, np.zeros(3, dtype=[('a', '<f4'), ('b', '<i8')])); add('benign', n, b.getvalue(), 'npy', 'numpy')
 n = 'arrays.npz'; b = io.BytesIO(); np.savez(b, a=np.ones(4), b=np.arange(6).reshape(2, 3)); add('benign', n, b.getvalue(), 'npz', 'numpy')
 n = 'arrays-compressed.npz'; b = io.BytesIO(); np.savez_compressed(b, a=np.ones(400), b=np.arange(600)); add('benign', n, b.getvalue(), 'npz', 'numpy')
+n = 'zeros-compressed.npz'; b = io.BytesIO(); np.savez_compressed(b, z=np.zeros(2_000_000, dtype=np.float32)); add('benign', n, b.getvalue(), 'npz', 'numpy')
 for comp, ext in ((None, 'joblib'), ('gzip', 'joblib.gz'), ('zlib', 'joblib.z')):
     for what, obj in (('arrays', {'coef': np.random.RandomState(0).rand(50, 4), 'bias': np.zeros(4, dtype=np.float32), 'ids': np.arange(7)}),
                       ('list', [np.ones((2, 2)), np.arange(3, dtype=np.int16), {'k': np.zeros(5, dtype=np.uint8)}])):
