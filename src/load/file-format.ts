@@ -202,6 +202,16 @@ function npyAnalysis(src: ByteSource, opts: AnalyzeOptions, entry?: string): { p
   }
 }
 
+function startsWithNpyMagic(src: ByteSource, e: ZipEntry): boolean {
+  if (e.encrypted || (e.method !== 0 && e.method !== 8) || e.size < NPY_MAGIC.length) return false;
+  try {
+    const p = zipEntryPrefix(src, e, NPY_MAGIC.length);
+    return p !== null && p.equals(NPY_MAGIC);
+  } catch {
+    return false;
+  }
+}
+
 function analyzeZip(src: ByteSource, name: string, opts: AnalyzeOptions): FileAnalysis {
   let entries: ZipEntry[];
   try {
@@ -239,7 +249,8 @@ function analyzeZip(src: ByteSource, name: string, opts: AnalyzeOptions): FileAn
       else pickles.push(analyzePickleStream(s, opts, e.name));
     } else if (/(^|\/)code\/.+\.py$/.test(e.name)) {
       torchscript = true;
-    } else if (extOf(e.name) === '.npy' && !isKeras) {
+    } else if (!isKeras && (extOf(e.name) === '.npy' || startsWithNpyMagic(src, e))) {
+      // np.load(npz)[key] reads any member that starts with the .npy magic as an array, whatever its name.
       npy++;
       const head = e.method === 0 || e.method === 8 ? (() => {
         try {
@@ -296,7 +307,7 @@ function analyzeZip(src: ByteSource, name: string, opts: AnalyzeOptions): FileAn
     }
   }
   if (torchscript) reasons.push(reason('TORCHSCRIPT', 'UNSCANNABLE', 'is a TorchScript archive: torch.load hands it to torch.jit.load, which runs its code'));
-  const format: FileFormat = torchscript ? 'torchscript' : pickles.length > 0 || entries.some((e) => isPickleEntry(e.name)) ? 'torch-zip' : npy > 0 ? 'npz' : isKeras ? 'keras' : 'zip';
+  const format: FileFormat = torchscript ? 'torchscript' : entries.some((e) => isPickleEntry(e.name)) ? 'torch-zip' : npy > 0 ? 'npz' : isKeras ? 'keras' : 'zip';
   if (format === 'zip') reasons.push(reason('ZIP_CONTENT_UNKNOWN', 'UNSCANNABLE', 'is a zip archive that is neither a torch checkpoint, an .npz nor a .keras model'));
   return finish({ format, pickles, reasons, usesPickle });
 }

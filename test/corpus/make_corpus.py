@@ -213,6 +213,13 @@ for comp, ext in ((None, 'joblib'), ('gzip', 'joblib.gz')):
 arr = lambda n: np.array([evil('os-system', n), 1], dtype=object)
 n = 'object-array.npy'; b = io.BytesIO(); np.save(b, arr(n), allow_pickle=True); add('malicious', n, b.getvalue(), 'npy-object', 'numpy')
 n = 'object-array.npz'; b = io.BytesIO(); np.savez(b, ok=np.zeros(3), bad=arr(n)); add('malicious', n, b.getvalue(), 'npz-object', 'numpy')
+n = 'object-array-renamed-member.npz'
+npy = io.BytesIO(); np.save(npy, arr(n), allow_pickle=True)
+b = io.BytesIO()
+with zipfile.ZipFile(b, 'w') as z:
+    z.writestr('ok.npy', (lambda x: (np.save(x, np.zeros(3)), x.getvalue())[1])(io.BytesIO()))
+    z.writestr('bad', npy.getvalue())
+add('malicious', n, b.getvalue(), 'npz-object', 'numpy')
 n = 'object-array-compressed.npz'; b = io.BytesIO(); np.savez_compressed(b, ok=np.zeros(3), bad=arr(n)); add('malicious', n, b.getvalue(), 'npz-object', 'numpy')
 
 # 9. torch legacy tar format (storages, tensors, pickle members).
