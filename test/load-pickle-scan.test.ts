@@ -296,6 +296,9 @@ sys.stdout.buffer.write(b.getvalue())`);
     // a GGUF (or any data) header that is also a pickle is judged as both
     const poly = Buffer.concat([latin('GGUF\x03\x00\x00\x00\x00'), latin("cos\nsystem\n(S'true'\ntR."), Buffer.alloc(16)]);
     expect(judge('m.gguf', poly)).toMatchObject({ format: 'gguf', verdict: 'DANGEROUS' });
+    // a benign pickle with a zip behind it: Python's zipfile (and Keras) read the zip
+    const hidden = Buffer.concat([latin('N.'), zipBytes([{ name: 'archive/data.pkl', data: osSystemPickle() }])]);
+    expect(judge('model.pkl', hidden).verdict).not.toBe('SAFE');
     // a protocol-0 pickle in a .bin is found by parsing
     expect(judge('pytorch_model.bin', latin("cos\nsystem\n(S'true'\ntR."))).toMatchObject({ format: 'pickle', verdict: 'DANGEROUS' });
   });

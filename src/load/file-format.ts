@@ -350,16 +350,28 @@ function decompressed(format: 'gzip' | 'zlib', src: ByteSource): Buffer | Reason
   }
 }
 
+const ZIP_FORMATS: ReadonlySet<FileFormat> = new Set(['zip', 'torch-zip', 'torchscript', 'npz', 'keras']);
+
+function hasTailEndRecord(src: ByteSource): boolean {
+  const n = Math.min(src.size, 22 + 0xffff);
+  return n >= 22 && src.read(src.size - n, n).includes(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+}
+
 /** Formats whose magic leaves room for a pickle behind it (GGUF's "G" is BINFLOAT; PNG's 0x89 is NEWFALSE). */
 const POLYGLOT_CHECKED: ReadonlySet<FileFormat> = new Set(['gguf', 'json', 'text', 'data', 'onnx', 'npy', 'empty']);
 
 /** Judges one file. `name` is its path inside the artifact (its extension is a hint where content is silent). */
 export function analyzeSource(name: string, src: ByteSource, opts: AnalyzeOptions = {}, depth = 0): FileAnalysis {
-  const a = analyzeFormat(name, src, opts, depth);
+  let a = analyzeFormat(name, src, opts, depth);
   // A file that is a data format to one loader may be a pickle to another (pickle.load, joblib.load, torch's legacy reader).
   if (a.verdict === 'SAFE' && POLYGLOT_CHECKED.has(a.format) && src.size > 0) {
     const pk = looksPickled(src, opts);
-    if (pk && pk.verdict !== 'SAFE') return finish({ ...a, pickles: [...a.pickles, pk], usesPickle: true });
+    if (pk && pk.verdict !== 'SAFE') a = finish({ ...a, pickles: [...a.pickles, pk], usesPickle: true });
+  }
+  // Python's zipfile (and Keras, which opens models with it) finds a zip by its end record, whatever comes first.
+  if (a.verdict === 'SAFE' && !ZIP_FORMATS.has(a.format) && a.format !== 'safetensors' && hasTailEndRecord(src)) {
+    const z = analyzeZip(src, name, opts);
+    a = finish({ ...a, pickles: [...a.pickles, ...z.pickles], reasons: [...a.reasons, ...z.reasons.map((r) => ({ ...r, message: `read as a zip (it ends with a zip end record): ${r.message}` }))], usesPickle: a.usesPickle || z.usesPickle });
   }
   return a;
 }

@@ -195,6 +195,12 @@ def zip64_split(n):
     body += struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 1, 1, len(cd1), cd1_off, 0)
     return body
 n = 'zip64-split-directory.pt'; add('malicious', n, zip64_split(n), 'zip-differential', 'zipfile-pickle')
+# A harmless pickle with a zip behind it: pickle.load sees None, Python's zipfile (and Keras) see the zip.
+n = 'pickle-then-zip.pkl'
+zb = io.BytesIO()
+with zipfile.ZipFile(zb, 'w') as z:
+    z.writestr('archive/data.pkl', pickle.dumps(evil('os-system', n), protocol=2))
+add('malicious', n, pickle.dumps(None, protocol=2) + zb.getvalue(), 'zip-differential', 'zipfile-pickle')
 
 # 7. joblib: plain, gzip, zlib (analysed) and bz2, xz, lzma (refused as unscannable); object arrays with a payload.
 for comp, ext in ((None, 'joblib'), ('gzip', 'pkl.gz'), ('zlib', 'pkl.z'), ('bz2', 'pkl.bz2'), ('xz', 'pkl.xz'), ('lzma', 'pkl.lzma')):
