@@ -578,12 +578,9 @@ function readOne(r: WindowReader, start: number, an: Analysis, opts: ScanOptions
       case 0x71: // BINPUT
         memoPut(u8(), opAt);
         break;
-      case 0x72: { // LONG_BINPUT
-        const i = take(4).readUInt32LE(0);
-        if (i > 0x7fffffff) throw new Stop('negative LONG_BINPUT argument', opAt);
-        memoPut(i, opAt);
+      case 0x72: // LONG_BINPUT (pickle.py accepts any 32-bit index; _pickle.c may run out of memory on large ones)
+        memoPut(take(4).readUInt32LE(0), opAt);
         break;
-      }
       case 0x94: // MEMOIZE
         memoPut(memo.size, opAt);
         break;
