@@ -62,7 +62,7 @@ export { scanPickle, isDangerousGlobal, verdictOf, type PickleScan, type PickleG
 export { DEFAULT_ALLOWED_GLOBALS } from './load/pickle-allowlist';
 export { checkSafetensorsHeader, SafetensorsError, type SafetensorsInfo } from './load/safetensors';
 export { analyzeFile, analyzeSource, type FileAnalysis, type FileFormat, type Reason, type ReasonCode } from './load/file-format';
-export { pickleAllowedBy } from './load/policy-allowance';
+export { pickleAllowedBy, globalsAllowedBy } from './load/policy-allowance';
 
 // Release records and the update gate
 export { Gate, createRelease, signReleaseFile, readReleaseEnvelope, readState, RELEASE_PREDICATE_TYPE, type GateOptions, type GateDecision, type ReleaseRecord, type GateState } from './gate';

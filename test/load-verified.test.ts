@@ -4,7 +4,7 @@ import { generateKeyPair, parsePrivateKey } from '../src/keys';
 import { signArtifact } from '../src/sign/sign-artifact';
 import { verifyArtifact } from '../src/verify/verify-artifact';
 import { openVerified, readVerified } from '../src/load/verified-read';
-import { pickleAllowedBy } from '../src/load/policy-allowance';
+import { globalsAllowedBy, pickleAllowedBy } from '../src/load/policy-allowance';
 import { parsePolicy } from '../src/policy';
 import { ModelsealError } from '../src/errors';
 import { tmpDir, writeTree } from './helpers/tmp';
@@ -172,11 +172,16 @@ describe('readVerified / openVerified', () => {
       JSON.stringify({
         apiVersion: 'modelseal.dev/policy/v1',
         signers: { pub: { keys: ['k.pub'] } },
-        artifacts: [{ name: 'legacy/*', signers: ['pub'], allowPickle: true }, { name: '**', signers: ['pub'] }],
+        artifacts: [{ name: 'legacy/*', signers: ['pub'], allowPickle: true, allowGlobals: ['sklearn.tree.DecisionTreeClassifier'] }, { name: '**', signers: ['pub'] }],
       }),
       path.join(dir, 'policy.json'),
     );
     expect(pickleAllowedBy(policy, 'legacy/bert')).toBe(true);
     expect(pickleAllowedBy(policy, 'llama')).toBe(false);
+    expect(globalsAllowedBy(policy, 'legacy/bert')).toEqual(['sklearn.tree.DecisionTreeClassifier']);
+    expect(globalsAllowedBy(policy, 'llama')).toEqual([]);
+    const bad = () =>
+      parsePolicy(JSON.stringify({ apiVersion: 'modelseal.dev/policy/v1', signers: { pub: { keys: ['k.pub'] } }, artifacts: [{ name: '**', signers: ['pub'], allowGlobals: ['os.system; rm'] }] }), path.join(dir, 'policy.json'));
+    expect(bad).toThrow(ModelsealError);
   });
 });
