@@ -42,6 +42,8 @@ const REFUSAL_CODES = [
   'PICKLE_REFUSED', // a pickle-based (code-executing) file, refused at load unless the policy allows it
   'DANGEROUS_IMPORT', // a pickle imports a global that can run code (os.system, builtins.eval, ...)
   'FORMAT_INVALID', // a model file's container is malformed (safetensors header, zip, pickle opcodes)
+  'UNKNOWN_IMPORT', // a pickle imports or calls a global that is not on the load allowlist (UNSAFE_UNKNOWN)
+  'UNSCANNABLE', // a file that may run code when loaded cannot be analysed (unsupported compression, HDF5, TorchScript, unknown format)
   'RELEASE_INVALID', // a release record or its envelope is malformed or of an unexpected type
   'CHANNEL_UNKNOWN', // the release record names a channel the policy does not define
   'THRESHOLD_NOT_MET', // fewer distinct trusted keys signed the release record than the channel needs

@@ -62,10 +62,11 @@ export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSI
 // Load-time verification
 export { openVerified, readVerified, type LoadOptions, type VerifiedManifest } from './load/verified-read';
 export { scanPath, type ScanResult, type FileScan } from './load/scan-path';
-export { scanPickle, isDangerousGlobal, PickleError, type PickleScan, type PickleImport } from './load/pickle-scan';
+export { scanPickle, isDangerousGlobal, verdictOf, type PickleScan, type PickleGlobal, type Finding, type FindingCode, type Verdict } from './load/pickle-scan';
+export { DEFAULT_ALLOWED_GLOBALS } from './load/pickle-allowlist';
 export { checkSafetensorsHeader, SafetensorsError, type SafetensorsInfo } from './load/safetensors';
-export { analyzeFile, type FileAnalysis, type FileFormat } from './load/file-format';
-export { pickleAllowedBy } from './load/policy-allowance';
+export { analyzeFile, analyzeSource, type FileAnalysis, type FileFormat, type Reason, type ReasonCode } from './load/file-format';
+export { pickleAllowedBy, globalsAllowedBy } from './load/policy-allowance';
 
 // Release records and the update gate
 export { Gate, createRelease, signReleaseFile, readReleaseEnvelope, readState, RELEASE_PREDICATE_TYPE, type GateOptions, type GateDecision, type ReleaseRecord, type GateState } from './gate';

@@ -8,3 +8,8 @@ import type { Policy } from '../policy/policy-types';
 export function pickleAllowedBy(policy: Policy, artifactName: string): boolean {
   return findRule(policy, artifactName)?.allowPickle === true;
 }
+
+/** The globals the first matching artifact rule adds to the pickle allowlist (`allowGlobals`, exact names). */
+export function globalsAllowedBy(policy: Policy, artifactName: string): string[] {
+  return [...(findRule(policy, artifactName)?.allowGlobals ?? [])];
+}

@@ -2,24 +2,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import { walkArtifact } from '../digest/walk';
-import { analyzeFile, scanStatus, type FileAnalysis, type ScanStatus } from './file-format';
+import { analyzeSource, type AnalyzeOptions, type FileAnalysis } from './file-format';
+import type { ByteSource } from './byte-source';
 
 export interface FileScan extends FileAnalysis {
-  /** Path relative to the scanned folder ("." when a single file was scanned). */
+  /** Path relative to the scanned folder (the base name when a single file was scanned). */
   name: string;
   file: string;
   size: number;
-  status: ScanStatus;
 }
 
 export interface ScanResult {
   path: string;
   files: FileScan[];
-  /** True when any file holds a dangerous or unscannable pickle, or a malformed container. */
+  /** True unless every file is SAFE. */
   flagged: boolean;
 }
 
-function scanFile(file: string, name: string): FileScan {
+/** A file opened once (no symlink followed) and read by offset: nothing is read that the analysers skip. */
+function withFileSource<T>(file: string, fn: (src: ByteSource) => T): T {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
@@ -29,7 +30,8 @@ function scanFile(file: string, name: string): FileScan {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new ModelsealError('SPECIAL_FILE', 'is not a regular file', { file });
-    const readAt = (offset: number, length: number) => {
+    const read = (offset: number, length: number) => {
+      if (offset < 0 || offset + length > st.size) throw new ModelsealError('INTERNAL_ERROR', 'format check read outside the file', { file });
       const buf = Buffer.allocUnsafe(length);
       let off = 0;
       while (off < length) {
@@ -39,20 +41,24 @@ function scanFile(file: string, name: string): FileScan {
       }
       return buf;
     };
-    const analysis = analyzeFile(name === '.' ? path.basename(file) : name, readAt, st.size);
-    return { name, file, size: st.size, ...analysis, status: scanStatus(analysis) };
+    return fn({ size: st.size, read });
   } finally {
     fs.closeSync(fd);
   }
 }
 
+export function scanFile(file: string, name: string, opts: AnalyzeOptions = {}): FileScan {
+  return withFileSource(file, (src) => ({ name, file, size: src.size, ...analyzeSource(name, src, opts) }));
+}
+
 /**
- * Scans a file, or every file of a folder, for pickles (raw or inside zip checkpoints)
- * and lists what they import; checks safetensors headers. Reads only, never unpickles.
+ * Scans a file, or every file of a folder, with the load-time analyser: each file's
+ * format, verdict, the globals its pickles import and why it is not SAFE. Reads only,
+ * never unpickles; tensor data is skipped, not read.
  */
-export function scanPath(target: string): ScanResult {
+export function scanPath(target: string, opts: AnalyzeOptions = {}): ScanResult {
   const tree = walkArtifact(path.resolve(target), { ignores: new Set(), allowSymlinks: false });
-  const files = tree.files.map((f) => scanFile(f.file, f.name));
-  const flagged = files.some((f) => f.status === 'dangerous' || f.status === 'unscannable' || f.status === 'invalid');
-  return { path: path.resolve(target), files, flagged };
+  const single = tree.files.length === 1 && tree.files[0].name === '.';
+  const files = tree.files.map((f) => scanFile(f.file, single ? path.basename(f.file) : f.name, opts));
+  return { path: path.resolve(target), files, flagged: files.some((f) => f.verdict !== 'SAFE') };
 }

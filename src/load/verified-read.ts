@@ -5,8 +5,9 @@ import { ModelsealError, fsError } from '../errors';
 import { createHasher, type Hasher } from '../digest/algorithms';
 import type { Manifest } from '../digest/manifest';
 import { isSafeRelativePath, parseShardName } from '../statement/oms';
-import { analyzeFile, bytesNeededToJudge, loadRefusal } from './file-format';
+import { analyzeSource, bytesNeededToJudge, loadRefusal } from './file-format';
 import { quoted } from '../names';
+import { signedFiles } from '../verify/match-files';
 
 export interface LoadOptions {
   /**
@@ -14,6 +15,16 @@ export interface LoadOptions {
    * that import something dangerous, or cannot be scanned, are refused all the same.
    */
   allowPickle?: boolean;
+  /**
+   * Globals added to the pickle allowlist for this artifact, by exact name
+   * ("module.name" or "module:name"). Pickles still need `allowPickle`.
+   */
+  allowGlobals?: readonly string[];
+  /**
+   * Accept files that may run code but cannot be analysed (UNSCANNABLE: unknown formats,
+   * bz2/xz joblib, HDF5, TorchScript). DANGEROUS and UNSAFE_UNKNOWN files are refused all the same.
+   */
+  allowUnscannable?: boolean;
   /**
    * The largest verification unit held in memory before it is released: a whole file
    * for the `files` serialization, one shard for `shards`. Default 2 GiB.
@@ -51,15 +62,15 @@ function notSigned(artifact: string, file: string): ModelsealError {
 }
 
 /** Which file to open and which signed digests cover it. */
-function plan(artifact: string, file: string, manifest: Manifest): Plan {
+function plan(artifact: string, file: string, manifest: Manifest, givenBase = path.basename(artifact)): Plan {
   let st: fs.Stats;
   try {
     st = fs.statSync(artifact);
   } catch (err) {
     throw fsError(err, artifact);
   }
-  const shards = manifest.serialization.method === 'shards';
-  const pathOf = (resource: string) => (shards ? (parseShardName(resource)?.path ?? resource) : resource);
+  // Which signed resources cover a file: the one files-vs-manifest module decides (verify/match-files.ts).
+  const signed = signedFiles(manifest);
   let name: string;
   let target: string;
   if (st.isDirectory()) {
@@ -68,23 +79,19 @@ function plan(artifact: string, file: string, manifest: Manifest): Plan {
     target = path.join(artifact, ...name.split('/'));
   } else {
     // A single-file artifact: its one signed path is "." or its base name, whichever the signer wrote.
-    const paths = new Set(manifest.resources.map((r) => pathOf(r.name)));
-    const only = paths.size === 1 ? [...paths][0] : undefined;
-    if (only === undefined || ![only, '.', path.basename(artifact)].includes(file)) throw notSigned(artifact, file);
+    const only = signed.size === 1 ? [...signed.keys()][0] : undefined;
+    if (only === undefined || ![only, '.', path.basename(artifact), givenBase].includes(file)) throw notSigned(artifact, file);
     name = only;
     target = artifact;
   }
-  const units: Unit[] = [];
-  for (const r of manifest.resources) {
-    if (pathOf(r.name) !== name) continue;
-    if (shards) {
-      const s = parseShardName(r.name) as { start: number; end: number };
-      units.push({ start: s.start, end: s.end, digest: r.digest, label: `shard ${r.name}` });
-    } else {
-      units.push({ start: 0, digest: r.digest, label: JSON.stringify(r.name) });
-    }
-  }
-  if (units.length === 0) throw notSigned(artifact, file);
+  const entry = signed.get(name);
+  if (!entry) throw notSigned(artifact, file);
+  const shards = manifest.serialization.method === 'shards';
+  const units: Unit[] = entry.resources.map((r) => {
+    if (!shards) return { start: 0, digest: r.digest, label: quoted(r.name) };
+    const s = parseShardName(r.name) as { start: number; end: number };
+    return { start: s.start, end: s.end, digest: r.digest, label: `shard ${quoted(r.name)}` };
+  });
   units.sort((a, b) => a.start - b.start);
   return { target, name: name === '.' ? path.basename(artifact) : name, units, manifest };
 }
@@ -156,7 +163,7 @@ async function* verifiedUnits(p: Plan, maxUnit: number, onSize: (size: number) =
  * Holds verified units back until enough of the file is verified to judge its format,
  * refuses code-executing or malformed files, then passes the units through.
  */
-async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => number, allowPickle: boolean): AsyncGenerator<Buffer> {
+async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => number, options: LoadOptions): AsyncGenerator<Buffer> {
   const held: Buffer[] = [];
   let heldBytes = 0;
   let decided = false;
@@ -166,7 +173,8 @@ async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => num
       if (offset + length > prefix.length) throw new ModelsealError('INTERNAL_ERROR', 'format check read past the verified bytes', { file: p.target });
       return prefix.subarray(offset, offset + length);
     };
-    const refusal = loadRefusal(p.target, p.name, analyzeFile(p.name, readAt, sizeOf()), allowPickle);
+    const analysis = analyzeSource(p.name, { size: sizeOf(), read: readAt }, { allowGlobals: options.allowGlobals ?? [] });
+    const refusal = loadRefusal(p.target, analysis, { allowPickle: options.allowPickle ?? false, allowUnscannable: options.allowUnscannable ?? false });
     if (refusal) throw refusal;
     decided = true;
   };
@@ -193,10 +201,18 @@ async function* judged(units: AsyncGenerator<Buffer>, p: Plan, sizeOf: () => num
 
 /** Every failure, including an unknown file name, surfaces as a rejection or a stream error. */
 async function* verifiedChunks(artifact: string, file: string, manifest: VerifiedManifest, options: LoadOptions): AsyncGenerator<Buffer> {
-  const p = plan(path.resolve(artifact), file, manifestOf(manifest));
+  // The artifact root itself is resolved as verify resolves it (a symlink to a single-file
+  // artifact verifies, so it reads); files inside it are opened without following links.
+  let root: string;
+  try {
+    root = fs.realpathSync(path.resolve(artifact));
+  } catch (err) {
+    throw fsError(err, artifact);
+  }
+  const p = plan(root, file, manifestOf(manifest), path.basename(path.resolve(artifact)));
   let size = -1;
   const units = verifiedUnits(p, options.maxUnitBytes ?? DEFAULT_MAX_UNIT, (n) => (size = n));
-  yield* judged(units, p, () => size, options.allowPickle ?? false);
+  yield* judged(units, p, () => size, options);
 }
 
 /**

@@ -37,6 +37,8 @@ export interface ArtifactRule {
   maxAgeDays?: number;
   /** Loaders may read this artifact's pickle-based files (dangerous pickles stay refused). */
   allowPickle?: boolean;
+  /** Globals added to the load-time pickle allowlist by exact name (src/load). */
+  allowGlobals?: string[];
 }
 
 export const DEFAULT_MAX_DEPTH = 16;
