@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import { aboutExternalData, checkExternalDataRanges, externalDataFiles, shown } from '../load/onnx-external-data';
 import { isSignedFile, readVerified } from '../load/verified-read';
+import { signedFiles } from '../verify/match-files';
 import { requireRuntime } from './require-runtime';
 import { sealedSessionOptions } from './sealed-session';
 import { verifyForLoad, type RuntimeLoadHooks, type TrustOptions, type Verification } from './verify-source';
@@ -70,6 +71,8 @@ class VerifiedFiles {
   refusal?: ModelsealError;
   readonly missing = new Set<string>();
   private readonly reads = new Map<string, Promise<Buffer>>();
+  /** Files a verified ONNX file names as its external data: raw tensor bytes, never deserialized. */
+  private readonly tensorData = new Set<string>();
   private onRefusal?: (err: ModelsealError) => void;
 
   constructor(readonly verification: Verification) {}
@@ -117,10 +120,36 @@ class VerifiedFiles {
     const key = path.posix.normalize(name);
     let p = this.reads.get(key);
     if (!p) {
-      p = this.readChecked(key);
+      // A file that cannot be analysed may be some ONNX file's external data, asked for before that ONNX file.
+      p = this.readChecked(key).catch(async (err) => {
+        if (!(err instanceof ModelsealError) || err.code !== 'UNSCANNABLE' || key.toLowerCase().endsWith('.onnx')) throw err;
+        await this.indexTensorData();
+        if (!this.tensorData.has(key)) throw err;
+        return this.readTensorData(key);
+      });
       this.reads.set(key, p);
     }
     return p;
+  }
+
+  private readonly tensorReads = new Map<string, Promise<Buffer>>();
+  /** External data of a verified ONNX file, read through the verified reader once. */
+  private readTensorData(name: string): Promise<Buffer> {
+    let p = this.tensorReads.get(name);
+    if (!p) {
+      p = readVerified(this.verification.artifact, name, this.verification.manifest, { allowUnscannable: true });
+      this.tensorReads.set(name, p);
+    }
+    return p;
+  }
+
+  private tensorIndex?: Promise<void>;
+  /** Reads every signed .onnx file once, which records the external data each names. */
+  private indexTensorData(): Promise<void> {
+    this.tensorIndex ??= (async () => {
+      for (const name of signedFiles(this.verification.manifest).keys()) if (name.toLowerCase().endsWith('.onnx')) await this.read(name);
+    })();
+    return this.tensorIndex;
   }
 
   /** An ONNX file is handed over only once every external-data file it names is signed, intact and read. */
@@ -129,8 +158,9 @@ class VerifiedFiles {
     const bytes = await readVerified(artifact, name, manifest);
     if (name.toLowerCase().endsWith('.onnx')) {
       for (const ref of externalDataFiles(name, bytes, path.join(artifact, name))) {
+        this.tensorData.add(ref.name);
         try {
-          checkExternalDataRanges(ref, (await this.read(ref.name)).length, path.join(artifact, name));
+          checkExternalDataRanges(ref, (await this.readTensorData(ref.name)).length, path.join(artifact, name));
         } catch (err) {
           if (!(err instanceof ModelsealError)) throw err;
           throw aboutExternalData(err, ref.location, name);
