@@ -47,6 +47,10 @@ const REFUSAL_CODES = [
   'ROLLBACK', // the release version is not above the last accepted version of its channel (rollback or replay)
   'RELEASE_EXPIRED', // the release record's expiry has passed (freeze)
   'RELEASE_MISMATCH', // the artifacts given differ from the record's set or digests (mix-and-match)
+  // OCI registries (issue 20):
+  'OCI_MANIFEST_INVALID', // a registry manifest or index is malformed, too large, of an unexpected type, or not the digest asked for
+  'OCI_BLOB_MISMATCH', // a blob's bytes from the registry do not match its descriptor's digest or size
+  'OCI_REDIRECT_REFUSED', // the registry redirected to another host (or too often)
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -76,6 +80,9 @@ const INPUT_CODES = [
   'STATE_MISSING', // the gate's state is absent; pass --init on the first run only
   'STATE_CORRUPT', // the gate's state cannot be read or parsed; never reset silently
   'STATE_LOCKED', // another gate holds the state lock and did not release it in time
+  // OCI registries (issue 20):
+  'REGISTRY_ERROR', // the registry could not be reached, refused the credentials, or answered with an error
+  'OCI_LAYER_UNSUPPORTED', // a layer is not one uncompressed file with a title (archives, compressed, untitled), or the signature is not files/sha256
   'INTERNAL_ERROR',
 ] as const;
 

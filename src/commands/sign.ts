@@ -8,7 +8,10 @@ import { ModelsealError } from '../errors';
 import { loadPrivateKey } from '../keys/load';
 import { resolveIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
+import type { OciSignOptions } from '../oci/sign-oci';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
+import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
+import { isOciReference } from '../oci/reference';
 
 export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
@@ -22,9 +25,10 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --key keys/publisher.key --format cose --issuer https://models.example.com   # writes ./my-model/model.cose',
     '<%= config.bin %> sign ./my-model --key leaf.key --certificate leaf.pem --certificate-chain intermediate.pem',
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
+    '<%= config.bin %> sign oci://registry.example.com/models/llama-ft:v1 --key keys/publisher.key   # signs from the manifest, attaches a referrer',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }) };
+  static override args = { artifact: Args.string({ description: 'A folder, a single file, or oci://HOST/REPO:TAG|@sha256:DIGEST (signed from its manifest, no layer downloaded).', required: true }) };
   static override flags = {
     key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
@@ -45,6 +49,7 @@ export default class Sign extends BaseCommand {
     issuer: Flags.string({ description: 'COSE only: the SCITT issuer claim (CWT iss), e.g. a DID or URL (default: the key hint).' }),
     subject: Flags.string({ description: "COSE only: the SCITT subject claim (CWT sub) (default: the artifact's name)." }),
     ...digestFlags,
+    ...ociFlags,
   };
 
   async run(): Promise<void> {
@@ -55,6 +60,8 @@ export default class Sign extends BaseCommand {
       ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
+    if (isOciReference(args.artifact)) return this.runOci(args.artifact, { key, sigstore, certificate }, flags);
+    refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
     const result = await signArtifact(args.artifact, {
       ...digestOptionsFrom(flags),
@@ -89,6 +96,30 @@ export default class Sign extends BaseCommand {
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
+    );
+  }
+
+  private async runOci(reference: string, method: Pick<OciSignOptions, 'key' | 'sigstore' | 'certificate'>, flags: { 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
+    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', 'method', 'shard-size', 'hash', 'ignore-paths', 'allow-symlinks', 'default-ignores', 'threads'], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)');
+    const { signOci } = require('../oci/sign-oci') as typeof import('../oci/sign-oci');
+    const result = await signOci(reference, { ...method, ...registryOptionsFrom(flags) });
+    this.report(
+      {
+        ok: true,
+        artifact: result.pinned,
+        manifestDigest: result.manifestDigest,
+        referrer: result.referrer,
+        attachedVia: result.via,
+        digest: `sha256:${result.rootDigest}`,
+        method: 'files',
+        signingMethod: result.method,
+        resources: result.manifest.resources.length,
+        keyType: result.keyType,
+        keyHint: result.keyHint,
+        ...(result.identity !== undefined ? { identity: result.identity } : {}),
+        ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+      },
+      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.keyType} key ${result.keyHint.slice(0, 12)}… -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
     );
   }
 }

@@ -1,0 +1,17 @@
+import { ModelsealError } from '../errors';
+import type { Manifest } from '../digest/manifest';
+import { describeDiff, diffResources, isEmptyDiff } from '../verify/compare';
+
+/**
+ * Are the manifest's layers exactly the signed files (names and digests)? The one place the
+ * registry paths ask; the decision itself belongs to verify/ (routed to its files-vs-manifest
+ * module at merge). Layers under a signed ignore path still count: nothing unsigned is pulled.
+ */
+export function checkLayersMatchSigned(signed: Manifest, layers: Manifest, what: string): void {
+  const s = signed.serialization;
+  if (s.method !== 'files' || s.hashType !== 'sha256') {
+    throw new ModelsealError('OCI_LAYER_UNSUPPORTED', `${what}: the signature uses ${s.method}/${s.hashType}; registry verification compares layer digests, which needs files/sha256 (verify the pulled folder instead)`);
+  }
+  const diff = diffResources(signed.resources, layers.resources);
+  if (!isEmptyDiff(diff)) throw new ModelsealError('ARTIFACT_MISMATCH', `${what}: the layers do not match the signed files: ${describeDiff(diff)}`, { details: diff });
+}
