@@ -6,7 +6,8 @@ import { writeKeyPair } from '../src/keys/write';
 import { OCI_MANIFEST, MODELPACK_ARTIFACT, MODELPACK_CONFIG, SIGSTORE_BUNDLE, TITLE_ANNOTATION, FILEPATH_ANNOTATION, OCI_INDEX } from '../src/oci/media-types';
 import { RegistryClient, sha256Digest } from '../src/oci/registry-client';
 import { attachBundle, referrersTag } from '../src/oci/referrers';
-import { describeWithPeers } from './helpers/peers';
+import { DEBIAN_PYTHON, debianPython, describeWithPeers } from './helpers/peers';
+import { REPO } from './helpers/cli';
 import { cliAsync, REGISTRY_PEERS, RegistryProxy, startRegistry, type Registry } from './helpers/registry';
 import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
 
@@ -262,6 +263,29 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
       // A redirect on the same host is followed.
       proxy.intercept = (req) => (req.url.endsWith('/manifests/v1') ? { status: 307, headers: { location: '/v2/models/tiny/manifests/v1?again' } } : undefined);
       expect((await run(['verify', ref(), '--key', PUB])).status).toBe(0);
+    });
+  });
+
+  it('finds the signature through the referrers API where the registry has one', async () => {
+    // docker-registry 2.8 has no referrers API: the proxy plays a 1.1 registry serving the same index.
+    const index = (await client.getManifest(referrersTag(model.digest), [OCI_INDEX]))!.bytes;
+    proxy.intercept = (req) => {
+      if (req.url.startsWith(`/v2/models/tiny/referrers/${model.digest}`)) return { status: 200, headers: { 'content-type': OCI_INDEX }, body: index };
+      if (req.url.includes(`/manifests/${referrersTag(model.digest)}`)) return { status: 500 }; // must not be needed
+      return undefined;
+    };
+    const r = await run(['verify', ref(), '--key', PUB]);
+    expect(r.status).toBe(0);
+    expect(r.json.referrersVia).toBe('api');
+  });
+
+  describeWithPeers(debianPython('cryptography'), 'an independent model_signing-style verifier accepts the pulled folder', () => {
+    it('verifies DIR/model.sig made from the registry', async () => {
+      const dir = path.join(tmpDir('modelseal-pull-'), 'tiny');
+      expect((await run(['pull', ref(), dir, '--key', PUB])).status).toBe(0);
+      const py = spawnSync(DEBIAN_PYTHON, [path.join(REPO, 'test/interop/oms_verify_key.py'), dir, path.join(dir, 'model.sig'), PUB], { encoding: 'utf8' });
+      expect(py.stdout.trim()).toBe('OK');
+      expect(py.status).toBe(0);
     });
   });
 
