@@ -6,6 +6,7 @@
  * origin, every body read is bounded, digests are recomputed from the bytes, and
  * credentials go only to the registry and the token realm its challenge names.
  */
+import { TransformStream } from 'node:stream/web';
 import { ModelsealError } from '../errors';
 import type { RegistryCredentials } from './credentials';
 import { isLoopbackHost } from './reference';
@@ -96,13 +97,39 @@ export class RegistryTransport {
     return new ModelsealError('REGISTRY_ERROR', `registry ${this.registry}: ${message}`, { cause });
   }
 
+  /**
+   * One fetch without following redirects. The timeout bounds the wait for the headers and
+   * then each pause between body chunks (a multi-gigabyte layer may take long, a stalled one
+   * may not).
+   */
   private async fetchOnce(url: URL, init: RequestInit): Promise<Response> {
+    const ms = this.options.timeoutMs ?? 60_000;
+    const controller = new AbortController();
+    let timer = setTimeout(() => controller.abort(), ms);
+    let res: Response;
     try {
-      return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000) });
+      res = await fetch(url, { ...init, redirect: 'manual', signal: controller.signal });
     } catch (err) {
-      const why = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? 'error';
+      clearTimeout(timer);
+      const why = (err as { cause?: { code?: string } })?.cause?.code ?? (controller.signal.aborted ? 'timed out' : ((err as Error)?.name ?? 'error'));
       throw this.fail(`cannot ${init.method ?? 'GET'} ${short(url.pathname)} (${why})`, err);
     }
+    clearTimeout(timer);
+    if (!res.body) return res;
+    timer = setTimeout(() => controller.abort(), ms);
+    const idle = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(), ms);
+        timer.unref?.();
+        out.enqueue(chunk);
+      },
+      flush() {
+        clearTimeout(timer);
+      },
+    });
+    timer.unref?.();
+    return new Response((res.body as unknown as import('node:stream/web').ReadableStream<Uint8Array>).pipeThrough(idle) as unknown as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   /** A request to the registry (a path under its origin, or an absolute URL on it). */
