@@ -164,16 +164,58 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['tiny']);
   });
 
-  it('verifies a folder signed on disk and pushed', async () => {
+  it('verifies a folder signed on disk, pushed, and its signature attached', async () => {
     const dir = writeTree(path.join(tmpDir('modelseal-disk-'), 'tiny'), Object.fromEntries(FILES.map((f) => [f.name, f.bytes])));
     const s = await cliAsync(['sign', dir, '--key', KEY, '--json']);
     expect(s.status).toBe(0);
-    const pushed = await pushModel(client, 'from-disk', FILES.map((f) => ({ ...f, bytes: Buffer.from(f.bytes) })).concat([]));
-    // Same layers, same manifest: attach the disk signature to it (as a CI job would).
-    await attachBundle(client, { mediaType: OCI_MANIFEST, digest: pushed.digest, size: pushed.bytes.length }, fs.readFileSync(path.join(dir, 'model.sig')), 'https://model_signing/signature/v1.0');
+    const files = [...FILES, { name: 'LICENSE', bytes: Buffer.from('Apache-2.0\n'), mediaType: 'application/vnd.cncf.model.doc.v1.raw' }];
+    await pushModel(client, 'from-disk', files);
+    // The disk signature does not list LICENSE: attaching it to this manifest is refused.
+    const refused = await run(['attach', ref(':from-disk'), path.join(dir, 'model.sig')]);
+    expect(refused.status).toBe(1);
+    expect(errCode(refused)).toBe('ARTIFACT_MISMATCH');
+    fs.writeFileSync(path.join(dir, 'LICENSE'), 'Apache-2.0\n');
+    expect((await cliAsync(['sign', dir, '--key', KEY, '--force', '--json'])).status).toBe(0);
+    const attached = await run(['attach', ref(':from-disk'), path.join(dir, 'model.sig')]);
+    expect(attached.status).toBe(0);
     const r = await run(['verify', ref(':from-disk'), '--key', PUB]);
     expect(r.status).toBe(0);
-    expect(r.json.digest).toBe(s.json.digest);
+    expect(r.json.referrer).toBe(attached.json.referrer);
+  });
+
+  it('finds provenance among the referrers when the policy needs it (pull --policy)', async () => {
+    const policy = path.join(work, 'kinds.yaml');
+    fs.writeFileSync(policy, `apiVersion: modelseal.dev/policy/v1\nsigners:\n  publisher: { keys: [publisher.pub] }\nartifacts:\n  - { name: "tiny*", signers: [publisher], lineage: none, kinds: [finetune] }\n`);
+    const verifyOnly = await run(['verify', ref(), '--policy', policy]);
+    expect(errCode(verifyOnly)).toBe('POLICY_DENIED'); // provenance is judged on the pulled folder
+    const dir = path.join(tmpDir('modelseal-pull-'), 'tiny');
+    const without = await run(['pull', ref(), dir, '--policy', policy]);
+    expect(without.status).toBe(1);
+    expect(errCode(without)).toBe('POLICY_DENIED');
+    expect(fs.existsSync(dir)).toBe(false);
+    // Attest a copy made on disk and attach the provenance to the manifest.
+    const copy = writeTree(path.join(tmpDir('modelseal-attest-'), 'tiny'), Object.fromEntries(FILES.map((f) => [f.name, f.bytes])));
+    const a = await cliAsync(['attest', copy, '--kind', 'finetune', '--base', `sha256:${'ab'.repeat(32)}`, '--key', KEY, '--json']);
+    expect(a.status).toBe(0);
+    const attached = await run(['attach', ref(), path.join(copy, 'provenance.sig')]);
+    expect(attached.status).toBe(0);
+    expect(attached.json.predicateType).toBe('https://slsa.dev/provenance/v1');
+    const pulled = await run(['pull', ref(), dir, '--policy', policy]);
+    expect(pulled.stderr).toBe('');
+    expect(pulled.status).toBe(0);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual(['tiny']);
+  });
+
+  it('stops a layer download that stalls, leaving DIR untouched', async () => {
+    const { pullOci } = require('../src/oci/pull-oci') as typeof import('../src/oci/pull-oci');
+    const { loadPublicKey } = require('../src/keys/load') as typeof import('../src/keys/load');
+    const weights = layerDigests[1];
+    proxy.intercept = (req) => (req.url.endsWith(`/blobs/${weights}`) ? { status: 200, headers: { 'content-length': String(FILES[1].bytes.length) }, body: FILES[1].bytes, stallAfter: 1000 } : undefined);
+    const dir = path.join(tmpDir('modelseal-pull-'), 'tiny');
+    const t0 = Date.now();
+    await expect(pullOci(ref(), dir, { plainHttp: true, timeoutMs: 1500, signers: [{ kind: 'key', key: loadPublicKey(PUB) }] })).rejects.toMatchObject({ code: 'REGISTRY_ERROR' });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
   });
 
   describe('a hostile registry is refused with a stable code and DIR untouched', () => {

@@ -13,6 +13,8 @@ export interface RegistryOptions {
   registryToken?: string;
   /** Docker config file to read credentials from (default $DOCKER_CONFIG/config.json or ~/.docker/config.json). */
   dockerConfig?: string;
+  /** Longest wait for a registry's headers, and between two chunks of a body (default 60 s). */
+  timeoutMs?: number;
 }
 
 export interface OpenedModel {
@@ -28,7 +30,7 @@ export interface OpenedModel {
 
 export function registryClient(ref: OciReference, options: RegistryOptions): RegistryClient {
   const credentials: RegistryCredentials | undefined = options.registryToken ? { token: options.registryToken } : dockerConfigCredentials(ref.registry, options.dockerConfig);
-  return new RegistryClient(ref, { plainHttp: options.plainHttp, ...(credentials ? { credentials } : {}) });
+  return new RegistryClient(ref, { plainHttp: options.plainHttp, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(credentials ? { credentials } : {}) });
 }
 
 /**

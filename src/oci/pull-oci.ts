@@ -8,6 +8,8 @@ import { DEFAULT_SIGNATURE_NAME } from '../sign/signature-path';
 import { verifyArtifact } from '../verify/verify-artifact';
 import type { LayerFile } from './layer-files';
 import type { RegistryClient } from './registry-client';
+import { findBundles } from './referrers';
+import { bodyChunks } from './transport';
 import { verifyOci, type OciVerifyOptions, type OciVerifyResult } from './verify-oci';
 
 export interface OciPullOptions extends Omit<OciVerifyOptions, 'bundleDir' | 'folderChecksFollow'> {
@@ -27,6 +29,8 @@ export interface OciPullResult {
   bytes: number;
   graph?: LineageGraph;
 }
+
+const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 function blobMismatch(f: LayerFile, why: string): ModelsealError {
   return new ModelsealError('OCI_BLOB_MISMATCH', `layer ${f.layer.digest} (${JSON.stringify(f.name.slice(0, 100))}): ${why}; nothing was placed`);
@@ -50,16 +54,14 @@ async function downloadLayer(client: RegistryClient, f: LayerFile, staging: stri
   const hash = createHash('sha256');
   let n = 0;
   try {
-    if (res.body) {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        n += chunk.length;
-        if (n > f.layer.size) {
-          await res.body.cancel().catch(() => undefined);
-          throw blobMismatch(f, `the registry sent more than the manifest's ${f.layer.size} bytes`);
-        }
-        hash.update(chunk);
-        await fh.write(chunk);
+    for await (const chunk of bodyChunks(res)) {
+      n += chunk.length;
+      if (n > f.layer.size) {
+        await res.body?.cancel().catch(() => undefined);
+        throw blobMismatch(f, `the registry sent more than the manifest's ${f.layer.size} bytes`);
       }
+      hash.update(chunk);
+      await fh.write(chunk);
     }
     if (n !== f.layer.size) throw blobMismatch(f, `the registry sent ${n} of the manifest's ${f.layer.size} bytes`);
     if (`sha256:${hash.digest('hex')}` !== f.layer.digest) throw blobMismatch(f, 'the bytes received do not match the signed digest');
@@ -128,6 +130,7 @@ export async function pullOci(reference: string, dir: string, options: OciPullOp
   const target = path.resolve(dir);
   const mode = checkTarget(target, options.force);
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.pull-`));
+  let attestDir: string | undefined;
   try {
     const name = options.name ?? path.basename(target);
     const verified = await verifyOci(reference, { ...options, name: options.policy ? name : options.name, bundleDir: staging, folderChecksFollow: true });
@@ -139,7 +142,15 @@ export async function pullOci(reference: string, dir: string, options: OciPullOp
     const signature = path.join(staging, DEFAULT_SIGNATURE_NAME);
     let graph: LineageGraph | undefined;
     if (options.policy) {
-      graph = await verifyLineage(staging, options.policy, { name, signature, lineage: options.lineage, attestations: options.attestations });
+      // Attestations attached to the manifest (provenance, evaluations) join the given folders.
+      const attached = await findBundles(verified.opened.client, verified.manifestDigest, (t) => t === undefined || !OMS_V1.test(t));
+      const extra = attached.bundles.filter((b) => b.digest !== verified.referrer);
+      if (extra.length) {
+        attestDir = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.attestations-`));
+        for (const b of extra) fs.writeFileSync(path.join(attestDir, `${b.digest.slice('sha256:'.length)}.sig`), b.bundle, { flag: 'wx' });
+      }
+      const attestations = [...(attestDir ? [attestDir] : []), ...(options.attestations ?? [])];
+      graph = await verifyLineage(staging, options.policy, { name, signature, lineage: options.lineage, attestations });
     } else {
       await verifyArtifact(staging, { signers: options.signers ?? [], signature });
     }
@@ -149,5 +160,7 @@ export async function pullOci(reference: string, dir: string, options: OciPullOp
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
+  } finally {
+    if (attestDir) fs.rmSync(attestDir, { recursive: true, force: true });
   }
 }

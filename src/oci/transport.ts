@@ -53,6 +53,18 @@ export function parseChallenge(header: string): Challenge | undefined {
   return { scheme: m[1].toLowerCase(), params };
 }
 
+/** The chunks of a body; a stall, a reset or an abort becomes a REGISTRY_ERROR. */
+export async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
+  } catch (err) {
+    if (err instanceof ModelsealError) throw err;
+    const why = (err as Error)?.name === 'AbortError' ? 'stalled past the timeout' : ((err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? 'error');
+    throw new ModelsealError('REGISTRY_ERROR', `the registry's response broke off (${why})`, { cause: err });
+  }
+}
+
 /** Reads a response body into memory, refusing more than `max` bytes (before or while reading). */
 export async function readBounded(res: Response, max: number, tooLarge: () => ModelsealError): Promise<Buffer> {
   const declared = res.headers.get('content-length');
@@ -62,15 +74,13 @@ export async function readBounded(res: Response, max: number, tooLarge: () => Mo
   }
   const chunks: Buffer[] = [];
   let n = 0;
-  if (res.body) {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      n += chunk.length;
-      if (n > max) {
-        await res.body.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(Buffer.from(chunk));
+  for await (const chunk of bodyChunks(res)) {
+    n += chunk.length;
+    if (n > max) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
     }
+    chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks, n);
 }

@@ -78,6 +78,8 @@ export interface Intercepted {
   status: number;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** Send the headers and this much of the body, then stall (a slow-loris registry). */
+  stallAfter?: number;
 }
 
 /** A request as the proxy saw it. */
@@ -108,7 +110,11 @@ export class RegistryProxy {
     return this.host;
   }
 
+  private readonly stalled: http.ServerResponse[] = [];
+
   stop(): Promise<void> {
+    for (const r of this.stalled) r.destroy();
+    this.server?.closeAllConnections();
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
@@ -142,6 +148,11 @@ export class RegistryProxy {
     const answer = this.intercept?.(seen);
     if (answer) {
       res.writeHead(answer.status, answer.headers ?? {});
+      if (answer.stallAfter !== undefined) {
+        res.write(Buffer.from(answer.body ?? '').subarray(0, answer.stallAfter));
+        this.stalled.push(res);
+        return;
+      }
       res.end(answer.body ?? '');
       return;
     }
