@@ -48,6 +48,23 @@ async function pushModel(client: RegistryClient, tag: string, files: ModelFile[]
   return { digest: sha256Digest(manifest), bytes: manifest };
 }
 
+/** Writes the same ModelPack-style model as an OCI image layout, for skopeo to push. */
+function writeLayout(dir: string, tag: string, files: ModelFile[]): string {
+  fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+  const blob = (b: Buffer) => {
+    const digest = sha256Digest(b);
+    fs.writeFileSync(path.join(dir, 'blobs', 'sha256', digest.slice(7)), b);
+    return { digest, size: b.length };
+  };
+  const layers = files.map((f) => ({ mediaType: f.mediaType ?? 'application/vnd.cncf.model.weight.v1.raw', ...blob(f.bytes), annotations: { [TITLE_ANNOTATION]: f.name } }));
+  const config = blob(Buffer.from(JSON.stringify({ descriptor: { name: 'by-skopeo' }, modelfs: { type: 'layers', diffIds: layers.map((l) => l.digest) } })));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: MODELPACK_ARTIFACT, config: { mediaType: MODELPACK_CONFIG, ...config }, layers }));
+  const m = blob(manifest);
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI_MANIFEST, ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  return m.digest;
+}
+
 const work = tmpDir('modelseal-oci-');
 const keyPrefix = path.join(work, 'publisher');
 writeKeyPair(keyPrefix, 'ecdsa-p256');
@@ -306,6 +323,23 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
       proxy.intercept = (req) => (req.url.endsWith('/manifests/v1') ? { status: 307, headers: { location: '/v2/models/tiny/manifests/v1?again' } } : undefined);
       expect((await run(['verify', ref(), '--key', PUB])).status).toBe(0);
     });
+  });
+
+  it('signs, verifies and pulls a model pushed by skopeo (an independent client)', async () => {
+    const layout = path.join(tmpDir('modelseal-layout-'), 'layout');
+    const files = FILES.filter((f) => !f.nested);
+    const digest = writeLayout(layout, 'v2', files);
+    const push = spawnSync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:v2`, `docker://${registry.direct}/models/by-skopeo:v2`], { encoding: 'utf8' });
+    expect(push.status).toBe(0);
+    const r = ref(':v2', 'models/by-skopeo');
+    const s = await run(['sign', r, '--key', KEY]);
+    expect(s.status).toBe(0);
+    expect(s.json.manifestDigest).toBe(digest);
+    expect(proxy.blobGets(files.map((f) => sha256Digest(f.bytes)))).toHaveLength(0);
+    expect((await run(['verify', r, '--key', PUB])).status).toBe(0);
+    const dir = path.join(tmpDir('modelseal-pull-'), 'by-skopeo');
+    expect((await run(['pull', r, dir, '--key', PUB])).status).toBe(0);
+    expect((await cliAsync(['verify', dir, '--key', PUB, '--json'])).json.resources).toBe(files.length);
   });
 
   it('finds the signature through the referrers API where the registry has one', async () => {

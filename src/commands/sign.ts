@@ -119,7 +119,7 @@ export default class Sign extends BaseCommand {
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
-      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.keyType} key ${result.keyHint.slice(0, 12)}… -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
+      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.method === 'sigstore' ? `keyless as ${result.identity ?? '?'}` : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`} -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
     );
   }
 }
