@@ -342,6 +342,25 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect((await cliAsync(['verify', dir, '--key', PUB, '--json'])).json.resources).toBe(files.length);
   });
 
+  it('finds the trusted signature among junk and strangers\' referrers, and refuses when only those are there', async () => {
+    const m = await pushModel(client, 'crowded', FILES);
+    const subject = { mediaType: OCI_MANIFEST, digest: m.digest, size: m.bytes.length };
+    // A referrer that is not a bundle referrer (two layers), listed first in the fallback index.
+    const blob = await client.putBlob(Buffer.from('{}'));
+    const junk = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: SIGSTORE_BUNDLE, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: blob, size: 2 }, layers: [{ mediaType: SIGSTORE_BUNDLE, digest: blob, size: 2 }, { mediaType: SIGSTORE_BUNDLE, digest: blob, size: 2 }], subject }));
+    const junkDigest = (await client.putManifest(junk, sha256Digest(junk), OCI_MANIFEST)).digest;
+    await client.putManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: junkDigest, size: junk.length, artifactType: SIGSTORE_BUNDLE }] })), referrersTag(m.digest), OCI_INDEX);
+    await attachBundle(client, subject, Buffer.from('not a bundle'), 'https://model_signing/signature/v1.0');
+    expect((await run(['sign', ref(':crowded'), '--key', path.join(work, 'stranger.key')])).status).toBe(0);
+    const refused = await run(['verify', ref(':crowded'), '--key', PUB]);
+    expect(refused.status).toBe(1);
+    expect(['UNTRUSTED_SIGNER', 'SIGNATURE_MISMATCH']).toContain(errCode(refused));
+    expect(refused.json.error.message).toContain('signature sha256:'); // names the referrer, not a temp file
+    expect((await run(['sign', ref(':crowded'), '--key', KEY])).status).toBe(0);
+    const ok = await run(['verify', ref(':crowded'), '--key', PUB]);
+    expect(ok.status).toBe(0);
+  });
+
   it('finds the signature through the referrers API where the registry has one', async () => {
     // docker-registry 2.8 has no referrers API: the proxy plays a 1.1 registry serving the same index.
     const index = (await client.getManifest(referrersTag(model.digest), [OCI_INDEX]))!.bytes;

@@ -38,6 +38,8 @@ export interface FoundBundles {
   bundles: BundleReferrer[];
   /** Referrers listed for this manifest whose own subject is another manifest (a swapped or replayed index). */
   foreign: string[];
+  /** Referrers that could not be read as bundle referrers (malformed, wrong digest, too large): skipped, kept for the refusal. */
+  invalid: ModelsealError[];
   via: ReferrerIndex['via'];
 }
 
@@ -49,21 +51,28 @@ export interface FoundBundles {
 export async function findBundles(client: RegistryClient, subject: string, wantPredicate?: (t: string | undefined) => boolean): Promise<FoundBundles> {
   const index = await listReferrers(client, subject);
   const candidates = index.descriptors.filter((d) => d.mediaType === OCI_MANIFEST && d.artifactType === SIGSTORE_BUNDLE && (!wantPredicate || wantPredicate(d.annotations?.[BUNDLE_PREDICATE_ANNOTATION])));
-  const out: FoundBundles = { bundles: [], foreign: [], via: index.via };
+  const out: FoundBundles = { bundles: [], foreign: [], invalid: [], via: index.via };
   for (const d of candidates.slice(0, MAX_REFERRERS)) {
-    const fetched = await client.getManifest(d.digest, [OCI_MANIFEST]);
-    const what = `referrer ${d.digest}`;
-    const m = parseImageManifest(fetched!.bytes, what);
-    if (m.subject?.digest !== subject) {
-      out.foreign.push(d.digest);
-      continue;
+    try {
+      const fetched = await client.getManifest(d.digest, [OCI_MANIFEST]);
+      const what = `referrer ${d.digest}`;
+      const m = parseImageManifest(fetched!.bytes, what);
+      if (m.subject?.digest !== subject) {
+        out.foreign.push(d.digest);
+        continue;
+      }
+      if (m.artifactType !== SIGSTORE_BUNDLE || m.layers.length !== 1 || m.layers[0].mediaType !== SIGSTORE_BUNDLE) {
+        throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: not a Sigstore bundle referrer (artifactType and one layer of ${SIGSTORE_BUNDLE})`);
+      }
+      if (m.layers[0].size > MAX_BUNDLE_BYTES) throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: the bundle is ${m.layers[0].size} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`);
+      const bundle = await client.getBlob(m.layers[0].digest, m.layers[0].size);
+      out.bundles.push({ digest: d.digest, bundle, predicateType: m.annotations?.[BUNDLE_PREDICATE_ANNOTATION] });
+    } catch (err) {
+      // One unreadable referrer must not hide the others (anyone who may push can add one);
+      // registry errors (unreachable, auth) still end the search.
+      if (!(err instanceof ModelsealError) || err.code === 'REGISTRY_ERROR' || err.code === 'OCI_REDIRECT_REFUSED') throw err;
+      out.invalid.push(err);
     }
-    if (m.artifactType !== SIGSTORE_BUNDLE || m.layers.length !== 1 || m.layers[0].mediaType !== SIGSTORE_BUNDLE) {
-      throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: not a Sigstore bundle referrer (artifactType and one layer of ${SIGSTORE_BUNDLE})`);
-    }
-    if (m.layers[0].size > MAX_BUNDLE_BYTES) throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: the bundle is ${m.layers[0].size} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`);
-    const bundle = await client.getBlob(m.layers[0].digest, m.layers[0].size);
-    out.bundles.push({ digest: d.digest, bundle, predicateType: m.annotations?.[BUNDLE_PREDICATE_ANNOTATION] });
   }
   return out;
 }

@@ -77,6 +77,7 @@ export async function verifyOci(reference: string, options: OciVerifyOptions): P
   if (signers.length === 0) throw new ModelsealError(options.policy ? 'UNTRUSTED_SIGNER' : 'USAGE_ERROR', 'no trusted signer was given (a public key, a Sigstore identity and issuer, or CA roots)');
   const found = await findBundles(opened.client, opened.descriptor.digest, (t) => t === undefined || OMS_V1.test(t));
   if (found.bundles.length === 0) {
+    if (found.invalid.length) throw found.invalid[0];
     if (found.foreign.length) {
       throw new ModelsealError('SUBJECT_MISMATCH', `${opened.pinned}: the signature referrers listed for it (${found.foreign.slice(0, 3).join(', ')}) are attached to another manifest`);
     }
@@ -123,6 +124,7 @@ export async function verifyOci(reference: string, options: OciVerifyOptions): P
     if (!options.bundleDir) fs.rmSync(dir, { recursive: true, force: true });
     else if (!kept) fs.rmSync(file, { force: true });
   }
-  // A bundle that verified but lists other files says more than one signed by a stranger.
-  throw errors.find((e) => e.code === 'ARTIFACT_MISMATCH' || e.code === 'OCI_LAYER_UNSUPPORTED') ?? errors[0];
+  // The most telling refusal: a trusted bundle listing other files, then a signer problem, then junk.
+  const malformed = new Set(['BUNDLE_INVALID', 'STATEMENT_INVALID', 'MANIFEST_INVALID']);
+  throw errors.find((e) => e.code === 'ARTIFACT_MISMATCH' || e.code === 'OCI_LAYER_UNSUPPORTED') ?? errors.find((e) => !malformed.has(e.code)) ?? errors[0] ?? found.invalid[0];
 }
