@@ -59,6 +59,14 @@ describe('layers → files-method manifest', () => {
     expect(code(() => layerModel(image(layers), 'test'))).toBe('OCI_LAYER_UNSUPPORTED');
   });
 
+  it.each([
+    ['names differing only in case', [layer('Model.bin', 'a'), layer('model.bin', 'b')]],
+    ['folders differing only in case', [layer('x', 'a', RAW, { [FILEPATH_ANNOTATION]: 'Sub/x' }), layer('y', 'b', RAW, { [FILEPATH_ANNOTATION]: 'sub/y' })]],
+    ['NFC and NFD spellings of one name', [layer('caf\u00e9.txt', 'a'), layer('cafe\u0301.txt', 'b')]],
+  ])('refuses %s, as the folder walk does (UNSUPPORTED_NAME)', (_what, layers) => {
+    expect(code(() => layerModel(image(layers), 'test'))).toBe('UNSUPPORTED_NAME');
+  });
+
   it('refuses an empty model', () => {
     expect(code(() => layerModel(image([]), 'test'))).toBe('EMPTY_ARTIFACT');
   });

@@ -342,7 +342,7 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect((await cliAsync(['verify', dir, '--key', PUB, '--json'])).json.resources).toBe(files.length);
   });
 
-  it('finds the trusted signature among junk and strangers\' referrers, and refuses when only those are there', async () => {
+  it('finds the trusted signature among junk and untrusted referrers, and refuses when only those are there', async () => {
     const m = await pushModel(client, 'crowded', FILES);
     const subject = { mediaType: OCI_MANIFEST, digest: m.digest, size: m.bytes.length };
     // A referrer that is not a bundle referrer (two layers), listed first in the fallback index.

@@ -60,7 +60,7 @@ function checkPathLength(abs: string): void {
  * filesystem (macOS, Windows): after a copy, which of them a loader opens depends on
  * the platform and the copy order, so what was verified is not what gets loaded.
  */
-function checkAmbiguousNames(names: string[], dir: string): void {
+export function checkAmbiguousNames(names: string[], dir: string): void {
   const seen = new Map<string, string>();
   for (const name of names) {
     const nfc = name.normalize('NFC');

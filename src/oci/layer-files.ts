@@ -2,6 +2,7 @@ import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES } from '../digest/ignore';
 import { rootDigestOf, resourceAlgorithm, type Manifest, type Serialization } from '../digest/manifest';
 import { comparePaths } from '../digest/order';
+import { checkAmbiguousNames } from '../digest/walk';
 import { SIGNATURE_FILE_NAMES } from '../sign/signature-path';
 import { isSafeRelativePath } from '../statement/oms';
 import { FILEPATH_ANNOTATION, isArchiveLayer, isRawFileLayer, TITLE_ANNOTATION } from './media-types';
@@ -83,6 +84,19 @@ export function layerModel(image: ImageManifest, what: string): LayerModel {
       if (names.has(dir)) throw unsupported(what, `${JSON.stringify(dir.slice(0, 100))} is both a file and the folder of ${JSON.stringify(f.name.slice(0, 100))}`);
     }
   }
+  // The folder the layers become must be one that `verify DIR` walks: no two entries of one
+  // folder that are the same name on a case-insensitive or normalizing filesystem.
+  const children = new Map<string, Set<string>>();
+  for (const f of files) {
+    const parts = f.name.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const set = children.get(dir) ?? new Set<string>();
+      set.add(parts[i]);
+      children.set(dir, set);
+    }
+  }
+  for (const [dir, names] of children) checkAmbiguousNames([...names], `${what}${dir ? ` folder ${JSON.stringify(dir.slice(0, 100))}` : ''}`);
   files.sort((a, b) => comparePaths(a.name, b.name));
   const algorithm = resourceAlgorithm(serialization);
   const resources = files.map((f) => ({ name: f.name, algorithm, digest: f.layer.digest.slice('sha256:'.length) }));
