@@ -30,6 +30,8 @@ export interface OciPullResult {
   graph?: LineageGraph;
 }
 
+/** Bytes gathered before one write. */
+const WRITE_BATCH = 4 * 1024 * 1024;
 const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 function blobMismatch(f: LayerFile, why: string): ModelsealError {
@@ -53,6 +55,14 @@ async function downloadLayer(client: RegistryClient, f: LayerFile, staging: stri
   const fh = await fs.promises.open(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
   const hash = createHash('sha256');
   let n = 0;
+  // Writes go out in batches: one await per network chunk (64 KiB) would halve the throughput.
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  const flush = async () => {
+    if (batched > 0) await fh.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, batched));
+    batch = [];
+    batched = 0;
+  };
   try {
     for await (const chunk of bodyChunks(res)) {
       n += chunk.length;
@@ -61,8 +71,11 @@ async function downloadLayer(client: RegistryClient, f: LayerFile, staging: stri
         throw blobMismatch(f, `the registry sent more than the manifest's ${f.layer.size} bytes`);
       }
       hash.update(chunk);
-      await fh.write(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH) await flush();
     }
+    await flush();
     if (n !== f.layer.size) throw blobMismatch(f, `the registry sent ${n} of the manifest's ${f.layer.size} bytes`);
     if (`sha256:${hash.digest('hex')}` !== f.layer.digest) throw blobMismatch(f, 'the bytes received do not match the signed digest');
     await fh.sync();

@@ -6,7 +6,6 @@
  * origin, every body read is bounded, digests are recomputed from the bytes, and
  * credentials go only to the registry and the token realm its challenge names.
  */
-import { TransformStream } from 'node:stream/web';
 import { ModelsealError } from '../errors';
 import type { RegistryCredentials } from './credentials';
 import { isLoopbackHost } from './reference';
@@ -53,15 +52,24 @@ export function parseChallenge(header: string): Challenge | undefined {
   return { scheme: m[1].toLowerCase(), params };
 }
 
-/** The chunks of a body; a stall, a reset or an abort becomes a REGISTRY_ERROR. */
+/** Per response: restart the idle timeout on each chunk, clear it at the end. */
+const idleTimers = new WeakMap<Response, { touch: () => void; done: () => void }>();
+
+/** The chunks of a body; a stall past the timeout, a reset or an abort becomes a REGISTRY_ERROR. */
 export async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
   if (!res.body) return;
+  const idle = idleTimers.get(res);
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      idle?.touch();
+      yield chunk;
+    }
   } catch (err) {
     if (err instanceof ModelsealError) throw err;
     const why = (err as Error)?.name === 'AbortError' ? 'stalled past the timeout' : ((err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.name ?? 'error');
     throw new ModelsealError('REGISTRY_ERROR', `the registry's response broke off (${why})`, { cause: err });
+  } finally {
+    idle?.done();
   }
 }
 
@@ -127,19 +135,12 @@ export class RegistryTransport {
     clearTimeout(timer);
     if (!res.body) return res;
     timer = setTimeout(() => controller.abort(), ms);
-    const idle = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, out) {
-        clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(), ms);
-        timer.unref?.();
-        out.enqueue(chunk);
-      },
-      flush() {
-        clearTimeout(timer);
-      },
-    });
     timer.unref?.();
-    return new Response((res.body as unknown as import('node:stream/web').ReadableStream<Uint8Array>).pipeThrough(idle) as unknown as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers });
+    idleTimers.set(res, {
+      touch: () => timer.refresh(),
+      done: () => clearTimeout(timer),
+    });
+    return res;
   }
 
   /** A request to the registry (a path under its origin, or an absolute URL on it). */
