@@ -3,50 +3,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeKeyPair } from '../src/keys/write';
-import { OCI_MANIFEST, MODELPACK_ARTIFACT, MODELPACK_CONFIG, SIGSTORE_BUNDLE, TITLE_ANNOTATION, FILEPATH_ANNOTATION, OCI_INDEX } from '../src/oci/media-types';
+import { OCI_MANIFEST, MODELPACK_ARTIFACT, MODELPACK_CONFIG, SIGSTORE_BUNDLE, TITLE_ANNOTATION, OCI_INDEX } from '../src/oci/media-types';
 import { RegistryClient, sha256Digest } from '../src/oci/registry-client';
 import { attachBundle, referrersTag } from '../src/oci/referrers';
 import { DEBIAN_PYTHON, debianPython, describeWithPeers } from './helpers/peers';
 import { REPO } from './helpers/cli';
-import { cliAsync, REGISTRY_PEERS, RegistryProxy, startRegistry, type Registry } from './helpers/registry';
+import { cliAsync, FILES, pushModel, REGISTRY_PEERS, RegistryProxy, startRegistry, type ModelFile, type Registry } from './helpers/registry';
 import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
 
 jest.setTimeout(120_000);
-
-interface ModelFile {
-  name: string;
-  bytes: Buffer;
-  mediaType?: string;
-  /** Use the ModelPack file path annotation (sub-folders) besides the title. */
-  nested?: boolean;
-}
-
-const FILES: ModelFile[] = [
-  { name: 'config.json', bytes: Buffer.from('{"hidden_size": 8}\n'), mediaType: 'application/vnd.cncf.model.weight.config.v1.raw' },
-  { name: 'model.safetensors', bytes: randomBytes(300_000) },
-  { name: 'tokenizer/vocab.txt', bytes: Buffer.from('a\nb\nc\n'), mediaType: 'application/vnd.cncf.model.weight.config.v1.raw', nested: true },
-  { name: 'README.md', bytes: Buffer.from('# tiny\n'), mediaType: 'application/vnd.cncf.model.doc.v1.raw' },
-];
-
-/** Pushes a ModelPack-style model: a config blob and one raw layer per file, titled by the file name. */
-async function pushModel(client: RegistryClient, tag: string, files: ModelFile[]): Promise<{ digest: string; bytes: Buffer }> {
-  const layers = [];
-  for (const f of files) {
-    const digest = await client.putBlob(f.bytes);
-    const base = f.name.slice(f.name.lastIndexOf('/') + 1);
-    layers.push({
-      mediaType: f.mediaType ?? 'application/vnd.cncf.model.weight.v1.raw',
-      digest,
-      size: f.bytes.length,
-      annotations: { [TITLE_ANNOTATION]: f.nested ? base : f.name, ...(f.nested ? { [FILEPATH_ANNOTATION]: f.name } : {}) },
-    });
-  }
-  const config = Buffer.from(JSON.stringify({ descriptor: { name: 'tiny' }, config: { format: 'safetensors' }, modelfs: { type: 'layers', diffIds: layers.map((l) => l.digest) } }));
-  const configDigest = await client.putBlob(config);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: MODELPACK_ARTIFACT, config: { mediaType: MODELPACK_CONFIG, digest: configDigest, size: config.length }, layers }));
-  await client.putManifest(manifest, tag, OCI_MANIFEST);
-  return { digest: sha256Digest(manifest), bytes: manifest };
-}
 
 /** Writes the same ModelPack-style model as an OCI image layout, for skopeo to push. */
 function writeLayout(dir: string, tag: string, files: ModelFile[]): string {

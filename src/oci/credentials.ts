@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { hostName } from './reference';
 
 /** How to authenticate to one registry: a bearer token given outright, or Docker config credentials. */
 export interface RegistryCredentials {

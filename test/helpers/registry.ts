@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { REPO } from './cli';
 import { tmpDir } from './tmp';
 import { program } from './peers';
+import { randomBytes } from 'node:crypto';
+import { FILEPATH_ANNOTATION, MODELPACK_ARTIFACT, MODELPACK_CONFIG, OCI_MANIFEST, TITLE_ANNOTATION } from '../../src/oci/media-types';
+import { sha256Digest, type RegistryClient } from '../../src/oci/registry-client';
 
 /** Debian's docker-registry (the CNCF distribution server) and skopeo, an independent OCI client. */
 export const REGISTRY_PEERS = [
@@ -200,3 +203,39 @@ export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<C
     });
   });
 }
+
+export interface ModelFile {
+  name: string;
+  bytes: Buffer;
+  mediaType?: string;
+  /** Use the ModelPack file path annotation (sub-folders) besides the title. */
+  nested?: boolean;
+}
+
+export const FILES: ModelFile[] = [
+  { name: 'config.json', bytes: Buffer.from('{"hidden_size": 8}\n'), mediaType: 'application/vnd.cncf.model.weight.config.v1.raw' },
+  { name: 'model.safetensors', bytes: randomBytes(300_000) },
+  { name: 'tokenizer/vocab.txt', bytes: Buffer.from('a\nb\nc\n'), mediaType: 'application/vnd.cncf.model.weight.config.v1.raw', nested: true },
+  { name: 'README.md', bytes: Buffer.from('# tiny\n'), mediaType: 'application/vnd.cncf.model.doc.v1.raw' },
+];
+
+/** Pushes a ModelPack-style model: a config blob and one raw layer per file, titled by the file name. */
+export async function pushModel(client: RegistryClient, tag: string, files: ModelFile[]): Promise<{ digest: string; bytes: Buffer }> {
+  const layers = [];
+  for (const f of files) {
+    const digest = await client.putBlob(f.bytes);
+    const base = f.name.slice(f.name.lastIndexOf('/') + 1);
+    layers.push({
+      mediaType: f.mediaType ?? 'application/vnd.cncf.model.weight.v1.raw',
+      digest,
+      size: f.bytes.length,
+      annotations: { [TITLE_ANNOTATION]: f.nested ? base : f.name, ...(f.nested ? { [FILEPATH_ANNOTATION]: f.name } : {}) },
+    });
+  }
+  const config = Buffer.from(JSON.stringify({ descriptor: { name: 'tiny' }, config: { format: 'safetensors' }, modelfs: { type: 'layers', diffIds: layers.map((l) => l.digest) } }));
+  const configDigest = await client.putBlob(config);
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: MODELPACK_ARTIFACT, config: { mediaType: MODELPACK_CONFIG, digest: configDigest, size: config.length }, layers }));
+  await client.putManifest(manifest, tag, OCI_MANIFEST);
+  return { digest: sha256Digest(manifest), bytes: manifest };
+}
+
