@@ -308,7 +308,7 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
   });
 
   it('finds the trusted signature among junk and untrusted referrers, and refuses when only those are there', async () => {
-    const m = await pushModel(client, 'crowded', FILES);
+    const m = await pushModel(client, 'crowded', [...FILES, { name: 'crowded.txt', bytes: Buffer.from('crowded') }]);
     const subject = { mediaType: OCI_MANIFEST, digest: m.digest, size: m.bytes.length };
     // A referrer that is not a bundle referrer (two layers), listed first in the fallback index.
     const blob = await client.putBlob(Buffer.from('{}'));
@@ -324,6 +324,24 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect((await run(['sign', ref(':crowded'), '--key', KEY])).status).toBe(0);
     const ok = await run(['verify', ref(':crowded'), '--key', PUB]);
     expect(ok.status).toBe(0);
+  });
+
+  it('attaches through the referrers API where the registry has one (no fallback tag written)', async () => {
+    const m = await pushModel(client, 'api', [...FILES, { name: 'api.txt', bytes: Buffer.from('api') }]);
+    const listed: unknown[] = [];
+    proxy.decorate = (req, status) => (req.method === 'PUT' && req.url.includes('/manifests/sha256:') && status === 201 ? { 'oci-subject': m.digest } : undefined);
+    proxy.intercept = (req) =>
+      req.url.startsWith(`/v2/models/tiny/referrers/${m.digest}`) ? { status: 200, headers: { 'content-type': OCI_INDEX }, body: JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: listed }) } : undefined;
+    const s = await run(['sign', ref(':api'), '--key', KEY]);
+    expect(s.status).toBe(0);
+    expect(s.json.attachedVia).toBe('api');
+    expect(await client.getManifest(referrersTag(m.digest), [OCI_INDEX], true)).toBeUndefined();
+    // The emulated registry now lists the referrer, as a 1.1 registry does by itself.
+    const referrer = (await client.getManifest(s.json.referrer))!;
+    listed.push({ mediaType: OCI_MANIFEST, digest: s.json.referrer, size: referrer.bytes.length, artifactType: SIGSTORE_BUNDLE });
+    const v = await run(['verify', ref(':api'), '--key', PUB]);
+    expect(v.status).toBe(0);
+    expect(v.json.referrersVia).toBe('api');
   });
 
   it('finds the signature through the referrers API where the registry has one', async () => {

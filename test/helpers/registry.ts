@@ -99,6 +99,8 @@ export interface SeenRequest {
 export class RegistryProxy {
   readonly seen: SeenRequest[] = [];
   intercept?: (req: SeenRequest) => Intercepted | undefined;
+  /** Extra headers on responses forwarded from the registry (e.g. OCI-Subject, as a 1.1 registry sends). */
+  decorate?: (req: SeenRequest, status: number) => Record<string, string> | undefined;
   /** Demand a bearer token (from /token, for user:password) on every /v2/ request. */
   auth?: { user: string; password: string; token: string };
   private server?: http.Server;
@@ -124,6 +126,7 @@ export class RegistryProxy {
   reset(): void {
     this.seen.length = 0;
     this.intercept = undefined;
+    this.decorate = undefined;
     this.auth = undefined;
   }
 
@@ -163,7 +166,7 @@ export class RegistryProxy {
     const headers = { ...req.headers };
     delete headers.authorization;
     const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, ...(this.decorate?.(seen, upRes.statusCode ?? 502) ?? {}) });
       upRes.pipe(res);
     });
     up.on('error', () => {
