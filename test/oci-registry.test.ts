@@ -144,6 +144,14 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect(r.status).toBe(0);
     expect(fs.existsSync(path.join(dir, 'old.txt'))).toBe(false);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['tiny']);
+    // An empty DIR (a fresh volume) needs no --force; a DIR that is a symlink is refused.
+    const empty = path.join(tmpDir('modelseal-pull-'), 'tiny');
+    fs.mkdirSync(empty);
+    expect((await run(['pull', ref(), empty, '--key', PUB])).status).toBe(0);
+    const link = path.join(tmpDir('modelseal-pull-'), 'link');
+    fs.symlinkSync(tmpDir('modelseal-elsewhere-'), link);
+    const viaLink = await run(['pull', ref(), link, '--key', PUB, '--force']);
+    expect(errCode(viaLink)).toBe('OUTPUT_UNSAFE');
   });
 
   it('verifies a folder signed on disk, pushed, and its signature attached', async () => {

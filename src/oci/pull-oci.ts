@@ -142,7 +142,12 @@ function place(staging: string, dir: string, mode: 'absent' | 'empty' | 'replace
 export async function pullOci(reference: string, dir: string, options: OciPullOptions): Promise<OciPullResult> {
   const target = path.resolve(dir);
   const mode = checkTarget(target, options.force);
-  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.pull-`));
+  let staging: string;
+  try {
+    staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.pull-`));
+  } catch (err) {
+    throw fsError(err, path.dirname(target));
+  }
   let attestDir: string | undefined;
   try {
     const name = options.name ?? path.basename(target);
@@ -172,7 +177,7 @@ export async function pullOci(reference: string, dir: string, options: OciPullOp
     return { verified, dir: target, signature: path.join(target, DEFAULT_SIGNATURE_NAME), bytes, ...(graph ? { graph: { ...graph, artifact: target } } : {}) };
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
+    throw err instanceof ModelsealError ? err : fsError(err, target);
   } finally {
     if (attestDir) fs.rmSync(attestDir, { recursive: true, force: true });
   }
