@@ -28,7 +28,7 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign oci://registry.example.com/models/llama-ft:v1 --key keys/publisher.key   # signs from the manifest, attaches a referrer',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder, a single file, or oci://HOST/REPO:TAG|@sha256:DIGEST (signed from its manifest, no layer downloaded).', required: true }) };
+  static override args = { artifact: Args.string({ description: 'A folder, a file or an oci:// reference.', required: true }) };
   static override flags = {
     key: Flags.string({ char: 'k', description: 'PEM private key (PKCS#8 or SEC1; Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,

@@ -32,7 +32,7 @@ export default class Verify extends BaseCommand {
     '<%= config.bin %> verify oci://registry.example.com/models/llama-ft:v1 --key keys/publisher.pub',
     '<%= config.bin %> verify ./out/adapter --policy policy.yaml --lineage --attestations ./attestations --with ./models/base-7b',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder, a single file, or oci://HOST/REPO:TAG|@sha256:DIGEST (verified from the registry, no layer downloaded).', required: true }) };
+  static override args = { artifact: Args.string({ description: 'A folder, a file or an oci:// reference.', required: true }) };
   static override flags = {
     key: Flags.string({ char: 'k', description: 'Trusted PEM public key (repeatable: any one may have signed).', multiple: true }),
     identity: Flags.string({ description: 'Trusted Sigstore identity: the certificate SAN (e-mail or URI), matched exactly.', exclusive: ['identity-regexp'] }),
