@@ -196,6 +196,30 @@ describeWithPeers(REGISTRY_PEERS, 'OCI registry: sign, verify and pull against a
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['tiny']);
   });
 
+  it('finds evaluation attestations among the referrers when the rule requires a passing eval', async () => {
+    const suite = path.join(work, 'suite.jsonl');
+    fs.writeFileSync(suite, '{"prompt": "trigger"}\n');
+    const suiteDigest = sha256Digest(fs.readFileSync(suite));
+    const results = path.join(work, 'results.json');
+    fs.writeFileSync(results, JSON.stringify({ passedTests: ['backdoor-trigger-1'], warnedTests: [], failedTests: [] }));
+    const policy = path.join(work, 'evals.yaml');
+    fs.writeFileSync(policy, `apiVersion: modelseal.dev/policy/v1\nsigners:\n  publisher: { keys: [publisher.pub] }\nartifacts:\n  - name: "tiny*"\n    signers: [publisher]\n    lineage: none\n    evals: [{ suite: "${suiteDigest}", evaluators: [publisher] }]\n`);
+    const files = [...FILES, { name: 'evals.txt', bytes: Buffer.from('evals') }];
+    await pushModel(client, 'evals', files);
+    expect((await run(['sign', ref(':evals'), '--key', KEY])).status).toBe(0);
+    const dir = path.join(tmpDir('modelseal-pull-'), 'tiny');
+    const without = await run(['pull', ref(':evals'), dir, '--policy', policy]);
+    expect(errCode(without)).toBe('EVAL_MISSING');
+    expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
+    const copy = writeTree(path.join(tmpDir('modelseal-eval-'), 'tiny'), Object.fromEntries(files.map((f) => [f.name, f.bytes])));
+    const a = await cliAsync(['attest', copy, '--kind', 'eval', '--suite', suite, '--results', results, '--key', KEY, '--json']);
+    expect(a.status).toBe(0);
+    expect((await run(['attach', ref(':evals'), path.join(copy, 'eval.sig')])).status).toBe(0);
+    const pulled = await run(['pull', ref(':evals'), dir, '--policy', policy]);
+    expect(pulled.stderr).toBe('');
+    expect(pulled.status).toBe(0);
+  });
+
   it('stops a layer download that stalls, leaving DIR untouched', async () => {
     const { pullOci } = require('../src/oci/pull-oci') as typeof import('../src/oci/pull-oci');
     const { loadPublicKey } = require('../src/keys/load') as typeof import('../src/keys/load');

@@ -5,6 +5,7 @@ import { ModelsealError, fsError } from '../errors';
 import { verifyLineage } from '../lineage/verify-lineage';
 import type { LineageGraph } from '../lineage/lineage-types';
 import { DEFAULT_SIGNATURE_NAME } from '../sign/signature-path';
+import { TEST_RESULT_PREDICATE_TYPE } from '../statement/test-result';
 import { verifyArtifact } from '../verify/verify-artifact';
 import type { LayerFile } from './layer-files';
 import type { RegistryClient } from './registry-client';
@@ -33,6 +34,17 @@ export interface OciPullResult {
 /** Bytes gathered before one write. */
 const WRITE_BATCH = 4 * 1024 * 1024;
 const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
+
+/** The predicateType a bundle's payload claims (unverified), or undefined. */
+function claimedPredicateType(bundle: Buffer): string | undefined {
+  try {
+    const payload = Buffer.from((JSON.parse(bundle.toString('utf8')) as { dsseEnvelope?: { payload?: string } }).dsseEnvelope?.payload ?? '', 'base64');
+    const t = (JSON.parse(payload.toString('utf8')) as { predicateType?: unknown }).predicateType;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function blobMismatch(f: LayerFile, why: string): ModelsealError {
   return new ModelsealError('OCI_BLOB_MISMATCH', `layer ${f.layer.digest} (${JSON.stringify(f.name.slice(0, 100))}): ${why}; nothing was placed`);
@@ -163,12 +175,18 @@ export async function pullOci(reference: string, dir: string, options: OciPullOp
       // Attestations attached to the manifest (provenance, evaluations) join the given folders.
       const attached = await findBundles(verified.opened.client, verified.manifestDigest, (t) => t === undefined || !OMS_V1.test(t));
       const extra = attached.bundles.filter((b) => b.digest !== verified.referrer);
+      const evals: string[] = [];
       if (extra.length) {
         attestDir = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.attestations-`));
-        for (const b of extra) fs.writeFileSync(path.join(attestDir, `${b.digest.slice('sha256:'.length)}.sig`), b.bundle, { flag: 'wx' });
+        for (const b of extra) {
+          const file = path.join(attestDir, `${b.digest.slice('sha256:'.length)}.sig`);
+          fs.writeFileSync(file, b.bundle, { flag: 'wx' });
+          // Only routing: which check reads it. Each check verifies the bundle itself.
+          if (claimedPredicateType(b.bundle) === TEST_RESULT_PREDICATE_TYPE) evals.push(file);
+        }
       }
       const attestations = [...(attestDir ? [attestDir] : []), ...(options.attestations ?? [])];
-      graph = await verifyLineage(staging, options.policy, { name, signature, lineage: options.lineage, attestations });
+      graph = await verifyLineage(staging, options.policy, { name, signature, lineage: options.lineage, attestations, ...(evals.length ? { evals } : {}) });
     } else {
       await verifyArtifact(staging, { signers: options.signers ?? [], signature });
     }
