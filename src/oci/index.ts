@@ -3,3 +3,4 @@ export { verifyOci, type OciVerifyOptions, type OciVerifyResult } from './verify
 export { pullOci, type OciPullOptions, type OciPullResult } from './pull-oci';
 export { isOciReference, parseOciReference, type OciReference } from './reference';
 export type { RegistryOptions } from './open-model';
+export { attachOci, type OciAttachResult } from './attach-oci';
