@@ -107,3 +107,36 @@ describe('references and challenges', () => {
     });
   });
 });
+
+describe('differential: the registry mapping and the folder walk agree', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fc = require('fast-check') as typeof import('fast-check');
+  const segment = fc.stringMatching(/^[a-zA-Z0-9é\u0301_. -]{1,6}$/).filter((s) => s !== '.' && s !== '..' && !s.startsWith(' ') && !s.endsWith(' '));
+  const name = fc.array(segment, { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
+  const reserved = (n: string) => ['.git', '.gitattributes', '.github', '.gitignore', 'model.sig', 'model.cose', 'provenance.sig', 'eval.sig'].some((r) => n === r || n.startsWith(`${r}/`));
+
+  it('gives the same manifest, or both refuse', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(name, { minLength: 1, maxLength: 6 }), async (names) => {
+        const files = names.filter((n) => !reserved(n));
+        // A name that is a folder of another cannot exist on disk; the mapping refuses it (tested above).
+        if (files.length === 0 || files.some((a) => files.some((b) => b.startsWith(`${a}/`)))) return;
+        const dir = tmpDir('modelseal-diff-');
+        writeTree(dir, Object.fromEntries(files.map((n, i) => [n, `content ${i}`])));
+        const disk = await computeManifest(dir, { ignorePaths: ['model.sig', 'model.cose', 'provenance.sig', 'eval.sig'], threads: 0 }).then(
+          (m) => m,
+          (e: ModelsealError) => e.code,
+        );
+        let mapped: unknown;
+        try {
+          mapped = layerModel(image(files.map((n, i) => layer(n.split('/').pop(), `content ${i}`, RAW, { [FILEPATH_ANNOTATION]: n }))), 'test').manifest;
+        } catch (e) {
+          mapped = (e as ModelsealError).code;
+        }
+        if (typeof disk === 'string') expect(mapped).toBe(disk);
+        else expect(mapped).toEqual(disk);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
