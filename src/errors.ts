@@ -56,6 +56,10 @@ const REFUSAL_CODES = [
   'TIME_INVALID', // a provenance time is in the future (beyond the clock skew) or starts after it finishes
   // Runtime loaders (issue 21):
   'EXTERNAL_DATA_REFUSED', // an ONNX model's external data location leaves its folder, or names a file that is not signed
+  // OCI registries (issue 20):
+  'OCI_MANIFEST_INVALID', // a registry manifest or index is malformed, too large, of an unexpected type, or not the digest asked for
+  'OCI_BLOB_MISMATCH', // a blob's bytes from the registry do not match its descriptor's digest or size
+  'OCI_REDIRECT_REFUSED', // the registry redirected to another host (or too often)
 ] as const;
 
 /** Codes whose failure means "the input or the invocation is wrong" (exit 2). */
@@ -95,6 +99,9 @@ const INPUT_CODES = [
   'TOKEN_PIN_WRONG', // the token refused the PIN (wrong, locked or missing)
   'SIGNATURE_TOO_LARGE', // sign: the signature would list more resources / bytes than verify accepts (issue 16)
   'PARTS_INVALID', // sign --from-manifest: partial manifests overlap, disagree or do not cover the tree (issue 16)
+  // OCI registries (issue 20):
+  'REGISTRY_ERROR', // the registry could not be reached, refused the credentials, or answered with an error
+  'OCI_LAYER_UNSUPPORTED', // a layer is not one uncompressed file with a title (archives, compressed, untitled), or the signature is not files/sha256
   'INTERNAL_ERROR',
 ] as const;
 

@@ -13,7 +13,10 @@ import { obtainIdentityToken } from '../sign/identity-token';
 import { signFromManifests } from '../sign/from-manifest';
 import { signArtifact, type SignOptions, type SignResult } from '../sign/sign-artifact';
 import { signWarnings } from '../sign/sign-warnings';
+import type { OciSignOptions } from '../oci/sign-oci';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
+import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
+import { isOciReference } from '../oci/reference';
 
 export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
@@ -33,10 +36,11 @@ export default class Sign extends BaseCommand {
     '<%= config.bin %> sign ./my-model --sigstore                      # token from SIGSTORE_ID_TOKEN or GitHub Actions',
     '<%= config.bin %> sign ./dataset --key keys/publisher.key --from-manifest parts/part-*.json   # join the parts of digest --part, no re-hashing',
     '<%= config.bin %> sign --key keys/publisher.key --from-manifest digests.json --signature model.sig   # a digest list made elsewhere; the files are not checked',
+    '<%= config.bin %> sign oci://registry.example.com/models/llama-ft:v1 --key keys/publisher.key   # signs from the manifest, attaches a referrer',
     '<%= config.bin %> sign ./my-model --sigstore --fulcio-url https://fulcio.internal --rekor-url https://rekor.internal --tsa-url https://tsa.internal/api/v1/timestamp',
   ];
   static override args = {
-    artifact: Args.string({ description: 'A folder or a single file (optional with --from-manifest: then the given digests are signed as they are).' }),
+    artifact: Args.string({ description: 'A folder, a file or an oci:// reference (optional with --from-manifest: then the given digests are signed as they are).' }),
     path: Args.string(methodPathArg),
   };
   static override flags = withAliases({
@@ -72,6 +76,7 @@ export default class Sign extends BaseCommand {
       helpGroup: 'PARTS',
     }),
     ...digestFlags,
+    ...ociFlags,
   }, SIGN_ALIASES);
 
   private identityToken(flags: { 'identity-token'?: string; 'oidc-issuer'?: string; 'client-id'?: string; 'client-secret'?: string; 'oauth-force-oob': boolean }) {
@@ -101,6 +106,8 @@ export default class Sign extends BaseCommand {
         }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
+    if (artifact !== undefined && isOciReference(artifact)) return this.runOci(artifact, { key, sigstore, certificate }, flags);
+    refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
     const signOptions = {
       key,
       certificate,
@@ -165,6 +172,30 @@ export default class Sign extends BaseCommand {
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
       `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedBy(result)} -> ${result.signature}`,
+    );
+  }
+
+  private async runOci(reference: string, method: Pick<OciSignOptions, 'key' | 'sigstore' | 'certificate'>, flags: { 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
+    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', 'method', 'shard-size', 'hash', 'ignore-paths', 'allow-symlinks', 'default-ignores', 'threads'], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)');
+    const { signOci } = require('../oci/sign-oci') as typeof import('../oci/sign-oci');
+    const result = await signOci(reference, { ...method, ...registryOptionsFrom(flags) });
+    this.report(
+      {
+        ok: true,
+        artifact: result.pinned,
+        manifestDigest: result.manifestDigest,
+        referrer: result.referrer,
+        attachedVia: result.via,
+        digest: `sha256:${result.rootDigest}`,
+        method: 'files',
+        signingMethod: result.method,
+        resources: result.manifest.resources.length,
+        keyType: result.keyType,
+        keyHint: result.keyHint,
+        ...(result.identity !== undefined ? { identity: result.identity } : {}),
+        ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
+      },
+      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.method === 'sigstore' ? `keyless as ${result.identity ?? '?'}` : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`} -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
     );
   }
 }

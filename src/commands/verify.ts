@@ -15,6 +15,8 @@ import { ModelsealError } from '../errors';
 import { verifyArtifact } from '../verify/verify-artifact';
 import { trustedSignersFromFlags } from '../verify/signers-from-flags';
 import { displayText, quoted } from '../names';
+import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
+import { isOciReference } from '../oci/reference';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -32,9 +34,10 @@ export default class Verify extends BaseCommand {
     '<%= config.bin %> verify ./my-model --identity alice@example.com --issuer https://oidc.internal --trusted-root private_trusted_root.json',
     '<%= config.bin %> verify ./my-model --ca-roots roots.pem --ca-intermediates chain.pem',
     '<%= config.bin %> verify ./my-model --key keys/publisher.pub --signature ./my-model/model.cose   # a COSE_Sign1 signed statement',
+    '<%= config.bin %> verify oci://registry.example.com/models/llama-ft:v1 --key keys/publisher.pub',
     '<%= config.bin %> verify ./out/adapter --policy policy.yaml --lineage --attestations ./attestations --with ./models/base-7b',
   ];
-  static override args = { artifact: Args.string({ description: 'A folder or a single file.', required: true }), path: Args.string(methodPathArg) };
+  static override args = { artifact: Args.string({ description: 'A folder, a file or an oci:// reference.', required: true }), path: Args.string(methodPathArg) };
   static override flags = withAliases({
     key: Flags.string({ char: 'k', description: `Trusted public key (repeatable: any one may have signed). Either ${KEY_REFERENCE_HELP}; a token or signer is asked for its public key only.`, multiple: true }),
     identity: Flags.string({ description: 'Trusted Sigstore identity: the certificate SAN (e-mail or URI), matched exactly.', exclusive: ['identity-regexp'] }),
@@ -59,6 +62,7 @@ export default class Verify extends BaseCommand {
     'default-ignores': Flags.boolean({ description: 'Ignore .git, .gitattributes, .github and .gitignore at the top level.', default: true, allowNo: true }),
     threads: threadsFlag(),
     part: Flags.string({ description: 'Check only part INDEX of COUNT (0-based, e.g. 0/4) of the signed files: the split digest --part uses (see docs/scale.md).', helpGroup: 'PARTS' }),
+    ...ociFlags,
   }, VERIFY_ALIASES);
 
   async run(): Promise<void> {
@@ -66,6 +70,8 @@ export default class Verify extends BaseCommand {
     const { method, artifact } = splitMethod(rawArgs.artifact, rawArgs.path);
     const args = { artifact };
     checkVerifyMethod(method, flags);
+    if (isOciReference(artifact)) return this.runOci(artifact, flags);
+    refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
     if (flags.policy) return this.runPolicy(args.artifact, flags);
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
@@ -164,5 +170,41 @@ export default class Verify extends BaseCommand {
       ],
     );
   }
-}
 
+  private async runOci(reference: string, flags: Parameters<typeof trustedSignersFromFlags>[0] & { policy?: string; name?: string; 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
+    refuseFlags(this.argv, ['signature', 'ignore-paths', 'ignore-unsigned-files', 'default-ignores', 'threads', 'lineage', 'attestations', 'with', 'provenance', 'eval'], 'does not apply to an oci:// reference (use modelseal pull to check lineage on the pulled folder)');
+    const { verifyOci } = require('../oci/verify-oci') as typeof import('../oci/verify-oci');
+    const { loadPolicy } = require('../policy/load-policy') as typeof import('../policy/load-policy');
+    const policy = flags.policy ? loadPolicy(flags.policy) : undefined;
+    const signers = policy ? undefined : trustedSignersFromFlags(flags);
+    if (!policy && signers!.length === 0) {
+      throw new ModelsealError('USAGE_ERROR', 'say whom to trust: --key FILE, --identity ID --issuer URL, --ca-roots FILE, or --policy FILE');
+    }
+    const r = await verifyOci(reference, { ...registryOptionsFrom(flags), ...(policy ? { policy } : { signers }), ...(flags.name !== undefined ? { name: flags.name } : {}) });
+    const who = r.signer;
+    const by = who.method === 'key' ? `${r.keyType} key ${r.keyHint.slice(0, 12)}…` : `${who.identity ?? '?'} (${who.method}${who.issuer ? `, issuer ${who.issuer}` : ''})`;
+    this.report(
+      {
+        ok: true,
+        verified: true,
+        artifact: r.pinned,
+        manifestDigest: r.manifestDigest,
+        referrer: r.referrer,
+        referrersVia: r.via,
+        digest: `sha256:${r.rootDigest}`,
+        subjectName: r.subjectName,
+        predicateType: r.predicateType,
+        method: policy ? 'policy' : who.method,
+        ...(r.rule !== undefined ? { rule: r.rule } : {}),
+        serialization: r.manifest.serialization.method,
+        hashType: r.manifest.serialization.hashType,
+        resources: r.manifest.resources.length,
+        keyType: r.keyType,
+        keyHint: r.keyHint,
+        ...(who.identity !== undefined ? { identity: who.identity } : {}),
+        ...(who.issuer !== undefined ? { issuer: who.issuer } : {}),
+      },
+      `Verified ${r.pinned}: sha256:${r.rootDigest} (${plural(r.manifest.resources.length, 'layer')} = the signed files, none downloaded) signed by ${by}${r.rule !== undefined ? ` (rule ${JSON.stringify(r.rule)})` : ''}`,
+    );
+  }
+}

@@ -16,7 +16,7 @@ export interface SignerMatch {
 }
 
 /** The verifier's entries for a policy signer: one per key, or its certificate identity. */
-function trustedEntries(s: PolicySigner): TrustedSigner[] {
+export function trustedEntries(s: PolicySigner): TrustedSigner[] {
   if (s.kind === 'key') return s.keys.map((key) => ({ kind: 'key', key, name: s.name }));
   if (s.kind === 'ca') return [{ kind: 'ca', roots: s.roots, intermediates: s.intermediates, validAtNotBefore: s.validAtNotBefore, name: s.name }];
   const identity = s.identityRegexp ? new RegExp(s.identity, 'u') : s.identity;

@@ -59,7 +59,7 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Signing
 
 type Signed = Pick<SignResult, 'method' | 'keyType' | 'keyHint' | 'identity' | 'logIndex'> & { bundle: string | Buffer };
 
-async function signStatement(statement: Statement<unknown>, options: SignOptions): Promise<Signed> {
+export async function signStatement(statement: Statement<unknown>, options: SignOptions): Promise<Signed> {
   if (options.sigstore) {
     if (options.key || options.certificate) throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing takes no key or certificate');
     if (options.format === 'cose') throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing writes a bundle; the cose format needs --key');

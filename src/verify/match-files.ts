@@ -137,6 +137,30 @@ export class HashCache {
   }
 }
 
+/** Signed vs computed resources by name; with `partial`, signed resources the computation left out are not missing. */
+function compareResources(signed: Manifest, actual: Manifest, partial: boolean): ManifestDiff {
+  const have = new Map(actual.resources.map((r) => [r.name, r.digest]));
+  const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
+  for (const r of signed.resources) {
+    const got = have.get(r.name);
+    if (got === undefined) {
+      if (!partial) diff.missing.push(r.name);
+    } else if (got !== r.digest) diff.changed.push({ name: r.name, expected: r.digest, actual: got });
+    have.delete(r.name);
+  }
+  diff.extra.push(...have.keys());
+  return diff;
+}
+
+/**
+ * Where no files are at hand but their names and digests are (an OCI manifest's layers):
+ * the same comparison, name by name, as for files on disk. Throws ARTIFACT_MISMATCH.
+ */
+export function matchManifest(signed: Manifest, actual: Manifest, what: string): void {
+  const diff = compareResources(signed, actual, false);
+  if (diff.changed.length || diff.missing.length || diff.extra.length) throw new ModelsealError('ARTIFACT_MISMATCH', `${what} do not match the signature: ${describeDiff(diff)}`, { details: diff });
+}
+
 /**
  * Checks the files of `artifact` against a signed manifest (already parsed from a
  * verified signature). Throws ARTIFACT_MISMATCH naming what differs; returns what
@@ -150,18 +174,7 @@ export async function matchFiles(artifact: string, signed: Manifest, signaturePa
 
   const cache = options.cache ?? new HashCache();
   const actual = await cache.hash(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
-  const have = new Map(actual.resources.map((r) => [r.name, r.digest]));
-  const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
-  for (const r of signed.resources) {
-    const got = have.get(r.name);
-    // With a part, resources of the other parts are not hashed here (their names were compared above).
-    if (got === undefined) {
-      if (!options.part) diff.missing.push(r.name);
-    } else if (got !== r.digest) diff.changed.push({ name: r.name, expected: r.digest, actual: got });
-    have.delete(r.name);
-  }
-  // Shards the ranges did not predict (cannot happen once sizes matched, but fail closed).
-  diff.extra.push(...have.keys());
+  const diff = compareResources(signed, actual, options.part !== undefined);
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
   return { root: tree.root, files: tree.files.length, resources: actual.resources.length, ...(options.part ? { part: options.part } : {}) };
 }

@@ -78,7 +78,7 @@ it('the matrix has at least 60 distinct cases, and the totals in docs/security.m
   for (const id of documented().keys()) counts.set(id[0], (counts.get(id[0]) ?? 0) + 1);
   expect({ total: Number(m![1]), groups: perGroup, inHostile: Number(m![3]), elsewhere: Number(m![4]) }).toEqual({
     total: documented().size,
-    groups: ['T', 'M', 'E', 'K', 'W', 'P', 'L', 'G', 'V'].map((g) => counts.get(g) ?? 0),
+    groups: ['T', 'M', 'E', 'K', 'W', 'P', 'L', 'G', 'V', 'R'].map((g) => counts.get(g) ?? 0),
     inHostile: tested().size,
     elsewhere: referenced().size,
   });
