@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { ModelsealError } from '../errors';
 import { Gate } from '../gate/gate';
@@ -9,6 +9,7 @@ export default class GateCommand extends BaseCommand {
     'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
   static override strict = false;
   static override usage = ['gate ARTIFACT... --policy POLICY --state DIR --release release.json [--init]'];
+  static override args = { artifact: Args.string({ description: 'The artifacts of the release, as they are to be rolled out: folders or single files (one or more).' }) };
   static override examples = [
     '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./my-model',
     '<%= config.bin %> gate --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',

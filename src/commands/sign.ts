@@ -16,6 +16,10 @@ export default class Sign extends BaseCommand {
     'Three methods: a local key (--key), a key with its X.509 certificate chain (--key --certificate [--certificate-chain]), ' +
     'or Sigstore keyless (--sigstore): a short-lived Fulcio certificate for your OIDC identity, logged in Rekor. ' +
     'The identity token comes from --identity-token, else SIGSTORE_ID_TOKEN, else GitHub Actions ambient OIDC (id-token: write).';
+  static override usage = [
+    'sign ARTIFACT --key KEY [--certificate PEM [--certificate-chain PEM...]] [FLAGS]',
+    'sign ARTIFACT --sigstore [--identity-token TOKEN] [--fulcio-url URL --rekor-url URL --tsa-url URL] [FLAGS]',
+  ];
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',

@@ -19,6 +19,12 @@ export default class Verify extends BaseCommand {
     'The bundle (or COSE_Sign1 message) must be signed by one of them. Or give --policy: the rule matching the artifact\'s name ' +
     'says who may sign or attest it, which kinds and builders are allowed and whether its lineage must be verified; --lineage ' +
     'verifies the lineage in any case (see docs/lineage.md).';
+  static override usage = [
+    'verify ARTIFACT --key PUBKEY... [FLAGS]',
+    'verify ARTIFACT (--identity ID | --identity-regexp RE) --issuer URL [--trusted-root FILE] [FLAGS]',
+    'verify ARTIFACT --ca-roots PEM... [--ca-intermediates PEM...] [FLAGS]',
+    'verify ARTIFACT --policy POLICY [--lineage] [--attestations DIR...] [--with ARTIFACT...] [FLAGS]',
+  ];
   static override examples = [
     '<%= config.bin %> verify ./my-model --key keys/publisher.pub',
     '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json',
