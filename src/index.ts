@@ -7,6 +7,7 @@ export { ModelsealError, ERROR_CODES, exitCodeFor, isRefusal, EXIT_OK, EXIT_REFU
 // Digests
 export { computeManifest, rootDigestOf, DEFAULT_SHARD_SIZE, type Manifest, type ResourceDigest, type Serialization, type DigestOptions, type ProgressEvent, type SerializationMethod } from './digest/manifest';
 export { digestArtifact } from './digest-artifact';
+export { withProgressScope, type ProgressSink } from './digest/progress-scope';
 export type { HashAlgorithm } from './digest/algorithms';
 
 // Keys

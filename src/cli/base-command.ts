@@ -1,5 +1,7 @@
 import { Command, Flags } from '@oclif/core';
+import { withProgressScope } from '../digest/progress-scope';
 import { EXIT_INPUT, ModelsealError } from '../errors';
+import { ProgressLine, progressWanted } from './progress';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
@@ -24,12 +26,25 @@ export abstract class BaseCommand extends Command {
     debug: Flags.boolean({ description: 'Show stack traces for errors.', helpGroup: 'GLOBAL' }),
   };
 
+  private progressLine?: ProgressLine;
+
+  /**
+   * Every command runs in a progress scope when it may draw one: whatever it hashes through
+   * the library (policies, lineage, the gate, lock files, releases) shows one progress line.
+   */
+  protected override async _run<T>(): Promise<T> {
+    if (!progressWanted(this.argv)) return super._run<T>();
+    this.progressLine = new ProgressLine('hashing');
+    return withProgressScope(this.progressLine.sink(), () => super._run<T>());
+  }
+
   protected wantsJson(): boolean {
     return this.argv.includes('--json');
   }
 
   /** Prints the result: JSON on --json, else the human lines unless --quiet. */
   protected report(json: Record<string, unknown>, human: string | string[]): void {
+    this.progressLine?.clear();
     if (this.wantsJson()) {
       process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
@@ -48,6 +63,7 @@ export abstract class BaseCommand extends Command {
     } else {
       error = new ModelsealError('INTERNAL_ERROR', `unexpected error: ${err?.message ?? String(err)}`, { cause: err });
     }
+    this.progressLine?.clear();
     if (this.wantsJson()) {
       process.stdout.write(JSON.stringify({ ok: false, error: error.toJSON() }, null, 2) + '\n');
     } else {

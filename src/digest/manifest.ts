@@ -9,6 +9,7 @@ import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from '.
 import { planHashing, type HashPlan } from './hash-plan';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { walkArtifact, type ArtifactTree } from './walk';
+import { progressScope } from './progress-scope';
 
 export type SerializationMethod = 'files' | 'shards';
 
@@ -163,7 +164,10 @@ function threadCount(requested: number | undefined, plan: HashPlan): number {
  * cores. Memory is bounded by the read buffers of each thread (plus the digests).
  */
 export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
-  const { onProgress, threads } = typeof options === 'function' ? { onProgress: options, threads: undefined } : options;
+  const given = typeof options === 'function' ? { onProgress: options, threads: undefined } : options;
+  const ambient = given.onProgress ? undefined : progressScope();
+  if (ambient) return hashTree(tree, serialization, { threads: given.threads, onProgress: (e) => ambient.progress(tree.root, e) }).finally(() => ambient.end(tree.root));
+  const { onProgress, threads } = given;
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   const plan = planHashing(tree.files, shardSize);
   const digests: string[][] = plan.rangesPerFile.map((n) => new Array<string>(n));
