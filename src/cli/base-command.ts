@@ -9,9 +9,18 @@ export function usageLine(message: string): string {
     .split('\n')
     .map((l) => l.trim().replace(/^Error: /, ''))
     .filter((l) => l && !/^The following errors? occurred|^See more help|^Note: |^Alternatively, /.test(l));
-  // "Missing 1 required arg:" is followed by "artifact  <its description>": keep the name.
-  const joined = lines.map((l, i) => (l.endsWith(':') && lines[i + 1] ? `${l} ${lines[i + 1].split(/\s{2,}/)[0]}` : l)).filter((l, i) => !(i > 0 && lines[i - 1].endsWith(':')));
-  return (joined.join('; ') || 'invalid usage') + ' (see --help)';
+  // "Missing 2 required args:" is followed by one "name  <its description>" line per argument: keep the names.
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].endsWith(':')) {
+      out.push(lines[i]);
+      continue;
+    }
+    const names: string[] = [];
+    while (i + 1 < lines.length && /^[\w-]+(\s{2,}|$)/.test(lines[i + 1])) names.push(lines[++i].split(/\s{2,}/)[0]);
+    out.push(names.length ? `${lines[i - names.length]} ${names.join(', ')}` : lines[i]);
+  }
+  return (out.join('; ') || 'invalid usage') + ' (see --help)';
 }
 
 /**

@@ -6,7 +6,7 @@ import { readPassphrase } from '../cli/passphrase';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
 import { loadPrivateKey } from '../keys/load';
-import { resolveIdentityToken } from '../sign/identity-token';
+import { checkIdentityToken, resolveIdentityToken } from '../sign/identity-token';
 import { signArtifact } from '../sign/sign-artifact';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
 
@@ -56,7 +56,7 @@ export default class Sign extends BaseCommand {
     if (!flags.key && !flags.sigstore) throw new ModelsealError('USAGE_ERROR', 'choose a signing method: --key FILE, or --sigstore for keyless signing');
     const key = flags.key ? loadPrivateKey(flags.key, readPassphrase(flags['passphrase-env'])) : undefined;
     const sigstore = flags.sigstore
-      ? { identityToken: await resolveIdentityToken(flags['identity-token']), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
+      ? { identityToken: checkedToken(await resolveIdentityToken(flags['identity-token'])), fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }
       : undefined;
     const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
@@ -95,4 +95,9 @@ export default class Sign extends BaseCommand {
       `Signed ${args.artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
     );
   }
+}
+
+function checkedToken(token: string): string {
+  checkIdentityToken(token); // before hashing and before any call to a Sigstore service
+  return token;
 }

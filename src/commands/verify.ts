@@ -10,6 +10,8 @@ import { renderLineageTree } from '../lineage/render-tree';
 import { loadPolicy } from '../policy/load-policy';
 import { verifyArtifact } from '../verify/verify-artifact';
 import { trustedSignersFromFlags } from '../verify/signers-from-flags';
+import { refuseSignatureAsArtifact } from '../sign/signature-path';
+import { requireInputFiles } from '../cli/input-files';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -56,6 +58,8 @@ export default class Verify extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Verify);
+    refuseSignatureAsArtifact(args.artifact, flags.signature);
+    requireInputFiles({ key: flags.key, 'ca-roots': flags['ca-roots'], 'ca-intermediates': flags['ca-intermediates'], 'trusted-root': flags['trusted-root'], policy: flags.policy });
     if (flags.policy) return this.runPolicy(args.artifact, flags);
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
