@@ -32,7 +32,7 @@ describe('certificate-chain method (sign --key --certificate --certificate-chain
     expect(b.verificationMaterial.tlogEntries).toEqual([]);
     const v = cli(['verify', model, '--signature', sig, '--ca-roots', pki.rootCert, '--json']);
     expect(v.status).toBe(0);
-    expect(v.json).toMatchObject({ method: 'certificate', identity: 'CN=signer', issuer: 'CN=acme root CA' });
+    expect(v.json).toMatchObject({ signingMethod: 'certificate', identity: 'CN=signer', issuer: 'CN=acme root CA' });
     const bad = cli(['verify', model, '--signature', sig, '--ca-roots', other.rootCert]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('does not chain to a trusted CA root');

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { withProgressScope } from '../digest/progress-scope';
 import { EXIT_INPUT, ModelsealError } from '../errors';
+import { refusalJson, successJson } from './json-output';
 import { ProgressLine, progressWanted } from './progress';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
@@ -36,6 +37,8 @@ export abstract class BaseCommand extends Command {
   };
 
   private progressLine?: ProgressLine;
+  /** The command's own fields for its --json refusal (e.g. which pinned artifacts failed). */
+  protected refusalFields: Record<string, unknown> = {};
 
   /**
    * Every command runs in a progress scope when it may draw one: whatever it hashes through
@@ -55,7 +58,7 @@ export abstract class BaseCommand extends Command {
   protected report(json: Record<string, unknown>, human: string | string[]): void {
     this.progressLine?.clear();
     if (this.wantsJson()) {
-      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      process.stdout.write(JSON.stringify(successJson(json), null, 2) + '\n');
     } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
       const lines = Array.isArray(human) ? human : [human];
       process.stdout.write(lines.join('\n') + '\n');
@@ -74,7 +77,7 @@ export abstract class BaseCommand extends Command {
     }
     this.progressLine?.clear();
     if (this.wantsJson()) {
-      process.stdout.write(JSON.stringify({ ok: false, error: error.toJSON() }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify(refusalJson(error, this.refusalFields), null, 2) + '\n');
     } else {
       process.stderr.write(`modelseal ${(this.id ?? '').replace(/:/g, ' ')}: ${error.message} [${error.code}]\n`.replace(' :', ':'));
     }

@@ -28,7 +28,7 @@ export default class GateCommand extends BaseCommand {
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name the release artifacts to check (see --help)');
     const d = await new Gate(flags.policy, flags.state, { init: flags.init, attestations: flags.attestations }).check(flags.release, artifacts);
     this.report(
-      { ok: true, ...d },
+      { ok: true, ...d, signers: undefined, keyHints: d.signers },
       [
         `Accepted ${d.channel} v${d.version}${d.previousVersion === null ? ' (first release on this channel)' : ` (previous v${d.previousVersion})`}, expires ${d.expires}; ${d.signers.length} of ${d.threshold} required key(s) signed`,
         ...d.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`),

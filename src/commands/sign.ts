@@ -84,7 +84,7 @@ export default class Sign extends BaseCommand {
         signature: result.signature,
         format: result.format,
         digest: `sha256:${result.rootDigest}`,
-        method: result.manifest.serialization.method,
+        serialization: result.manifest.serialization.method,
         signingMethod: result.method,
         resources: result.manifest.resources.length,
         keyType: result.keyType,

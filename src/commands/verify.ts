@@ -97,7 +97,7 @@ export default class Verify extends BaseCommand {
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         predicateType: result.predicateType,
-        method: who.method,
+        signingMethod: who.method,
         serialization: s.method,
         hashType: s.hashType,
         resources: result.manifest.resources.length,
@@ -134,7 +134,7 @@ export default class Verify extends BaseCommand {
     const top = graph.nodes[0];
     const followed = top.followed;
     this.report(
-      { ok: true, verified: true, method: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
+      { ok: true, verified: true, trust: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
       [
         `Verified ${artifact}: sha256:${graph.digest} as "${graph.name}" (rule ${JSON.stringify(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
         ...(followed ? renderLineageTree(graph).map((l) => `  ${l}`) : []),

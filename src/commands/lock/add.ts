@@ -37,7 +37,18 @@ export default class LockAdd extends BaseCommand {
     const signer = r.entry.signers[0];
     const hint = signer.method === 'key' ? signer.keyHint : signer.identity;
     this.report(
-      { ok: true, name: r.name, lock: r.lock, entry: r.entry, replaced: r.replaced ?? null },
+      {
+        ok: true,
+        name: r.name,
+        lock: r.lock,
+        artifact: args.path,
+        kind: r.entry.kind,
+        digest: r.entry.digest,
+        serialization: r.entry.serialization.method,
+        hashType: r.entry.serialization.hashType,
+        ...(signer.method === 'key' ? { signingMethod: 'key', keyHint: signer.keyHint } : { signingMethod: signer.method, identity: signer.identity, issuer: signer.issuer }),
+        replaced: Boolean(r.replaced),
+      },
       `${r.replaced ? 'Re-pinned' : 'Pinned'} ${r.name} (${r.entry.kind}) -> sha256:${r.entry.digest.sha256}, signer key ${hint.slice(0, 12)}… in ${r.lock}`,
     );
   }

@@ -39,7 +39,7 @@ export default class ReleaseCreate extends BaseCommand {
     writeFileAtomic(out, result.json, { force: flags.force });
     const r = result.record;
     this.report(
-      { ok: true, release: out, channel: r.channel, version: r.version, expires: r.expires, artifacts: r.artifacts.map((a) => ({ name: a.name, digest: `sha256:${a.digest}` })), signers: [key.publicKey.hint] },
+      { ok: true, release: out, channel: r.channel, version: r.version, expires: r.expires, artifacts: r.artifacts.map((a) => ({ name: a.name, digest: `sha256:${a.digest}` })), keyHints: [key.publicKey.hint] },
       [`Created release ${r.channel} v${r.version} (expires ${r.expires}) -> ${out}`, ...r.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`), `Signed by ${key.type} key ${key.publicKey.hint.slice(0, 12)}…`],
     );
   }
