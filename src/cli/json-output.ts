@@ -18,8 +18,8 @@ export function refusalJson(error: ModelsealError, fields: Record<string, unknow
 const HEX64 = /^[0-9a-f]{64}$/;
 const DIGEST_KEYS = new Set(['digest', 'rootDigest', 'recordDigest']);
 
-function normalize(value: unknown, key?: string): unknown {
-  if (key !== undefined && DIGEST_KEYS.has(key)) {
+function normalize(value: unknown, key?: string, raw = false): unknown {
+  if (key !== undefined && DIGEST_KEYS.has(key) && !raw) {
     if (typeof value === 'string' && HEX64.test(value)) return `sha256:${value}`;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const v = value as Record<string, unknown>;
@@ -30,7 +30,9 @@ function normalize(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => normalize(v));
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalize(v, k);
+    // A manifest resource ({ name, algorithm, digest }) keeps its bare digest: its algorithm says what it is.
+    const own = 'algorithm' in value;
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalize(v, k, own);
     return out;
   }
   return value;

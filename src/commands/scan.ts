@@ -28,7 +28,9 @@ export default class Scan extends BaseCommand {
       }
     }
     lines.push(result.flagged ? 'Flagged: do not load these files.' : `No dangerous pickle found in ${result.files.length} file(s).`);
-    this.report({ ok: !result.flagged, flagged: result.flagged, path: result.path, files: result.files }, lines);
+    const flagged = result.files.filter((f) => f.status !== 'clean' && f.status !== 'not-scanned').length;
+    const error = result.flagged ? { error: { code: 'DANGEROUS_IMPORT', message: `${flagged} file(s) flagged: do not load them`, file: result.path } } : {};
+    this.report({ ok: !result.flagged, flagged: result.flagged, path: result.path, files: result.files, ...error }, lines);
     if (result.flagged) process.exitCode = EXIT_REFUSED;
   }
 }
