@@ -29,7 +29,7 @@ describe('keys', () => {
     const r = cli(['keygen', '--type', 'ecdsa-p384', '--out', path.join(dir, 'k'), '--json']);
     expect(r.status).toBe(0);
     expect(fs.statSync(path.join(dir, 'k.key')).mode & 0o777).toBe(0o600);
-    expect(r.json.hint).toBe(keyHint(fs.readFileSync(path.join(dir, 'k.pub'), 'utf8')));
+    expect(r.json.keyHint).toBe(keyHint(fs.readFileSync(path.join(dir, 'k.pub'), 'utf8')));
     const again = cli(['keygen', '--out', path.join(dir, 'k')]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/OUTPUT_EXISTS/);

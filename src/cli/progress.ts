@@ -43,7 +43,7 @@ export class ProgressLine {
       this.started = now;
       this.last = 0;
     }
-    if (now - this.last < 100) return;
+    if (now - this.last < 100 && e.bytesDone < e.bytesTotal) return;
     this.last = now;
     this.out.write(`\r${this.render(e, now)}\x1b[K`);
     this.drawn = true;
