@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPrivateKey, signArtifact, verifyArtifact } from '../src';
 import { cli } from './helpers/cli';
-import { makePki, type Pki } from './helpers/pki';
+import { makePki, type Pki, OPENSSL } from './helpers/pki';
 import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
 import { refusal } from './helpers/refusal';
+import { describeWithPeers } from './helpers/peers';
 
-describe('certificate-chain method (sign --key --certificate --certificate-chain, verify --ca-roots)', () => {
+describeWithPeers(OPENSSL, 'certificate-chain method (sign --key --certificate --certificate-chain, verify --ca-roots)', () => {
   let dir: string;
   let pki: Pki;
   let other: Pki;
