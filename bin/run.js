@@ -39,7 +39,14 @@ async function main() {
   const { Plugin } = require('@oclif/core/config');
   const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true });
   await plugin.load();
-  return execute({ loadOptions: { root, plugins: new Map([[plugin.name, plugin]]) } });
+  // Pre-loaded plugins replace oclif's own loading, so the oclif plugins (help, version...) are loaded here too.
+  const plugins = new Map([[plugin.name, plugin]]);
+  for (const name of require('../package.json').oclif.plugins ?? []) {
+    const p = new Plugin({ root, name, type: 'core', parent: plugin });
+    await p.load();
+    plugins.set(p.name, p);
+  }
+  return execute({ loadOptions: { root, plugins } });
 }
 
 /**

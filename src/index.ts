@@ -10,6 +10,7 @@ export { digestArtifact, digestPart } from './digest-artifact';
 export { parsePart, partSlice, type Part } from './digest/partition';
 export { signFromManifests, type FromManifestResult } from './sign/from-manifest';
 export { readPartialManifest, serializePartialManifest, type PartialManifest } from './statement/partial-manifest';
+export { withProgressScope, type ProgressSink } from './digest/progress-scope';
 export type { HashAlgorithm } from './digest/algorithms';
 
 // Keys

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPrivateKey, signArtifact, verifyArtifact } from '../src';
 import { cli } from './helpers/cli';
-import { makePki, type Pki } from './helpers/pki';
+import { makePki, type Pki, OPENSSL } from './helpers/pki';
 import { snapshotTree, tmpDir, writeTree } from './helpers/tmp';
 import { refusal } from './helpers/refusal';
+import { describeWithPeers } from './helpers/peers';
 
-describe('certificate-chain method (sign --key --certificate --certificate-chain, verify --ca-roots)', () => {
+describeWithPeers(OPENSSL, 'certificate-chain method (sign --key --certificate --certificate-chain, verify --ca-roots)', () => {
   let dir: string;
   let pki: Pki;
   let other: Pki;
@@ -32,7 +33,7 @@ describe('certificate-chain method (sign --key --certificate --certificate-chain
     expect(b.verificationMaterial.tlogEntries).toEqual([]);
     const v = cli(['verify', model, '--signature', sig, '--ca-roots', pki.rootCert, '--json']);
     expect(v.status).toBe(0);
-    expect(v.json).toMatchObject({ method: 'certificate', identity: 'CN=signer', issuer: 'CN=acme root CA' });
+    expect(v.json).toMatchObject({ signingMethod: 'certificate', identity: 'CN=signer', issuer: 'CN=acme root CA' });
     const bad = cli(['verify', model, '--signature', sig, '--ca-roots', other.rootCert]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('does not chain to a trusted CA root');

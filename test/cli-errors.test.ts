@@ -93,7 +93,7 @@ describe('bad input gives one line, a stable code and a documented exit status',
     expect(r.stderr).toBe('modelseal verify: Missing 1 required arg: artifact (see --help) [USAGE_ERROR]\n');
     r = cli(['sing', tmpDir()]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('modelseal: unknown command "sing" (see modelseal --help) [USAGE_ERROR]\n');
+    expect(r.stderr).toBe('modelseal: unknown command "sing"; did you mean "sign"? (see modelseal help) [USAGE_ERROR]\n');
     r = cli(['sing', '--json']);
     expect(r.json).toMatchObject({ ok: false, error: { code: 'USAGE_ERROR' } });
   });

@@ -129,8 +129,8 @@ describe('progress bar', () => {
     p.onProgress?.({ bytesDone: 3 * MiB, bytesTotal: 4 * MiB, filesDone: 1, filesTotal: 2 });
     p.onProgress?.({ bytesDone: 4 * MiB, bytesTotal: 4 * MiB, filesDone: 2, filesTotal: 2 });
     p.done();
-    expect(written[0]).toMatch(/hashing \[#+-+\] 75% 3\.0 MiB\/4\.0 MiB 1\/2 files .*\/s ETA \d+s/);
-    expect(written[1]).toMatch(/100% 4\.0 MiB\/4\.0 MiB 2\/2 files/);
+    expect(written[0]).toMatch(/hashing +75% \[#+-+\] 3\.0 MiB\/4\.0 MiB 1\/2 files .*\/s ETA \d+s/);
+    expect(written[1]).toMatch(/100% \[#+\] 4\.0 MiB\/4\.0 MiB 2\/2 files/);
     expect(written[written.length - 1]).toBe('\r\x1b[K');
   });
 

@@ -56,7 +56,7 @@ describe('release and gate commands', () => {
     expect(cli(gateArgs('r1.json', ['--init'])).json.error.code).toBe('THRESHOLD_NOT_MET');
     const sign = cli(['release', 'sign', releaseFile('r1.json'), '--key', fx.keyFiles.k2, '--json']);
     expect(sign.status).toBe(0);
-    expect(sign.json.keyids).toEqual([fx.keys.k1.publicKey.hint, fx.keys.k2.publicKey.hint]);
+    expect(sign.json.keyHints).toEqual([fx.keys.k1.publicKey.hint, fx.keys.k2.publicKey.hint]);
     const twice = cli(['release', 'sign', releaseFile('r1.json'), '--key', fx.keyFiles.k2]);
     expect(twice.status).toBe(2);
     expect(twice.stderr).toMatch(/already signed by key/);

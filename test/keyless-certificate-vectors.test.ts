@@ -81,7 +81,7 @@ describeWithVectors('verify CLI on keyless and certificate vectors', () => {
     const r = cli([...base('v1.0.1-sigstore'), '--identity', IDENTITY, '--issuer', ISSUER]);
     expect(r.status).toBe(0);
     const entry = JSON.parse(fs.readFileSync(MT('v1.0.1-sigstore', 'model.sig'), 'utf8')).verificationMaterial.tlogEntries[0];
-    expect(r.json).toMatchObject({ ok: true, method: 'sigstore', identity: IDENTITY, issuer: ISSUER, logIndex: entry.logIndex });
+    expect(r.json).toMatchObject({ ok: true, signingMethod: 'sigstore', identity: IDENTITY, issuer: ISSUER, logIndex: entry.logIndex });
     expect(r.json.integratedTime).toBe(new Date(Number(entry.integratedTime) * 1000).toISOString());
   });
 
@@ -111,7 +111,7 @@ describeWithVectors('verify CLI on keyless and certificate vectors', () => {
   it('verifies a certificate vector with --ca-roots and refuses it under another root', () => {
     const ok = cli([...base('v1.1.0-certificate'), '--ca-roots', CA_ROOT()]);
     expect(ok.status).toBe(0);
-    expect(ok.json).toMatchObject({ method: 'certificate', identity: 'CN=intermediate-ca', issuer: 'CN=root-ca' });
+    expect(ok.json).toMatchObject({ signingMethod: 'certificate', identity: 'CN=intermediate-ca', issuer: 'CN=root-ca' });
     const bad = cli([...base('v1.1.0-certificate'), '--ca-roots', otherRoot()]);
     expect(bad.status).toBe(1);
     expect(bad.json.error.code).toBe('UNTRUSTED_SIGNER');

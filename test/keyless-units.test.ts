@@ -23,6 +23,7 @@ import { pythonBytesRepr } from '../src/verify/legacy-pae';
 import { cli } from './helpers/cli';
 import { offlineOnly } from './helpers/sigstore-mock';
 import { tmpDir } from './helpers/tmp';
+import { DEBIAN_PYTHON, describeWithPeers, program } from './helpers/peers';
 
 offlineOnly();
 
@@ -76,12 +77,11 @@ describe('prehashed ECDSA verification (DIGEST mode)', () => {
   });
 });
 
-describe("model_signing v0.2.0 PAE: Python's bytes repr", () => {
-  const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'pass']).status === 0);
+describeWithPeers(program(DEBIAN_PYTHON, ['-c', 'pass'], 'apt-get install python3'), "model_signing v0.2.0 PAE: Python's bytes repr", () => {
   const cases = [Buffer.from('{\n  "_type": "x"\n}'), Buffer.from("it's"), Buffer.from('both \' and "'), Buffer.from([0, 7, 9, 10, 13, 27, 92, 127, 128, 255]), randomBytes(64)];
-  (python ? it : it.skip)('matches CPython for text, quotes, escapes and binary', () => {
+  it('matches CPython for text, quotes, escapes and binary', () => {
     for (const b of cases) {
-      const r = spawnSync(python as string, ['-c', 'import sys; sys.stdout.write(repr(sys.stdin.buffer.read()))'], { input: b, encoding: 'utf8' });
+      const r = spawnSync(DEBIAN_PYTHON, ['-c', 'import sys; sys.stdout.write(repr(sys.stdin.buffer.read()))'], { input: b, encoding: 'utf8' });
       expect(pythonBytesRepr(b)).toBe(r.stdout);
     }
   });

@@ -6,6 +6,9 @@ import { generateKeyPair, keyHint, loadPrivateKey, loadPublicKey, parsePrivateKe
 import { signBytes, verifyBytes } from '../src/keys';
 import { cli } from './helpers/cli';
 import { tmpDir } from './helpers/tmp';
+import { generateKeyPairSync } from 'node:crypto';
+import { OPENSSL } from './helpers/pki';
+import { describeWithPeers } from './helpers/peers';
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'ignore' });
@@ -29,7 +32,7 @@ describe('keys', () => {
     const r = cli(['keygen', '--type', 'ecdsa-p384', '--out', path.join(dir, 'k'), '--json']);
     expect(r.status).toBe(0);
     expect(fs.statSync(path.join(dir, 'k.key')).mode & 0o777).toBe(0o600);
-    expect(r.json.hint).toBe(keyHint(fs.readFileSync(path.join(dir, 'k.pub'), 'utf8')));
+    expect(r.json.keyHint).toBe(keyHint(fs.readFileSync(path.join(dir, 'k.pub'), 'utf8')));
     const again = cli(['keygen', '--out', path.join(dir, 'k')]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/OUTPUT_EXISTS/);
@@ -46,6 +49,20 @@ describe('keys', () => {
     expect(loadPrivateKey(prefix + '.key', 'correct horse').type).toBe('ecdsa-p256');
   });
 
+  it('refuses RSA keys, private keys given as public, and truncated PEM', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    expect(() => loadPrivateKey(path.join(dir, 'rsa.pem'))).toThrow(expect.objectContaining({ code: 'KEY_UNSUPPORTED', message: expect.stringMatching(/RSA keys are not supported/) }));
+    const pair = writeKeyPair(path.join(dir, 'k'), 'ed25519');
+    expect(() => loadPublicKey(pair.privateKeyPath)).toThrow(expect.objectContaining({ code: 'KEY_INVALID', message: expect.stringMatching(/private key/) }));
+    const pem = fs.readFileSync(pair.publicKeyPath, 'utf8');
+    fs.writeFileSync(path.join(dir, 'trunc.pub'), pem.slice(0, 60));
+    expect(() => loadPublicKey(path.join(dir, 'trunc.pub'))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    expect(() => loadPublicKey(path.join(dir, 'missing.pub'))).toThrow(expect.objectContaining({ code: 'PATH_NOT_FOUND' }));
+  });
+});
+
+describeWithPeers(OPENSSL, 'keys made by openssl', () => {
   it('loads keys made by openssl (PKCS#8, SEC1, Ed25519)', () => {
     const dir = tmpDir();
     openssl(['genpkey', '-algorithm', 'ed25519', '-out', path.join(dir, 'ed.pem')]);
@@ -57,17 +74,5 @@ describe('keys', () => {
       openssl(['pkey', '-in', path.join(dir, f), '-pubout', '-out', path.join(dir, f + '.pub')]);
       expect(loadPublicKey(path.join(dir, f + '.pub')).hint).toBe(priv.publicKey.hint);
     }
-  });
-
-  it('refuses RSA keys, private keys given as public, and truncated PEM', () => {
-    const dir = tmpDir();
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', path.join(dir, 'rsa.pem')]);
-    expect(() => loadPrivateKey(path.join(dir, 'rsa.pem'))).toThrow(expect.objectContaining({ code: 'KEY_UNSUPPORTED', message: expect.stringMatching(/RSA keys are not supported/) }));
-    const pair = writeKeyPair(path.join(dir, 'k'), 'ed25519');
-    expect(() => loadPublicKey(pair.privateKeyPath)).toThrow(expect.objectContaining({ code: 'KEY_INVALID', message: expect.stringMatching(/private key/) }));
-    const pem = fs.readFileSync(pair.publicKeyPath, 'utf8');
-    fs.writeFileSync(path.join(dir, 'trunc.pub'), pem.slice(0, 60));
-    expect(() => loadPublicKey(path.join(dir, 'trunc.pub'))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
-    expect(() => loadPublicKey(path.join(dir, 'missing.pub'))).toThrow(expect.objectContaining({ code: 'PATH_NOT_FOUND' }));
   });
 });

@@ -99,7 +99,7 @@ describe('modelseal lock add / lock verify (CLI)', () => {
       await signWith(path.join(root, 'models/llama'), meta.privateKeyPath);
       const r = cli(['lock', 'verify'], { cwd: root });
       expectRefused(r, 'LOCK_DIGEST_CHANGED');
-      expect(r.stderr).toContain(rootOf(path.join(root, 'models/llama'), ['config.json', 'weights.bin']));
+      expect(r.stdout).toContain(rootOf(path.join(root, 'models/llama'), ['config.json', 'weights.bin']));
     });
 
     it('the signer changed (maintainer account takeover), with or without the new key given', async () => {
@@ -115,7 +115,7 @@ describe('modelseal lock add / lock verify (CLI)', () => {
       const r = cli(['lock', 'verify', '--json'], { cwd: root });
       expect(r.status).toBe(1);
       expect(r.json.error.code).toBe('LOCK_ARTIFACT_MISSING');
-      expect(r.json.error.details[0]).toMatchObject({ name: 'meta-llama/Llama-2-7b', ok: false });
+      expect(r.json.artifacts[0]).toMatchObject({ name: 'meta-llama/Llama-2-7b', ok: false });
     });
 
     it('the signature is missing', async () => {

@@ -20,6 +20,9 @@ export function terminalText(lines: readonly string[]): string {
   return lines.map((l) => safeLine(l, HUMAN_LINE_LIMIT)).join('\n') + '\n';
 }
 import { normalizeUnderscoreFlags } from './compat-flags';
+import { withProgressScope } from '../digest/progress-scope';
+import { refusalJson, successJson } from './json-output';
+import { ProgressLine, progressWanted } from './progress';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
@@ -27,9 +30,18 @@ export function usageLine(message: string): string {
     .split('\n')
     .map((l) => l.trim().replace(/^Error: /, ''))
     .filter((l) => l && !/^The following errors? occurred|^See more help|^Note: |^Alternatively, /.test(l));
-  // "Missing 1 required arg:" is followed by "artifact  <its description>": keep the name.
-  const joined = lines.map((l, i) => (l.endsWith(':') && lines[i + 1] ? `${l} ${lines[i + 1].split(/\s{2,}/)[0]}` : l)).filter((l, i) => !(i > 0 && lines[i - 1].endsWith(':')));
-  return (joined.join('; ') || 'invalid usage') + ' (see --help)';
+  // "Missing 2 required args:" is followed by one "name  <its description>" line per argument: keep the names.
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].endsWith(':')) {
+      out.push(lines[i]);
+      continue;
+    }
+    const names: string[] = [];
+    while (i + 1 < lines.length && /^[\w-]+(\s{2,}|$)/.test(lines[i + 1])) names.push(lines[++i].split(/\s{2,}/)[0]);
+    out.push(names.length ? `${lines[i - names.length]} ${names.join(', ')}` : lines[i]);
+  }
+  return (out.join('; ') || 'invalid usage') + ' (see --help)';
 }
 
 /**
@@ -49,14 +61,29 @@ export abstract class BaseCommand extends Command {
     await super.init();
   }
 
+  private progressLine?: ProgressLine;
+  /** The command's own fields for its --json refusal (e.g. which pinned artifacts failed). */
+  protected refusalFields: Record<string, unknown> = {};
+
+  /**
+   * Every command runs in a progress scope when it may draw one: whatever it hashes through
+   * the library (policies, lineage, the gate, lock files, releases) shows one progress line.
+   */
+  protected override async _run<T>(): Promise<T> {
+    if (!progressWanted(this.argv)) return super._run<T>();
+    this.progressLine = new ProgressLine('hashing');
+    return withProgressScope(this.progressLine.sink(), () => super._run<T>());
+  }
+
   protected wantsJson(): boolean {
     return this.argv.includes('--json');
   }
 
   /** Prints the result: JSON on --json, else the human lines unless --quiet. */
   protected report(json: Record<string, unknown>, human: string | string[]): void {
+    this.progressLine?.clear();
     if (this.wantsJson()) {
-      process.stdout.write(jsonText(json));
+      process.stdout.write(jsonText(successJson(json)));
     } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
       process.stdout.write(terminalText(Array.isArray(human) ? human : [human]));
     }
@@ -72,8 +99,9 @@ export abstract class BaseCommand extends Command {
     } else {
       error = new ModelsealError('INTERNAL_ERROR', `unexpected error: ${err?.message ?? String(err)}`, { cause: err });
     }
+    this.progressLine?.clear();
     if (this.wantsJson()) {
-      process.stdout.write(jsonText({ ok: false, error: error.toJSON() }));
+      process.stdout.write(jsonText(refusalJson(error, this.refusalFields)));
     } else {
       process.stderr.write(terminalText([`modelseal ${(this.id ?? '').replace(/:/g, ' ')}: ${error.message} [${error.code}]`.replace(' :', ':')]));
     }

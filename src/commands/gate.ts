@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { ModelsealError } from '../errors';
 import { Gate } from '../gate/gate';
@@ -9,6 +9,7 @@ export default class GateCommand extends BaseCommand {
     'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
   static override strict = false;
   static override usage = ['gate ARTIFACT... --channel C --policy POLICY --state DIR --release release.json [--init]'];
+  static override args = { artifact: Args.string({ description: 'The artifacts of the release, as they are to be rolled out: folders or single files (one or more).' }) };
   static override examples = [
     '<%= config.bin %> gate --channel prod --policy policy.yaml --state ./gate-state --release release.json ./my-model',
     '<%= config.bin %> gate --channel prod --policy policy.yaml --state ./gate-state --release release.json ./base ./adapter --init   # first run only',
@@ -28,7 +29,7 @@ export default class GateCommand extends BaseCommand {
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name the release artifacts to check (see --help)');
     const d = await new Gate(flags.policy, flags.state, { channel: flags.channel, init: flags.init, attestations: flags.attestations }).check(flags.release, artifacts);
     this.report(
-      { ok: true, ...d },
+      { ok: true, ...d, signers: undefined, keyHints: d.signers },
       [
         `Accepted ${d.channel} v${d.version}${d.previousVersion === null ? ' (first release on this channel)' : ` (previous v${d.previousVersion})`}, expires ${d.expires}; ${d.signers.length} of ${d.threshold} required key(s) signed`,
         ...d.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`),

@@ -31,7 +31,7 @@ export default class Keygen extends BaseCommand {
     const passphrase = readPassphrase(flags['passphrase-env']);
     const result = writeKeyPair(flags.out, flags.type as KeyType, { passphrase, force: flags.force });
     this.report(
-      { ok: true, type: result.type, privateKey: result.privateKeyPath, publicKey: result.publicKeyPath, hint: result.hint, encrypted: passphrase !== undefined },
+      { ok: true, type: result.type, privateKey: result.privateKeyPath, publicKey: result.publicKeyPath, keyHint: result.hint, encrypted: passphrase !== undefined },
       [`Wrote ${result.type} private key ${result.privateKeyPath} (mode 0600${passphrase !== undefined ? ', encrypted' : ''})`, `Wrote public key ${result.publicKeyPath} (hint ${result.hint})`],
     );
   }

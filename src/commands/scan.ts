@@ -45,7 +45,9 @@ export default class Scan extends BaseCommand {
       reasons: f.reasons,
       ...(f.safetensors ? { safetensors: f.safetensors } : {}),
     }));
-    this.report({ ok: !result.flagged, flagged: result.flagged, path: result.path, files }, lines);
+    const worst = result.files.some((f) => f.verdict === 'DANGEROUS') ? 'DANGEROUS_IMPORT' : result.files.some((f) => f.verdict === 'UNSAFE_UNKNOWN') ? 'UNKNOWN_IMPORT' : 'UNSCANNABLE';
+    const error = result.flagged ? { error: { code: worst, message: `${bad} file(s) flagged: do not load them`, file: result.path } } : {};
+    this.report({ ok: !result.flagged, flagged: result.flagged, path: result.path, files, ...error }, lines);
     if (result.flagged) process.exitCode = EXIT_REFUSED;
   }
 }

@@ -9,7 +9,7 @@ import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
-import { obtainIdentityToken } from '../sign/identity-token';
+import { checkIdentityToken, obtainIdentityToken } from '../sign/identity-token';
 import { signFromManifests } from '../sign/from-manifest';
 import { signArtifact, type SignOptions, type SignResult } from '../sign/sign-artifact';
 import { signWarnings } from '../sign/sign-warnings';
@@ -26,6 +26,13 @@ export default class Sign extends BaseCommand {
     'The identity token comes from --identity-token, else the CI or cloud environment (SIGSTORE_ID_TOKEN, GitHub Actions, Buildkite, CircleCI, Kubernetes, GCP), else, on a terminal, a browser login (docs/keys.md). ' +
     'A private Sigstore instance is named by --trust-config (a ClientTrustConfig file), the staging instance by --use-staging. ' +
     'model_signing command lines (`sign key|certificate|sigstore PATH ...`) work too: see docs/guide.md.';
+  static override usage = [
+    'sign ARTIFACT --key KEY [--certificate PEM [--certificate-chain PEM...]] [FLAGS]',
+    'sign ARTIFACT [--sigstore] [--identity-token TOKEN] [--fulcio-url URL --rekor-url URL --tsa-url URL | --trust-config FILE | --use-staging] [FLAGS]',
+    'sign [ARTIFACT] --key KEY --from-manifest PART.json... [--signature FILE]',
+    'sign oci://HOST/REPO:TAG --key KEY | --sigstore [FLAGS]',
+    'sign key|certificate|sigstore ARTIFACT [model_signing flags]',
+  ];
   static override examples = [
     '<%= config.bin %> sign ./my-model --key keys/publisher.key',
     '<%= config.bin %> sign ./adapter.safetensors --key keys/publisher.key   # writes ./adapter.safetensors.sig',
@@ -99,7 +106,7 @@ export default class Sign extends BaseCommand {
     const trust = keyless ? trustConfigFromFlags(flags) : undefined;
     const sigstore = keyless
       ? {
-          identityToken: (await this.identityToken(flags)).token,
+          identityToken: checkedToken((await this.identityToken(flags)).token),
           ...(trust
             ? { fulcioURL: trust.fulcioURL, rekorURL: trust.rekorURL, rekorApiVersion: trust.rekorApiVersion, tsaURL: trust.tsaURL }
             : { fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }),
@@ -133,7 +140,7 @@ export default class Sign extends BaseCommand {
         signature: result.signature,
         format: result.format,
         digest: `sha256:${result.rootDigest}`,
-        method: result.manifest.serialization.method,
+        serialization: result.manifest.serialization.method,
         signingMethod: result.method,
         resources: result.manifest.resources.length,
         keyType: result.keyType,
@@ -206,4 +213,9 @@ function signedBy(result: Omit<SignResult, 'artifact'>): string {
     : result.method === 'certificate'
       ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
       : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
+}
+
+function checkedToken(token: string): string {
+  checkIdentityToken(token); // before hashing and before any call to a Sigstore service
+  return token;
 }

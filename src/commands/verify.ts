@@ -17,6 +17,8 @@ import { trustedSignersFromFlags } from '../verify/signers-from-flags';
 import { displayText, quoted } from '../names';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
 import { isOciReference } from '../oci/reference';
+import { refuseSignatureAsArtifact } from '../sign/signature-path';
+import { requireInputFiles } from '../cli/input-files';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -26,6 +28,12 @@ export default class Verify extends BaseCommand {
     'The bundle (or COSE_Sign1 message) must be signed by one of them. Or give --policy: the rule matching the artifact\'s name ' +
     'says who may sign or attest it, which kinds and builders are allowed and whether its lineage must be verified; --lineage ' +
     'verifies the lineage in any case (see docs/lineage.md).';
+  static override usage = [
+    'verify ARTIFACT --key PUBKEY... [FLAGS]',
+    'verify ARTIFACT (--identity ID | --identity-regexp RE) --issuer URL [--trusted-root FILE] [FLAGS]',
+    'verify ARTIFACT --ca-roots PEM... [--ca-intermediates PEM...] [FLAGS]',
+    'verify ARTIFACT --policy POLICY [--lineage] [--attestations DIR...] [--with ARTIFACT...] [FLAGS]',
+  ];
   static override examples = [
     '<%= config.bin %> verify ./my-model --key keys/publisher.pub',
     '<%= config.bin %> verify ./adapter.safetensors --key a.pub --key b.pub --json',
@@ -72,6 +80,8 @@ export default class Verify extends BaseCommand {
     checkVerifyMethod(method, flags);
     if (isOciReference(artifact)) return this.runOci(artifact, flags);
     refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
+    refuseSignatureAsArtifact(artifact, flags.signature);
+    requireInputFiles({ key: flags.key, 'ca-roots': flags['ca-roots'], 'ca-intermediates': flags['ca-intermediates'], 'trusted-root': flags['trusted-root'], policy: flags.policy });
     if (flags.policy) return this.runPolicy(args.artifact, flags);
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);
@@ -120,7 +130,7 @@ export default class Verify extends BaseCommand {
         digest: `sha256:${result.rootDigest}`,
         subjectName: result.subjectName,
         predicateType: result.predicateType,
-        method: who.method,
+        signingMethod: who.method,
         serialization: s.method,
         hashType: s.hashType,
         resources: result.manifest.resources.length,
@@ -163,7 +173,7 @@ export default class Verify extends BaseCommand {
     const top = graph.nodes[0];
     const followed = top.followed;
     this.report(
-      { ok: true, verified: true, method: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
+      { ok: true, verified: true, trust: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
       [
         `Verified ${displayText(artifact)}: sha256:${graph.digest} as ${quoted(graph.name)} (rule ${quoted(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
         ...(followed ? renderLineageTree(graph).map((l) => `  ${l}`) : []),

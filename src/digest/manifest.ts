@@ -12,6 +12,7 @@ import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { partSlice, type Part } from './partition';
 import { walkArtifact, type ArtifactFile, type ArtifactTree } from './walk';
 import { quoted } from '../names';
+import { progressScope } from './progress-scope';
 
 export type SerializationMethod = 'files' | 'shards';
 
@@ -228,7 +229,11 @@ function threadCount(requested: number | undefined, plan: HashPlan): number {
  * cores. Memory is bounded by the read buffers of each thread (plus the digests).
  */
 export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
-  const { onProgress, threads, part } = typeof options === 'function' ? { onProgress: options, threads: undefined, part: undefined } : options;
+  const given = typeof options === 'function' ? { onProgress: options, threads: undefined, part: undefined } : options;
+  // Commands draw one progress line for whatever the library hashes (cli/progress.ts).
+  const ambient = given.onProgress ? undefined : progressScope();
+  if (ambient) return hashTree(tree, serialization, { threads: given.threads, part: given.part, onProgress: (e) => ambient.progress(tree.root, e) }).finally(() => ambient.end(tree.root));
+  const { onProgress, threads, part } = given;
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   const selected = part ? selectPart(tree.files, shardSize, part) : undefined;
   const files = selected ? selected.files : tree.files;

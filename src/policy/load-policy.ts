@@ -5,7 +5,7 @@ import { ModelsealError } from '../errors';
 import { readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
 import type { ArtifactRule, ChannelRule, Policy, PolicySigner } from './policy-types';
-import { describeSchemaError, schemaValidator } from './schema';
+import { describeSchemaErrors, nearestName, schemaValidator } from './schema';
 
 export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 
@@ -25,10 +25,13 @@ function invalid(file: string | undefined, message: string): ModelsealError {
   return new ModelsealError('POLICY_INVALID', message, { file });
 }
 
-function resolveFile(base: string, p: string, file: string | undefined): string {
-  const abs = path.resolve(base, p);
-  if (!fs.existsSync(abs)) throw invalid(file, `names ${p}, which does not exist`);
-  return abs;
+/** At most this many problems are listed; the message must not grow with the input. */
+const MAX_PROBLEMS = 10;
+
+function problemsError(file: string | undefined, problems: string[]): ModelsealError {
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => (p.length > 300 ? `${p.slice(0, 297)}...` : p));
+  const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more` : '';
+  return invalid(file, `${problems.length > 1 ? `${problems.length} problems: ` : ''}${shown.join('; ')}${more}`);
 }
 
 /** Parses policy text (YAML or JSON), validates it against schemas/policy.schema.json, and loads its keys. */
@@ -50,36 +53,51 @@ export function parsePolicy(text: string, file?: string): Policy {
   } catch (err) {
     throw invalid(file, `is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }
-  const validate = schemaValidator('policy.schema.json');
-  if (!validate(raw)) throw invalid(file, describeSchemaError(validate.errors));
+  const validate = schemaValidator('policy.schema.json', { allErrors: true });
+  if (!validate(raw)) throw problemsError(file, describeSchemaErrors(validate.errors));
   const p = raw as RawPolicy;
   const base = file ? path.dirname(path.resolve(file)) : process.cwd();
+  // Every problem is collected, so one run of `policy check` lists them all.
+  const problems: string[] = [];
+  const resolveFile = (p: string, where: string): string | undefined => {
+    const abs = path.resolve(base, p);
+    if (fs.existsSync(abs)) return abs;
+    problems.push(`${where} names ${p}, which does not exist`);
+    return undefined;
+  };
 
   const signers = new Map<string, PolicySigner>();
   for (const [name, s] of Object.entries(p.signers)) {
-    if (s.sigstore?.identityRegexp) checkRegExp(s.sigstore.identity, `/signers/${name}/sigstore/identity`, file);
-    if (s.keys) signers.set(name, { name, kind: 'key', keys: s.keys.map((k) => loadPublicKey(resolveFile(base, k, file))) });
-    else if (s.sigstore) {
+    if (s.sigstore?.identityRegexp) {
+      const bad = badRegExp(s.sigstore.identity, `/signers/${name}/sigstore/identity`);
+      if (bad) problems.push(bad);
+    }
+    if (s.keys) {
+      const files = s.keys.map((k, i) => resolveFile(k, `/signers/${name}/keys/${i}`));
+      if (files.every((f) => f !== undefined)) signers.set(name, { name, kind: 'key', keys: files.map((f) => loadPublicKey(f as string)) });
+    } else if (s.sigstore) {
+      const trustedRoot = s.sigstore.trustedRoot ? resolveFile(s.sigstore.trustedRoot, `/signers/${name}/sigstore/trustedRoot`) : undefined;
       signers.set(name, {
         name,
         kind: 'sigstore',
         identity: s.sigstore.identity,
         issuer: s.sigstore.issuer,
         identityRegexp: s.sigstore.identityRegexp ?? false,
-        ...(s.sigstore.trustedRoot ? { trustedRoot: resolveFile(base, s.sigstore.trustedRoot, file) } : {}),
+        ...(trustedRoot ? { trustedRoot } : {}),
       });
     } else if (s.ca) {
-      signers.set(name, {
-        name,
-        kind: 'ca',
-        roots: resolveFile(base, s.ca.roots, file),
-        ...(s.ca.intermediates ? { intermediates: resolveFile(base, s.ca.intermediates, file) } : {}),
-        ...(s.ca.validity === 'not-before' ? { validAtNotBefore: true } : {}),
-      });
+      const roots = resolveFile(s.ca.roots, `/signers/${name}/ca/roots`);
+      const intermediates = s.ca.intermediates ? resolveFile(s.ca.intermediates, `/signers/${name}/ca/intermediates`) : undefined;
+      if (roots) signers.set(name, { name, kind: 'ca', roots, ...(intermediates ? { intermediates } : {}), ...(s.ca.validity === 'not-before' ? { validAtNotBefore: true } : {}) });
     }
   }
+  const defined = Object.keys(p.signers);
   const known = (refs: string[] | undefined, where: string) => {
-    for (const r of refs ?? []) if (!signers.has(r)) throw invalid(file, `${where} names signer ${JSON.stringify(r)}, which is not defined under signers`);
+    for (const r of refs ?? []) {
+      if (defined.includes(r)) continue;
+      const near = nearestName(r, defined);
+      problems.push(`${where} names signer ${JSON.stringify(r)}, which is not defined under signers${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`);
+    }
   };
   const artifacts: ArtifactRule[] = (p.artifacts ?? []).map((r, i) => {
     known(r.signers, `/artifacts/${i}/signers`);
@@ -95,9 +113,10 @@ export function parsePolicy(text: string, file?: string): Policy {
       const s = signers.get(n);
       return s?.kind === 'key' ? s.keys.map((k) => k.id) : [];
     }));
-    if (c.threshold > keys.size) throw invalid(file, `/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
+    if (c.threshold > keys.size && c.signers.every((n) => signers.has(n))) problems.push(`/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
     channels.set(name, c);
   }
+  if (problems.length > 0) throw problemsError(file, problems);
   return { file: file ? path.resolve(file) : undefined, signers, artifacts, channels, ...(p.clockSkewSeconds !== undefined ? { clockSkewSeconds: p.clockSkewSeconds } : {}) };
 }
 
@@ -124,11 +143,12 @@ function refuseCollidingKeys(doc: Document.Parsed, lines: LineCounter): void {
 }
 
 /** An identity regexp is compiled as the verifier will compile it, so a bad one is a load error, not a crash at verify time. */
-function checkRegExp(source: string, where: string, file: string | undefined): void {
+function badRegExp(source: string, where: string): string | undefined {
   try {
     new RegExp(source, 'u');
+    return undefined;
   } catch (err) {
-    throw invalid(file, `${where}: ${JSON.stringify(source)} is not a valid regular expression (${(err as Error).message})`);
+    return `${where}: ${JSON.stringify(source.length > 100 ? `${source.slice(0, 97)}...` : source)} is not a valid regular expression (${(err as Error).message.slice(0, 200)})`;
   }
 }
 

@@ -144,3 +144,32 @@ export function tokenClaims(token: string): { email?: string; sub?: string; iss?
     return {};
   }
 }
+
+/**
+ * Refuses what cannot be an OIDC identity token before it goes to Fulcio, with a reason that
+ * never repeats the token (a credential) and does not grow with it: a JWT is three base64url
+ * parts (the third may be empty for an unsigned test token), a JSON header, and claims with
+ * an issuer and a subject (`sub` or `email`), which is what the certificate is issued for.
+ */
+export function checkIdentityToken(token: string): void {
+  const fail = (why: string) => new ModelsealError('USAGE_ERROR', `the OIDC identity token is not a usable JWT: ${why}`);
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p, i) => (i === 2 ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9_-]+$/).test(p))) {
+    throw fail('a JWT is three base64url parts separated by dots');
+  }
+  const json = (part: string): unknown => {
+    try {
+      return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const header = json(parts[0]);
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw fail('its header is not a JSON object');
+  const claims = json(parts[1]) as Record<string, unknown> | undefined;
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw fail('its claims are not a JSON object');
+  if (typeof claims.iss !== 'string' || claims.iss === '') throw fail('it has no issuer (iss) claim');
+  if ((typeof claims.sub !== 'string' || claims.sub === '') && (typeof claims.email !== 'string' || claims.email === '')) {
+    throw fail('it has no subject (sub or email) claim');
+  }
+}

@@ -108,3 +108,25 @@ export function refuseOutputInside(artifact: string, output: string, what: strin
     throw new ModelsealError('OUTPUT_UNSAFE', `${what} would be written inside the artifact ${quoted(artifact)} (as ${quoted(inside)}), where it becomes an unsigned file of it; keep it outside`, { file: output });
   }
 }
+
+/**
+ * `verify m/model.sig` names the signature where the artifact belongs (and would look for
+ * `m/model.sig.sig`). When no signature file is given, an artifact that is itself a
+ * signature file (by name, with no signature of its own beside it) is a usage error that
+ * names what was probably meant.
+ */
+export function refuseSignatureAsArtifact(artifact: string, signature: string | undefined): void {
+  if (signature !== undefined) return;
+  const resolved = path.resolve(artifact);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(resolved);
+  } catch {
+    return; // a missing artifact is reported by the walk
+  }
+  const base = path.basename(resolved);
+  if (!st.isFile() || !(SIGNATURE_FILE_NAMES.includes(base) || /\.(sig|cose)$/.test(base))) return;
+  if (fs.existsSync(defaultSignaturePath(resolved)) || fs.existsSync(defaultSignaturePath(resolved, 'cose'))) return;
+  const signed = SIGNATURE_FILE_NAMES.includes(base) ? path.dirname(artifact) || '.' : artifact.replace(/\.(provenance\.|eval\.)?(sig|cose)$/, '');
+  throw new ModelsealError('USAGE_ERROR', `is a signature file, not an artifact: give the artifact it signs (${quoted(signed)}), or the artifact and --signature ${quoted(artifact)}`, { file: artifact });
+}

@@ -1,6 +1,7 @@
 import { bundleToJSON, type Bundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
 import { ModelsealError } from '../errors';
+import { checkIdentityToken } from './identity-token';
 
 export const PUBLIC_GOOD_FULCIO_URL = 'https://fulcio.sigstore.dev';
 export const PUBLIC_GOOD_REKOR_URL = 'https://rekor.sigstore.dev';
@@ -29,6 +30,7 @@ function witnesses(options: SigstoreSignOptions, entryType: 'dsse' | undefined):
 
 function signer(options: SigstoreSignOptions): FulcioSigner {
   const token = options.identityToken;
+  checkIdentityToken(token);
   return new FulcioSigner({
     fulcioBaseURL: options.fulcioURL ?? PUBLIC_GOOD_FULCIO_URL,
     identityProvider: { getToken: async () => token },

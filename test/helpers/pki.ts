@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { program } from './peers';
+
+/** The openssl CLI the test PKI is made with. */
+export const OPENSSL = program('openssl', ['version'], 'apt-get install openssl');
 
 /**
  * Test PKI made with the openssl CLI (an independent implementation): a root CA, an

@@ -49,7 +49,22 @@ export default class LockAdd extends BaseCommand {
     const signer = r.entry.signers[0];
     const who = signer.method === 'key' ? `key ${signer.keyHint.slice(0, 12)}…` : signer.method === 'sigstore' ? `${signer.identity} (issuer ${signer.issuer})` : `certificate ${JSON.stringify(signer.subject)} (root ${signer.rootFingerprint.slice(0, 12)}…)`;
     this.report(
-      { ok: true, name: r.name, lock: r.lock, entry: r.entry, replaced: r.replaced ?? null },
+      {
+        ok: true,
+        name: r.name,
+        lock: r.lock,
+        artifact: args.path,
+        kind: r.entry.kind,
+        digest: r.entry.digest,
+        serialization: r.entry.serialization.method,
+        hashType: r.entry.serialization.hashType,
+        ...(signer.method === 'key'
+          ? { signingMethod: 'key', keyHint: signer.keyHint }
+          : signer.method === 'sigstore'
+            ? { signingMethod: 'sigstore', identity: signer.identity, issuer: signer.issuer }
+            : { signingMethod: 'certificate', identity: signer.subject, rootFingerprint: signer.rootFingerprint }),
+        replaced: Boolean(r.replaced),
+      },
       `${r.replaced ? 'Re-pinned' : 'Pinned'} ${r.name} (${r.entry.kind}) -> sha256:${r.entry.digest.sha256}, signer ${who} in ${r.lock}`,
     );
   }

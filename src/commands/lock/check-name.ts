@@ -31,7 +31,8 @@ export default class LockCheckName extends BaseCommand {
     if (check.flagged && !this.wantsJson()) {
       process.stderr.write(terminalText(human));
     } else {
-      this.report({ ok: !check.flagged, ...check }, human);
+      const error = check.flagged ? { error: { code: 'NEAR_NAME', message: `${JSON.stringify(args.name)} is not pinned and looks like ${check.matches.length} pinned or trusted name(s)` } } : {};
+      this.report({ ok: !check.flagged, ...check, ...error }, human);
     }
     if (check.flagged) process.exitCode = EXIT_REFUSED;
   }

@@ -19,17 +19,19 @@ export default class LockVerify extends BaseCommand {
     const outcomes = await verifyLockFile(flags.lock, { keys: flags.key ?? [], trustedRoot: flags['trusted-root'] });
     const failed = outcomes.filter((o) => !o.ok);
     const lines = outcomes.map((o) => (o.ok ? `ok       ${o.name} (${o.path}) sha256:${o.result.rootDigest}` : `REFUSED  ${o.name} (${o.path}): ${o.error.message} [${o.error.code}]`));
+    // The same artifacts[] on success and on refusal; the per-artifact lines go to stdout either way.
+    const artifacts = outcomes.map((o) =>
+      o.ok ? { name: o.name, path: o.path, ok: true, digest: o.result.rootDigest, keyHint: o.result.keyHint } : { name: o.name, path: o.path, ok: false, error: o.error.toJSON() },
+    );
     if (failed.length > 0) {
-      if (!this.wantsJson()) process.stderr.write(terminalText(lines));
+      if (!this.wantsJson() && !flags.quiet) process.stdout.write(terminalText(lines));
       const first = failed[0].ok ? undefined : failed[0].error;
       const names = failed.map((o) => o.name).join(', ');
-      throw new ModelsealError((first as ModelsealError).code, `${failed.length} of ${outcomes.length} pinned artifacts refused: ${names}`, {
-        file: flags.lock,
-        details: outcomes.map((o) => (o.ok ? { name: o.name, path: o.path, ok: true } : { name: o.name, path: o.path, ok: false, error: o.error.toJSON() })),
-      });
+      this.refusalFields = { lock: flags.lock, artifacts };
+      throw new ModelsealError((first as ModelsealError).code, `${failed.length} of ${outcomes.length} pinned artifacts refused: ${names}`, { file: flags.lock });
     }
     this.report(
-      { ok: true, lock: flags.lock, artifacts: outcomes.map((o) => (o.ok ? { name: o.name, path: o.path, digest: `sha256:${o.result.rootDigest}`, keyHint: o.result.keyHint } : {})) },
+      { ok: true, lock: flags.lock, artifacts },
       outcomes.length === 0 ? `${flags.lock} pins no artifacts` : lines,
     );
   }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
 import { ModelsealError } from '../../errors';
@@ -13,14 +13,14 @@ export default class ReleaseCreate extends BaseCommand {
     'Each artifact must already carry its OMS signature at the default location (<dir>/model.sig or <file>.sig); the record binds its root digest under its folder or file name. The output is a DSSE envelope (JSON) over an in-toto statement of type https://modelseal.dev/release/v1; add further signatures with `release sign`.';
   static override strict = false;
   static override usage = ['release create ARTIFACT... --channel CHANNEL --version N --expires 7d --key KEY [--out release.json]'];
-  static override args = {};
+  static override args = { artifact: Args.string({ description: 'The signed artifacts of the release: folders or single files, each with its signature at the default location (one or more).' }) };
   static override examples = [
     '<%= config.bin %> release create ./my-model --channel prod --version 42 --expires 7d --key k1.key',
     '<%= config.bin %> release create ./base ./adapter --channel prod --version 43 --expires 2026-12-31T00:00:00Z --key k1.key --out release-43.json',
   ];
   static override flags = {
     channel: Flags.string({ char: 'c', description: 'Release channel, as named under channels in the gate policy.', required: true }),
-    version: Flags.integer({ description: 'Release version: must be above every version accepted before on this channel.', required: true, min: 1 }),
+    version: Flags.integer({ description: 'Release version, an integer from 1: must be above every version accepted before on this channel.', helpValue: '<integer>', required: true, min: 1 }),
     expires: Flags.string({ description: 'Expiry: a duration from now (90s, 30m, 12h, 7d, 2w) or a UTC time (2026-12-31T00:00:00Z).', required: true }),
     key: signingKeyFlag({ description: 'The key that signs the record.', required: true }),
     'signer-timeout': signerTimeoutFlag,
@@ -39,7 +39,7 @@ export default class ReleaseCreate extends BaseCommand {
     writeFileAtomic(out, result.json, { force: flags.force });
     const r = result.record;
     this.report(
-      { ok: true, release: out, channel: r.channel, version: r.version, expires: r.expires, artifacts: r.artifacts.map((a) => ({ name: a.name, digest: `sha256:${a.digest}` })), signers: [key.publicKey.hint] },
+      { ok: true, release: out, channel: r.channel, version: r.version, expires: r.expires, artifacts: r.artifacts.map((a) => ({ name: a.name, digest: `sha256:${a.digest}` })), keyHints: [key.publicKey.hint] },
       [`Created release ${r.channel} v${r.version} (expires ${r.expires}) -> ${out}`, ...r.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`), `Signed by ${key.type} key ${key.publicKey.hint.slice(0, 12)}…`],
     );
   }

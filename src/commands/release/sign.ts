@@ -23,7 +23,7 @@ export default class ReleaseSign extends BaseCommand {
     const r = result.record;
     const hints = result.envelope.signatures.map((s) => s.keyid ?? '');
     this.report(
-      { ok: true, release: path.resolve(args.release), channel: r.channel, version: r.version, signatures: hints.length, keyids: hints },
+      { ok: true, release: path.resolve(args.release), channel: r.channel, version: r.version, signatures: hints.length, keyHints: hints },
       `Signed ${args.release} (${r.channel} v${r.version}) with ${key.type} key ${key.publicKey.hint.slice(0, 12)}…; it now carries ${hints.length} signature(s)`,
     );
   }
