@@ -97,10 +97,10 @@ describe('every command speaks one JSON vocabulary, checked against schemas/cli/
     const steps: [string, string[], number][] = [
       ['release-create', ['release', 'create', a, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', g.keyFiles.k1, '--out', rel], 0],
       ['release-create', ['release', 'create', a, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', g.keyFiles.k1, '--out', rel], 2],
-      ['gate', ['gate', a, '--policy', g.policyFile, '--state', g.stateDir, '--release', rel, '--init'], 1],
+      ['gate', ['gate', a, '--channel', 'prod', '--policy', g.policyFile, '--state', g.stateDir, '--release', rel, '--init'], 1],
       ['release-sign', ['release', 'sign', rel, '--key', g.keyFiles.k2], 0],
       ['release-sign', ['release', 'sign', rel, '--key', g.keyFiles.k2], 2],
-      ['gate', ['gate', a, '--policy', g.policyFile, '--state', g.stateDir, '--release', rel, '--init'], 0],
+      ['gate', ['gate', a, '--channel', 'prod', '--policy', g.policyFile, '--state', g.stateDir, '--release', rel, '--init'], 0],
     ];
     for (const [schema, args, exit] of steps) {
       const s = checked(schema, args);

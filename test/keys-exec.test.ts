@@ -63,7 +63,7 @@ describeWithPeers(peers, 'exec: external signer', () => {
     const rel = path.join(tmpDir(), 'release.json');
     const r = cli(['release', 'create', m, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', signer('openssl-signer.sh'), '--out', rel, '--json'], { env });
     expect(r.status).toBe(0);
-    expect(r.json.signers).toHaveLength(1);
+    expect(r.json.keyHints).toHaveLength(1);
     const a = cli(['attest', m, '--kind', 'finetune', '--base', `sha256:${'a'.repeat(64)}`, '--key', signer('openssl-signer.sh'), '--json'], { env });
     expect(a.stderr).toBe('');
     expect(a.status).toBe(0);

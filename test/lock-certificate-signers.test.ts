@@ -83,7 +83,7 @@ describe('lock pins CA signers (certificate subject + root fingerprint) and chec
     const rootPem = fs.readFileSync(pki.rootCert, 'utf8');
     const { X509Certificate } = require('node:crypto');
     const fp = new X509Certificate(rootPem).fingerprint256.replace(/:/g, '').toLowerCase();
-    expect(add.json.entry.signers).toEqual([{ method: 'certificate', subject: 'CN=release-signer', rootFingerprint: fp, root: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/) }]);
+    expect(JSON.parse(fs.readFileSync(lock, 'utf8')).artifacts['acme/tiny'].signers).toEqual([{ method: 'certificate', subject: 'CN=release-signer', rootFingerprint: fp, root: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/) }]);
     expect(cli(['lock', 'verify', '--lock', lock]).status).toBe(0);
 
     // The same subject from another CA with the same names: not the pinned root.

@@ -7,7 +7,8 @@ import { tmpDir } from './helpers/tmp';
 jest.setTimeout(600_000);
 
 const npm = (args: string[], cwd: string) => {
-  const { NODE_ENV: _jest, npm_config_prefix: _p, ...env } = process.env;
+  // A consumer's npm sees none of this checkout's npm configuration (npm exports it as npm_config_* to scripts).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !/^npm_config_/i.test(k)));
   // Dependencies come from the npm cache the checkout's own install filled (the registry otherwise).
   return spawnSync('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'], { cwd, encoding: 'utf8', env, timeout: 540_000 });
 };

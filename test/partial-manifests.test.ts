@@ -81,7 +81,7 @@ describe('digest --part and sign --from-manifest', () => {
   beforeAll(() => {
     root = dataset();
     keys = path.join(tmpDir(), 'k');
-    expect(cli(['keygen', '--out', keys]).status).toBe(0);
+    expect(cli(['keygen', '--type', 'ed25519', '--out', keys]).status).toBe(0);
   });
 
   it.each([

@@ -51,7 +51,7 @@ describeWithPeers(TMUX, 'progress in a real terminal', () => {
       'lock add': `lock add acme/base ${sh(c.p('models', 'base-7b'))} --key ${sh(c.p('keys', 'publisher.pub'))} --lock ${sh(c.p('modelseal.lock'))}`,
       'lock verify': `lock verify --lock ${sh(c.p('modelseal.lock'))}`,
       'release create': `release create ${sh(a)} --channel prod --version 1 --expires 7d --key ${sh(g.keyFiles.k1)} --out ${sh(path.join(g.root, 'release.json'))}`,
-      gate: `gate ${sh(a)} --policy ${sh(g.policyFile)} --state ${sh(g.stateDir)} --release ${sh(path.join(g.root, 'release.json'))} --init`,
+      gate: `gate ${sh(a)} --channel prod --policy ${sh(g.policyFile)} --state ${sh(g.stateDir)} --release ${sh(path.join(g.root, 'release.json'))} --init`,
     };
     const seen: Record<string, unknown> = {};
     for (const [name, args] of Object.entries(commands)) {

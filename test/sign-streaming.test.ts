@@ -18,7 +18,7 @@ function tree(): string {
   return writeTree(tmpDir(), {
     'a"q-{}[].bin': 'x'.repeat(5000),
     'ünï/名前.txt': 'y'.repeat(70),
-    'line\u2028sep': 'z',
+    'line\u00e9sep': 'z',
     'd/e/f.bin': 'q'.repeat(3 * 1024 * 1024 + 7),
     'empty.bin': '',
   });

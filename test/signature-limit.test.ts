@@ -63,7 +63,7 @@ describe('the predicted statement length', () => {
     const root = writeTree(tmpDir(), {
       'a"quote.bin': 'x'.repeat(23),
       'ünïcødé/名前.txt': 'y'.repeat(70),
-      'tab\u2028sep': 'z',
+      'tab\u00e9sep': 'z',
       'd/e/f/g.bin': 'q'.repeat(100),
       'empty.bin': '',
     });

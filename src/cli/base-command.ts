@@ -27,6 +27,7 @@ import { ProgressLine, progressWanted } from './progress';
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
 export function usageLine(message: string): string {
   const lines = message
+    .replace(/\x1b\[[0-9;]*m/g, '') // oclif colours flag names; a one-line error is plain text
     .split('\n')
     .map((l) => l.trim().replace(/^Error: /, ''))
     .filter((l) => l && !/^The following errors? occurred|^See more help|^Note: |^Alternatively, /.test(l));

@@ -35,6 +35,9 @@ export const DIGEST_ALIASES: AliasTable = {
   'default-ignores': ['ignore-git-paths'],
 };
 
+/** Flags of our own (no model_signing spelling) that take a shell glob's many values: `--from-manifest parts/part-*.json`. */
+const GREEDY_FLAGS: ReadonlySet<string> = new Set(['from-manifest']);
+
 /**
  * A copy of a command's flags with the aliases of `table` added. Repeatable flags take one
  * value each (`--ignore-paths a --ignore-paths b`): model_signing's command lines put the
@@ -43,7 +46,7 @@ export const DIGEST_ALIASES: AliasTable = {
 export function withAliases<T extends Record<string, object>>(flags: T, table: AliasTable): T {
   const out: Record<string, object> = {};
   for (const [name, flag] of Object.entries(flags)) {
-    out[name] = (flag as { multiple?: boolean }).multiple ? { ...flag, multipleNonGreedy: true } : flag;
+    out[name] = (flag as { multiple?: boolean }).multiple && !GREEDY_FLAGS.has(name) ? { ...flag, multipleNonGreedy: true } : flag;
   }
   for (const [name, aliases] of Object.entries(table)) {
     const flag = out[name] as { aliases?: string[] } | undefined;

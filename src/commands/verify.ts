@@ -19,6 +19,7 @@ import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
 import { isOciReference } from '../oci/reference';
 import { refuseSignatureAsArtifact } from '../sign/signature-path';
 import { requireInputFiles } from '../cli/input-files';
+import { keyReferenceKind } from '../keys/key-reference';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -81,7 +82,7 @@ export default class Verify extends BaseCommand {
     if (isOciReference(artifact)) return this.runOci(artifact, flags);
     refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
     refuseSignatureAsArtifact(artifact, flags.signature);
-    requireInputFiles({ key: flags.key, 'ca-roots': flags['ca-roots'], 'ca-intermediates': flags['ca-intermediates'], 'trusted-root': flags['trusted-root'], policy: flags.policy });
+    requireInputFiles({ key: (flags.key ?? []).filter((k) => keyReferenceKind(k) === 'file'), 'ca-roots': flags['ca-roots'], 'ca-intermediates': flags['ca-intermediates'], 'trusted-root': flags['trusted-root'], policy: flags.policy });
     if (flags.policy) return this.runPolicy(args.artifact, flags);
     for (const f of ['attestations', 'with', 'name', 'provenance', 'eval'] as const) {
       if (flags[f] !== undefined) throw new ModelsealError('USAGE_ERROR', `--${f} needs --policy`);

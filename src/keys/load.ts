@@ -23,7 +23,7 @@ export function keyTypeOf(key: KeyObject, file?: string): KeyType {
     if (type) return type;
     throw new ModelsealError('KEY_UNSUPPORTED', `EC curve ${curve || 'unknown'} is not supported (use P-256, P-384 or P-521)`, { file });
   }
-  throw new ModelsealError('KEY_UNSUPPORTED', `${(kind ?? 'unknown').toUpperCase()} keys are not supported (use Ed25519 or ECDSA P-256/P-384/P-521)`, { file });
+  throw new ModelsealError('KEY_UNSUPPORTED', `${(kind ?? 'unknown').toUpperCase()} keys are not supported (use Ed25519 or ECDSA P-256, P-384 or P-521)`, { file });
 }
 
 export function readKeyFile(file: string): string {

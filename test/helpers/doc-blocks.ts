@@ -36,7 +36,10 @@ export function docBlocks(relFile: string): DocBlock[] {
     let k = i - 1;
     while (k >= 0 && lines[k].trim() === '') k--;
     const marker = k >= 0 ? /<!--\s*doc-test:\s*(.*?)\s*-->/.exec(lines[k]) : null;
-    out.push({ file: relFile, line: i + 1, lang: open[2].toLowerCase(), code: body.join('\n') + '\n', skip: marker ? marker[1] : undefined, heading });
+    // A block that is an example file's text is run as that file by the example's own test.
+    const example = k >= 0 ? /<!--\s*example:\s*(.*?)\s*-->/.exec(lines[k]) : null;
+    const skip = marker ? marker[1] : example ? `needs its own test: it is ${example[1]}` : undefined;
+    out.push({ file: relFile, line: i + 1, lang: open[2].toLowerCase(), code: body.join('\n') + '\n', skip, heading });
     i = j;
   }
   return out;
