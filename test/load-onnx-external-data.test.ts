@@ -6,6 +6,7 @@ import { checkExternalDataRanges, externalDataFiles, onnxExternalData } from '..
 import { describeWithPeers, venvPython } from './helpers/peers';
 import { runPythonFixture } from './helpers/runtime-models';
 import { tmpDir } from './helpers/tmp';
+import { cli } from './helpers/cli';
 
 // A minimal protobuf writer for hostile inputs (field numbers from onnx.proto).
 function varint(n: number): Buffer {
@@ -155,6 +156,18 @@ describe('ONNX external data: every location a runtime opens, refused when it le
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('scan and readVerified refuse an ONNX model whose external data leaves its folder', () => {
+  it('scan flags it DANGEROUS (exit 1) and passes one whose data stays inside', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'evil.onnx'), model(graph(initializer(tensor('w', '../../../etc/passwd')))));
+    fs.writeFileSync(path.join(dir, 'ok.onnx'), model(graph(initializer(tensor('w', 'weights.bin')))));
+    const evil = cli(['scan', path.join(dir, 'evil.onnx'), '--json']);
+    expect({ status: evil.status, verdict: evil.json.files[0].verdict, format: evil.json.files[0].format }).toEqual({ status: 1, verdict: 'DANGEROUS', format: 'onnx' });
+    const ok = cli(['scan', path.join(dir, 'ok.onnx'), '--json']);
+    expect({ status: ok.status, verdict: ok.json.files[0].verdict }).toEqual({ status: 0, verdict: 'SAFE' });
   });
 });
 

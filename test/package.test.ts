@@ -47,7 +47,7 @@ describe('the package as a consumer gets it', () => {
     expect({ status: install.status, stderr: install.status === 0 ? '' : install.stderr }).toEqual({ status: 0, stderr: '' });
     expect(`${install.stdout}${install.stderr}`).not.toMatch(/prepare|tsc|oclif-manifest/);
     fs.cpSync(path.join(REPO, 'examples/artifacts/tiny-llm'), path.join(dir, 'tiny-llm'), { recursive: true });
-    const { NODE_ENV: _jest, ...env } = process.env;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !/^npm_config_/i.test(k)));
     const run = (args: string[]) => spawnSync('npx', ['--no-install', 'modelseal', ...args], { cwd: dir, encoding: 'utf8', env, timeout: 120_000 });
     expect(run(['sign', 'tiny-llm', '--key', path.join(REPO, 'keys-example/publisher-ed25519.key')]).status).toBe(0);
     const v = run(['verify', 'tiny-llm', '--key', path.join(REPO, 'keys-example/publisher-ed25519.pub'), '--json']);

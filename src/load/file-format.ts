@@ -4,6 +4,7 @@ import { ModelsealError } from '../errors';
 import { bufferSource, sliceSource, type ByteSource } from './byte-source';
 import { npyHeaderEnd, NpyError, NPY_MAGIC, parseNpyHeader } from './npy-header';
 import { scanPickle, verdictOf, type Finding, type PickleGlobal, type Verdict } from './pickle-scan';
+import { onnxExternalData } from './onnx-external-data';
 import { checkSafetensorsHeader, MAX_SAFETENSORS_HEADER, SafetensorsError, type SafetensorsInfo } from './safetensors';
 import { extractZipEntry, isPickleEntry, looksLikeZip, readZipEntries, ZipError, zipEntryPrefix, type ZipEntry } from './zip-entries';
 
@@ -37,7 +38,8 @@ export type FileFormat =
 export type ReasonCode =
   | 'ZIP_INVALID' | 'SAFETENSORS_INVALID' | 'NPY_INVALID' | 'COMPRESSED_INVALID' | 'COMPRESSION_UNSUPPORTED' | 'TOO_LARGE'
   | 'ENCRYPTED' | 'TORCHSCRIPT' | 'TORCH_LEGACY_TAR' | 'KERAS_LAMBDA' | 'KERAS_MODULE' | 'KERAS_CONFIG_INVALID'
-  | 'HDF5_UNSCANNABLE' | 'ZIP_CONTENT_UNKNOWN' | 'NESTED_ARCHIVE' | 'CODE_FILE' | 'UNKNOWN_FORMAT';
+  | 'HDF5_UNSCANNABLE' | 'ZIP_CONTENT_UNKNOWN' | 'NESTED_ARCHIVE' | 'CODE_FILE' | 'UNKNOWN_FORMAT'
+  | 'ONNX_EXTERNAL_DATA' | 'ONNX_INVALID' | 'ONNX_TOO_LARGE';
 
 export interface Reason {
   code: ReasonCode;
@@ -358,6 +360,9 @@ function hasTailEndRecord(src: ByteSource): boolean {
 }
 
 /** Formats whose magic leaves room for a pickle behind it (GGUF's "G" is BINFLOAT; PNG's 0x89 is NEWFALSE). */
+/** ONNX files up to this size are parsed for their external-data locations (protobuf caps a model at 2 GiB). */
+const MAX_ONNX_CHECKED = 2 * 1024 * 1024 * 1024;
+
 const POLYGLOT_CHECKED: ReadonlySet<FileFormat> = new Set(['gguf', 'json', 'text', 'data', 'onnx', 'npy', 'empty']);
 
 /** Judges one file. `name` is its path inside the artifact (its extension is a hint where content is silent). */
@@ -446,8 +451,16 @@ function analyzeFormat(name: string, src: ByteSource, opts: AnalyzeOptions, dept
     return result(legacy ? 'torch-legacy' : 'pickle', [], [pk], true);
   }
   if (ext === '.onnx') {
-    // Issue 21: the ONNX external-data path check (src/load/onnx-external-data.ts) plugs in here.
-    return result('onnx');
+    // An external-data location outside the model's folder makes the runtime read any file (path traversal on load).
+    if (size > MAX_ONNX_CHECKED) return result('onnx', [reason('ONNX_TOO_LARGE', 'UNSCANNABLE', `is an ONNX model over ${MAX_ONNX_CHECKED} bytes; its external-data locations are not checked here`)]);
+    try {
+      onnxExternalData(src.read(0, size), name);
+      return result('onnx');
+    } catch (err) {
+      if (!(err instanceof ModelsealError)) throw err;
+      const bare = err.file && err.message.startsWith(`${err.file}: `) ? err.message.slice(err.file.length + 2) : err.message;
+      return result('onnx', [reason(err.code === 'EXTERNAL_DATA_REFUSED' ? 'ONNX_EXTERNAL_DATA' : 'ONNX_INVALID', err.code === 'EXTERNAL_DATA_REFUSED' ? 'DANGEROUS' : 'UNSCANNABLE', bare)]);
+    }
   }
   if (CODE_EXTENSIONS.includes(ext)) return result('code', [reason('CODE_FILE', 'UNSCANNABLE', 'is source or native code, which a loader may run (trust_remote_code, ctypes)')]);
   if (DATA_EXTENSIONS.includes(ext)) return result('data');
@@ -495,6 +508,9 @@ export function describeProblems(a: FileAnalysis, at: Verdict): string[] {
 export function loadRefusal(file: string, a: FileAnalysis, d: LoadDecision): ModelsealError | null {
   if (a.verdict === 'DANGEROUS') {
     const details = describeProblems(a, 'DANGEROUS');
+    // An ONNX model pointing its runtime at a file outside its folder is refused as such, not as code.
+    const traversal = a.pickles.length === 0 && a.reasons.every((r) => r.verdict !== 'DANGEROUS' || r.code === 'ONNX_EXTERNAL_DATA');
+    if (traversal) return new ModelsealError('EXTERNAL_DATA_REFUSED', firstWords(details), { file, details });
     return new ModelsealError('DANGEROUS_IMPORT', `can run code when loaded: ${firstWords(details)}`, { file, details });
   }
   if (a.verdict === 'UNSAFE_UNKNOWN') {
