@@ -105,6 +105,32 @@ describe('digest --part and sign --from-manifest', () => {
     expect(cli(['verify', root, '--key', `${keys}.pub`, '--signature', joined]).status).toBe(0);
   });
 
+  it('verify --part: four workers each check their part; a changed file fails only the part that holds it', async () => {
+    const copy = tmpDir();
+    fs.cpSync(root, copy, { recursive: true });
+    const sig = path.join(tmpDir(), 'whole.sig');
+    expect(cli(['sign', copy, '--key', `${keys}.key`, '--signature', sig]).status).toBe(0);
+    const verifyParts = () => Promise.all([0, 1, 2, 3].map((k) => worker(['verify', copy, '--key', `${keys}.pub`, '--signature', sig, '--part', `${k}/4`, '--json'])));
+    const ok = await verifyParts();
+    expect(ok.map((r) => r.status)).toEqual([0, 0, 0, 0]);
+    const checked = ok.map((r) => JSON.parse(r.stdout).part.resourcesChecked as number);
+    expect(checked.reduce((a, b) => a + b, 0)).toBe(JSON.parse(ok[0].stdout).resources); // together: every resource once
+    // Change one byte of one file: the part that hashes it refuses, the others still pass.
+    const parts = await digestParts(copy, 4);
+    const owner = parts.findIndex((p) => JSON.parse(fs.readFileSync(p, 'utf8')).resources.some((r: { name: string }) => r.name === 'a-c'));
+    expect(owner).toBeGreaterThanOrEqual(0);
+    const file = path.join(copy, 'a-c');
+    const bytes = fs.readFileSync(file);
+    bytes[0] ^= 1;
+    fs.writeFileSync(file, bytes);
+    const after = await verifyParts();
+    expect(after.map((r) => r.status)).toEqual([0, 1, 2, 3].map((k) => (k === owner ? 1 : 0)));
+    expect(JSON.parse(after[owner].stdout).error).toMatchObject({ code: 'ARTIFACT_MISMATCH' });
+    // Names are compared for the whole tree in every part: an extra file fails all four.
+    fs.writeFileSync(path.join(copy, 'extra.bin'), 'x');
+    expect((await verifyParts()).map((r) => r.status)).toEqual([1, 1, 1, 1]);
+  });
+
   it('the parts may be given in any order; a part given twice, a missing part or parts of two splits are refused', async () => {
     const four = await digestParts(root, 4);
     const three = await digestParts(root, 3);
