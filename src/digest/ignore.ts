@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathExists } from '../util/path-exists';
 import { ModelsealError } from '../errors';
 import { quoted } from '../names';
 
@@ -48,14 +49,6 @@ export interface ResolvedIgnorePaths {
   warnings: string[];
 }
 
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** realpath of the deepest existing ancestor, the rest appended: the last component (a link, say) is kept by its name. */
 function resolveLoosely(p: string): string {
@@ -98,9 +91,9 @@ export function resolveIgnorePathsFromCwd(artifact: string, given: readonly stri
     if (typeof p !== 'string' || p.length === 0) throw new ModelsealError('USAGE_ERROR', 'an ignore path is empty');
     const fromCwd = resolveLoosely(path.resolve(cwd, p));
     const relCwd = insideRel(rootReal, fromCwd);
-    const cwdExists = exists(fromCwd);
+    const cwdExists = pathExists(fromCwd);
     const inArtifact = path.isAbsolute(p) ? undefined : path.join(rootReal, p);
-    const artifactExists = inArtifact !== undefined && insideRel(rootReal, path.resolve(inArtifact)) !== undefined && exists(inArtifact);
+    const artifactExists = inArtifact !== undefined && insideRel(rootReal, path.resolve(inArtifact)) !== undefined && pathExists(inArtifact);
     if (relCwd !== undefined && cwdExists) {
       out.paths.push(normalizeIgnorePath(rootReal, path.join(rootReal, relCwd)));
     } else if (!cwdExists && artifactExists) {

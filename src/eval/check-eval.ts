@@ -8,6 +8,7 @@ import { parseStatement } from '../statement/statement';
 import { parseEvalStatement, type TestResult } from '../statement/test-result';
 import { signersNamed } from '../policy/rules';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
+import { bindsVerifiedDigest } from '../verify/bound-digest';
 import { quoted } from '../names';
 
 export interface CheckEvalOptions {
@@ -43,7 +44,7 @@ function checkOne(file: string, rootDigest: string, req: EvalRequirement, policy
   }
   const statement = parseStatement(bundle.envelope.payload, file);
   const predicate = parseEvalStatement(statement, file);
-  if (!statement.subject.some((s) => s.digest?.sha256 === rootDigest)) {
+  if (!bindsVerifiedDigest(rootDigest, statement.subject.map((s) => s.digest?.sha256))) {
     const got = statement.subject.map((s) => `sha256:${s.digest?.sha256 ?? '?'}`).join(', ');
     throw new ModelsealError('EVAL_SUBJECT_MISMATCH', `attests other weights (${got}), not sha256:${rootDigest}`, { file, details: { expected: rootDigest, subjects: statement.subject } });
   }

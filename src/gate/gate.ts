@@ -8,6 +8,7 @@ import { loadPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
 import { refuseOutputInside } from '../sign/signature-path';
 import { verifyReleaseArtifact } from './artifact-check';
+import { bindsVerifiedDigest } from '../verify/bound-digest';
 import { emptyState, readState, withStateLock, writeState, MAX_HISTORY, STATE_FILE, type GateState } from './gate-state';
 import { releaseNameOf } from './release-artifacts';
 import { readReleaseEnvelope, verifiedSigners } from './release-envelope';
@@ -193,7 +194,7 @@ export class Gate {
     for (const [name, p] of given) {
       const verified = await verifyReleaseArtifact(this.policy, name, p, { attestations: this.options.attestations, now });
       const want = wanted.get(name) as string;
-      if (verified.rootDigest !== want) {
+      if (!bindsVerifiedDigest(verified.rootDigest, want)) {
         throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} has root digest ${verified.rootDigest}, the release record binds ${want}`, { file: p });
       }
       out.push({ name, path: path.resolve(p), digest: want });

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathExists } from '../util/path-exists';
+import { bindsVerifiedDigest } from '../verify/bound-digest';
 import { ModelsealError } from '../errors';
 import type { ProgressEvent } from '../digest/manifest';
 import { readBundle } from '../envelope/bundle';
@@ -34,14 +36,6 @@ export interface LockedResult {
   verification: VerifyResult;
 }
 
-function exists(p: string): boolean {
-  try {
-    fs.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Prefixes an error from the verifier with the pinned name, keeping its code and details. */
 function naming(err: unknown, name: string): unknown {
@@ -83,12 +77,12 @@ function matchesPin(entry: LockEntry, v: VerifyResult): boolean {
 /** Verifies one lock entry against an artifact on disk: present, signed by a pinned signer, same digest. */
 async function verifyEntry(lock: LockFile, name: string, entry: LockEntry, artifact: string, options: VerifyLockedOptions): Promise<LockedResult> {
   const abs = path.resolve(artifact);
-  if (!exists(abs)) {
+  if (!pathExists(abs)) {
     throw new ModelsealError('LOCK_ARTIFACT_MISSING', `pinned artifact ${name} is missing (the lock file ${lock.file} pins it here)`, { file: artifact, details: { name } });
   }
   const atLockedPath = abs === resolveLockPath(lock, entry.path);
   const signature = path.resolve(options.signature ?? (atLockedPath && entry.signature ? resolveLockPath(lock, entry.signature) : defaultSignaturePath(abs)));
-  if (!exists(signature)) {
+  if (!pathExists(signature)) {
     throw new ModelsealError('LOCK_ARTIFACT_MISSING', `pinned artifact ${name}: its signature is missing`, { file: signature, details: { name } });
   }
   const pinned = pinnedKeys(entry, lock.file);
@@ -136,7 +130,7 @@ async function verifyEntry(lock: LockFile, name: string, entry: LockEntry, artif
       details: { name, pinned: want, actual: { method: s.method, hashType: s.hashType, shardSize: s.shardSize } },
     });
   }
-  if (verification.rootDigest !== entry.digest.sha256) {
+  if (!bindsVerifiedDigest(verification.rootDigest, entry.digest.sha256)) {
     throw new ModelsealError('LOCK_DIGEST_CHANGED', `pinned artifact ${name} changed: sha256:${verification.rootDigest}, pinned sha256:${entry.digest.sha256}`, {
       file: artifact,
       details: { name, pinned: entry.digest.sha256, actual: verification.rootDigest },
