@@ -62,4 +62,20 @@ function printVersion() {
   return true;
 }
 
-if (!printVersion()) main().catch(require('@oclif/core/handle'));
+/** verify, sign and digest without oclif's plugins, from the bundle when the build made one (src/cli/hot-run.ts). */
+const HOT = new Set(['verify', 'sign', 'digest']);
+
+function hotRunner(argv) {
+  if (!HOT.has(argv[0]) || argv.some((a) => a === '--help' || a === '-h')) return undefined;
+  if (process.env.MODELSEAL_BUNDLE !== '0') {
+    const bundled = require('./load-bundle').loadBundle(root);
+    if (bundled) return bundled;
+  }
+  return manifestIsFresh() ? require('../dist/cli/hot-run.js') : undefined;
+}
+
+if (!printVersion()) {
+  const argv = process.argv.slice(2);
+  const hot = hotRunner(argv);
+  (hot ? hot.runHot(argv, root) : main()).catch((err) => (hot ?? require('@oclif/core/handle')).handle(err));
+}

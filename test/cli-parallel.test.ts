@@ -66,12 +66,17 @@ describe('CLI on the parallel engine (built dist, hash-worker.js)', () => {
     const record = path.join(tmpDir(), 'modules.json');
     const hook = path.join(tmpDir(), 'hook.js');
     fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(Object.keys(require.cache))));\n`);
-    const r = spawnSync(process.execPath, ['-r', hook, path.join(REPO, 'bin', 'run.js'), 'verify', root, '--key', `${keys}.pub`, '--signature', sig], { encoding: 'utf8' });
+    // From dist/ (the bundle holds our modules in one file: test/cli-bundle.test.ts checks it the same way).
+    const r = spawnSync(process.execPath, ['-r', hook, path.join(REPO, 'bin', 'run.js'), 'verify', root, '--key', `${keys}.pub`, '--signature', sig], {
+      encoding: 'utf8',
+      env: { ...process.env, MODELSEAL_BUNDLE: '0' },
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const loaded: string[] = JSON.parse(fs.readFileSync(record, 'utf8'));
     expect(loaded.some((m) => m.includes(`${path.sep}dist${path.sep}verify${path.sep}`))).toBe(true); // the hook saw our modules
-    expect(loaded.filter((m) => /node_modules[\\/](sigstore|@sigstore[\\/](sign|tuf)|tuf-js)[\\/]/.test(m))).toEqual([]);
+    // No Sigstore package at all (nor @noble/curves, for prehashed ECDSA): a key bundle needs none of them.
+    expect(loaded.filter((m) => /node_modules[\\/](sigstore|@sigstore[\\/]|tuf-js|@noble[\\/]curves)/.test(m))).toEqual([]);
     // Nor policies (YAML, JSON Schema), lineage or CBOR (issue 16: start-up time).
     expect(loaded.filter((m) => /node_modules[\\/](ajv|yaml|cbor-x|cbor-extract|proper-lockfile)[\\/]/.test(m))).toEqual([]);
     expect(loaded.filter((m) => /[\\/]dist[\\/](policy|lineage|gate|lock)[\\/]/.test(m))).toEqual([]);

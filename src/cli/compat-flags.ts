@@ -5,7 +5,7 @@
  * command file only wraps its flags with `withAliases(flags, SIGN_ALIASES)`.
  */
 import * as path from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { ModelsealError } from '../errors';
 
 type AliasTable = Readonly<Record<string, readonly string[]>>;

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { ModelsealError } from '../errors';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { keyReferenceKind, resolvePublicKey, resolveSigningKey } from '../keys/key-reference';

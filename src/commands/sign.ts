@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command';
 import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';

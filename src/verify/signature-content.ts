@@ -5,7 +5,6 @@ type SignatureContent = SignedEntity['signature'];
 import { preAuthEncoding } from '../envelope/dsse';
 import { keyTypeOf } from '../keys/load';
 import { verifyBytes } from '../keys/signature-algorithm';
-import { verifyEcdsaPrehashed } from './ecdsa-prehash';
 import { legacyPreAuthEncoding } from './legacy-pae';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
@@ -95,6 +94,8 @@ export class PrehashedMessageContent implements SignatureContent {
   }
 
   verifySignature(key: KeyObject): boolean {
+    // @noble/curves (prehashed ECDSA) only for this conformance mode: start-up, issue 16.
+    const { verifyEcdsaPrehashed } = require('./ecdsa-prehash') as typeof import('./ecdsa-prehash');
     return verifyEcdsaPrehashed(key, this.digest, this.signature);
   }
 }

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigstore/verify';
+// Types only at the top: the Sigstore packages load where a root is parsed or used (start-up, issue 16).
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { KeyFinderFunc, TrustMaterial } from '@sigstore/verify';
 import { ModelsealError } from '../errors';
 import { parseJson, readBoundedFile } from '../envelope/read-json';
 
@@ -72,6 +73,7 @@ export function parseTrustedRoot(json: unknown, file?: string): TrustedRoot {
       requireStart((c as Obj).validFor, `${kind}[${i}] (${String((c as Obj).uri ?? '')})`, bad);
     });
   }
+  const { TrustedRoot } = require('@sigstore/protobuf-specs') as typeof import('@sigstore/protobuf-specs');
   try {
     return TrustedRoot.fromJSON(json);
   } catch (err) {
@@ -90,6 +92,7 @@ export function loadTrustedRoot(file?: string): LoadedTrustedRoot {
 
 /** Turns a trusted root (plus optional managed keys) into @sigstore/verify trust material. */
 export function trustMaterialFor(loaded: LoadedTrustedRoot, keys?: KeyFinderFunc): TrustMaterial {
+  const { toTrustMaterial } = require('@sigstore/verify') as typeof import('@sigstore/verify');
   try {
     return toTrustMaterial(loaded.root, keys);
   } catch (err) {

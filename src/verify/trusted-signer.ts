@@ -1,19 +1,20 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import type { Bundle } from '@sigstore/bundle';
 import { ModelsealError, type ErrorCode } from '../errors';
 import type { SignatureBundle } from '../envelope/bundle';
 import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
 import { loadPublicKey, publicKeyInfo } from '../keys/load';
 import type { KeyType, PublicKeyInfo } from '../keys/key-types';
 import { LEGACY_PREDICATE_TYPE } from '../statement/oms-legacy';
-import { verifyCertificatePath } from './certificate-verify';
 import { loadCertificates, subjectOf } from './certificates';
 import { verifyEnvelope } from './dsse-verify';
 import { checkNamedKey } from './named-key';
 import type { Matcher } from './identity-match';
-import { DsseSignatureContent } from './signature-content';
-import { verifySigstoreBundle } from './sigstore-verify';
-import { loadTrustedRoot, trustMaterialFor, type LoadedTrustedRoot } from './trust-root';
+import type { DsseSignatureContent } from './signature-content';
+import type { LoadedTrustedRoot } from './trust-root';
+
+// Key bundles, the common case, need none of the Sigstore and X.509 path code nor the
+// packages it loads (start-up, issue 16): it is required where such a bundle is checked.
 
 /**
  * Whom a verifier trusts. A policy evaluator lists these; `verifyBundleSigners`
@@ -102,6 +103,7 @@ function isLegacyPayload(payload: Buffer): boolean {
 }
 
 function toSigstoreBundle(bundle: SignatureBundle, file?: string): Bundle {
+  const { bundleFromJSON } = require('@sigstore/bundle') as typeof import('@sigstore/bundle');
   try {
     return bundleFromJSON(bundle.json);
   } catch (err) {
@@ -114,6 +116,7 @@ function dsseContent(bundle: SignatureBundle, allowLegacy: boolean): DsseSignatu
   if (env.signatures.length !== 1) {
     throw new ModelsealError('BUNDLE_INVALID', `a Sigstore bundle carries exactly one DSSE signature, this one has ${env.signatures.length}`);
   }
+  const { DsseSignatureContent } = require('./signature-content') as typeof import('./signature-content');
   return new DsseSignatureContent({ payloadType: env.payloadType, payload: env.payload, sig: env.signatures[0].sig }, allowLegacy);
 }
 
@@ -129,6 +132,8 @@ function verifyKeySigners(bundle: SignatureBundle, signers: Array<Extract<Truste
 }
 
 function verifySigstoreSigner(bundle: SignatureBundle, signer: Extract<TrustedSigner, { kind: 'sigstore' }>, roots: Map<string, LoadedTrustedRoot>, file?: string): VerifiedSigner {
+  const { loadTrustedRoot, trustMaterialFor } = require('./trust-root') as typeof import('./trust-root');
+  const { verifySigstoreBundle } = require('./sigstore-verify') as typeof import('./sigstore-verify');
   const rootKey = typeof signer.trustedRoot === 'string' ? signer.trustedRoot : '';
   let loaded = typeof signer.trustedRoot === 'object' ? signer.trustedRoot : roots.get(rootKey);
   if (!loaded) {
@@ -172,6 +177,7 @@ function verifyCaSigner(bundle: SignatureBundle, signer: Extract<TrustedSigner, 
   });
   const roots = certsFrom(signer.roots);
   const source = typeof signer.roots === 'string' ? signer.roots : Array.isArray(signer.roots) && typeof signer.roots[0] === 'string' ? signer.roots.join(', ') : undefined;
+  const { verifyCertificatePath } = require('./certificate-verify') as typeof import('./certificate-verify');
   const path = verifyCertificatePath(chain, { roots, intermediates: certsFrom(signer.intermediates), source, validAtNotBefore: signer.validAtNotBefore }, file);
   const content = dsseContent(bundle, isLegacyPayload(bundle.envelope.payload));
   const leafKey = createPublicKey(path.leaf.publicKey.export({ type: 'spki', format: 'pem' }));

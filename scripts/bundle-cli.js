@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Bundles the hot commands (verify, sign, digest: src/cli/hot-run.ts) with oclif into
+// dist/bundle/cli.js, and the hashing thread into dist/bundle/hash-worker.js, from the
+// compiled dist/ (run by `npm run build` after tsc and the oclif manifest). One file
+// instead of ~300 modules is most of modelseal's start-up time (issue 16). bin/run.js
+// uses the bundle only while it is newer than the files it was made from.
+// Without esbuild (a development dependency) nothing is bundled and bin/run.js loads dist/.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const outdir = path.join(root, 'dist', 'bundle');
+
+// Loaded where needed, from node_modules: native addons, and packages that only some
+// commands or options use (Sigstore, policies, COSE, PKCS#11, OAuth, runtimes).
+const EXTERNAL = [
+  '@napi-rs/blake-hash',
+  'pkcs11js',
+  'cbor-x',
+  'cbor-extract',
+  'onnxruntime-node',
+  '@huggingface/transformers',
+  'sigstore',
+  '@sigstore/*',
+  'ajv',
+  'yaml',
+  'openid-client',
+  'proper-lockfile',
+  'typescript',
+];
+
+function main() {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  let esbuild;
+  try {
+    esbuild = require('esbuild');
+  } catch {
+    process.stdout.write('bundle: esbuild is not installed; the CLI runs from dist/ unbundled\n');
+    return;
+  }
+  const result = esbuild.buildSync({
+    absWorkingDir: root,
+    entryPoints: { cli: 'dist/cli/hot-run.js', 'hash-worker': 'dist/digest/hash-worker.js' },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20.19',
+    external: EXTERNAL,
+    // oclif names commands and errors by their class; stack traces (--debug) stay readable.
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    metafile: true,
+    // A smaller file is read and its code cache checked faster; names are kept (above).
+    minify: true,
+  });
+  const out = Object.entries(result.metafile.outputs).map(([f, o]) => `${path.basename(f)} ${(o.bytes / 1024).toFixed(0)} KiB`);
+  process.stdout.write(`bundle: wrote ${path.relative(process.cwd(), outdir)} (${out.join(', ')})\n`);
+}
+
+main();
