@@ -1,73 +1,81 @@
 /**
- * modelseal's library API: what loaders, update systems and CI scripts call.
- * Every function throws a ModelsealError with a stable `code` on refusal.
+ * modelseal's library API: what loaders, update systems and CI scripts call (docs/library.md).
+ * Every function throws a ModelsealError with a stable `code` on refusal. Everything else is
+ * on the subpaths `modelseal/errors`, `/digest`, `/sign`, `/verify`, `/keys`, `/formats`,
+ * `/names`, `/policy`, `/lineage`, `/lock`, `/load`, `/gate`, `/release`, `/eval`, `/bom`,
+ * `/oci`, `/onnxruntime` and `/transformers`.
+ *
+ * Each name loads its module on first use, so `require('modelseal')` stays cheap.
  */
-export { ModelsealError, ERROR_CODES, exitCodeFor, isRefusal, EXIT_OK, EXIT_REFUSED, EXIT_INPUT, type ErrorCode } from './errors';
+import { lazyExports } from './util/lazy';
+import type * as Sign from './sign/sign-artifact';
+import type * as Attest from './sign/attest-artifact';
+import type * as Digest from './digest-artifact';
+import type * as Trusted from './verify-trusted';
+import type * as Read from './load/verified-read';
+import type * as Scan from './load/scan-path';
+import type * as GateModule from './gate/gate';
+import type * as Locked from './lock/verify-locked';
+import type * as Generate from './keys/generate';
+import type * as Write from './keys/write';
+import type * as Load from './keys/load';
 
-// Digests
-export { computeManifest, rootDigestOf, DEFAULT_SHARD_SIZE, type Manifest, type ResourceDigest, type Serialization, type DigestOptions, type ProgressEvent, type SerializationMethod } from './digest/manifest';
-export { digestArtifact, digestPart } from './digest-artifact';
-export { parsePart, partSlice, type Part } from './digest/partition';
-export { signFromManifests, type FromManifestResult } from './sign/from-manifest';
-export { readPartialManifest, serializePartialManifest, type PartialManifest } from './statement/partial-manifest';
-export { withProgressScope, type ProgressSink } from './digest/progress-scope';
-export type { HashAlgorithm } from './digest/algorithms';
+/** The error every refusal and input problem is: `.code` (stable), `.exitCode` (1 refused, 2 input), `.file`, `.details`. */
+export { ModelsealError, ERROR_CODES, type ErrorCode } from './errors';
 
-// Keys
-export { generateKeyPair, loadPrivateKey, loadPublicKey, parsePrivateKey, parsePublicKey, keyHint, KEY_TYPES, type KeyType, type PublicKeyInfo, type PrivateKeyInfo } from './keys';
-export { resolveSigningKey, resolvePublicKey, type SigningKey, type ExternalKey } from './keys';
-export { writeKeyPair } from './keys/write';
+export type { SignOptions, SignResult } from './sign/sign-artifact';
+export type { AttestOptions, AttestResult } from './sign/attest-artifact';
+export type { Manifest, DigestOptions } from './digest/manifest';
+export type { VerifyOptions, VerifyResult, PolicyVerifyResult, PolicyVerifyOptions, SignersVerifyOptions, Verification, Verifier, SignersTrust, PolicyTrust } from './verify-trusted';
+export type { TrustedSigner, VerifiedSigner } from './verify/trusted-signer';
+export type { LoadOptions, VerifiedManifest } from './load/verified-read';
+export type { ScanResult, FileScan } from './load/scan-path';
+export type { GateOptions, GateDecision } from './gate/gate';
+export type { VerifyLockedOptions, LockedResult } from './lock/verify-locked';
+export type { KeyType, PublicKeyInfo, PrivateKeyInfo } from './keys/key-types';
+export type { GeneratedKeyPair } from './keys/generate';
+export type { WrittenKeyPair } from './keys/write';
 
-// Signing and verification
-export { signArtifact, signStatementWithKey, signStatementCose, defaultSignaturePath, defaultProvenancePath, type SignOptions, type SignResult, type SignatureFormat } from './sign';
-export { attestArtifact, type AttestOptions, type AttestResult, type AttestWarning } from './sign/attest-artifact';
-export { verifyArtifact, type VerifyOptions, type VerifyResult, type ManifestDiff } from './verify';
+/** Signs an artifact (folder or file) as an OMS signature, `model.sig` by default: with a key, a certificate chain or Sigstore keyless. */
+export declare const signArtifact: typeof Sign.signArtifact;
+/** Signs SLSA provenance for an artifact: what it was built from (base model, datasets, source), `provenance.sig` by default. */
+export declare const attestArtifact: typeof Attest.attestArtifact;
+/** The manifest and root digest `sign` would sign (signature files left out). */
+export declare const digestArtifact: typeof Digest.digestArtifact;
+/** Verifies an artifact with trusted keys, Sigstore identities or CA roots, or with a policy (lineage included). */
+export declare const verifyArtifact: typeof Trusted.verifyArtifact;
+/** A reusable verifier: trust material loaded once, then `verify(artifact)` for each artifact. */
+export declare const createVerifier: typeof Trusted.createVerifier;
+/** A file's bytes, released only if they match the verified signature and the load-time analyser finds them safe. */
+export declare const readVerified: typeof Read.readVerified;
+/** Like readVerified, as a stream that fails before releasing any unverified byte. */
+export declare const openVerified: typeof Read.openVerified;
+/** Each file's format and load-time verdict (pickle globals, safetensors headers, archives), without loading anything. */
+export declare const scanPath: typeof Scan.scanPath;
+/** The update gate: accepts a release only if signed, newer, unexpired and naming exactly the verified artifacts. */
+export declare const Gate: typeof GateModule.Gate;
+export type Gate = GateModule.Gate;
+/** Verifies an artifact against the digest and signers its name is pinned to in a lock file. */
+export declare const verifyLocked: typeof Locked.verifyLocked;
+/** A new key pair as PEM (Ed25519 or ECDSA), the private key encrypted if a passphrase is given. */
+export declare const generateKeyPair: typeof Generate.generateKeyPair;
+/** Writes a new key pair to `<prefix>.key` (0600) and `<prefix>.pub`, refusing to overwrite without `force`. */
+export declare const writeKeyPair: typeof Write.writeKeyPair;
+/** Reads a PEM private key (passphrase if encrypted) for signing. */
+export declare const loadPrivateKey: typeof Load.loadPrivateKey;
+/** Reads a PEM public key to trust. */
+export declare const loadPublicKey: typeof Load.loadPublicKey;
 
-// Certificates and Sigstore keyless (issue 4)
-export { verifyBundleSigners, type TrustedSigner, type VerifiedSigner, type SigningMethod } from './verify/trusted-signer';
-export { trustedSignersFromFlags } from './verify/signers-from-flags';
-export type { Matcher, IdentityMatcher } from './verify/identity-match';
-export { loadTrustedRoot, defaultTrustedRootPath, SHIPPED_TRUSTED_ROOT, type LoadedTrustedRoot } from './verify/trust-root';
-export { updateTrustedRoot, type TrustUpdateOptions, type TrustUpdateResult } from './verify/trust-update';
-export { loadCertificates } from './verify/certificates';
-export { verifyCertificatePath, type CaTrust, type CertificatePath } from './verify/certificate-verify';
-export { signStatementWithCertificate, type CertificateMaterial } from './sign/certificate-signer';
-export { sigstoreSignPayload, type SigstoreSignOptions } from './sign/sigstore-signer';
-export { resolveIdentityToken } from './sign/identity-token';
-
-// Formats
-export { readBundle, parseBundle, preAuthEncoding, IN_TOTO_PAYLOAD_TYPE, BUNDLE_MEDIA_TYPE, type SignatureBundle, type DsseEnvelope } from './envelope';
-export { parseCoseSign1, checkStrictCbor, COSE_ALG, COSE_SIGN1_TAG, type CoseSign1, type CoseClaims } from './envelope/cose';
-export { verifyCoseSign1 } from './verify/cose-verify';
-export { verifySignatureFile, type VerifiedSignature } from './verify/signature-file';
-export { buildOmsStatement, parseOmsStatement, parseStatement, serializeStatement, OMS_PREDICATE_TYPE, STATEMENT_TYPE_V1, type Statement } from './statement';
-export { buildProvenanceStatement, parseProvenance, buildTypeFor, kindOfBuildType, BUILD_KINDS, SLSA_PROVENANCE_V1, DEFAULT_BUILDER_ID, type BuildKind, type Dependency, type DependencyRole, type Provenance, type ProvenanceInput, type ProvenancePredicate } from './statement/provenance';
-
-// Policy
-export { loadPolicy, parsePolicy, findRule, ruleFor, verifyBundleAgainstSigners, type Policy, type PolicySigner, type ArtifactRule, type ChannelRule, type SignerMatch } from './policy';
-
-// Lineage
-export { verifyLineage, evaluateLineage, renderLineageTree, type LineageGraph, type LineageNode, type LineageOptions, type LineageEvaluation } from './lineage';
-
-// Lock files, name guard, evaluation attestations
-export { lockArtifact, verifyLocked, verifyLockFile, readLockFile, serializeLockFile, LOCK_FILE_NAME, type LockFile, type LockEntry, type LockSigner, type LockedResult, type LockVerifyOutcome, type VerifyLockedOptions, type LockArtifactOptions } from './lock';
-export { checkName, nearNameRefusal, describeMatch, type NameCheck, type NameMatch, type NameReason, type CheckNameOptions } from './guard';
-export { attestEval, checkEvalRequirements, readEvalResults, suiteDigest, type AttestEvalOptions, type AttestEvalResult, type EvalCheck, type CheckEvalOptions } from './eval';
-export { buildEvalStatement, parseEvalStatement, TEST_RESULT_PREDICATE_TYPE, type TestResultPredicate } from './statement/test-result';
-export { defaultEvalSignaturePath } from './sign/signature-path';
-export type { EvalRequirement } from './policy';
-
-// CycloneDX ML-BOM of a verified lineage
-export { buildMlBom, exportMlBom, serializeMlBom, bomRefOf, CYCLONEDX_SPEC_VERSION, type MlBomOptions, type ExportMlBomOptions, type CycloneDxBom, type CdxComponent } from './bom';
-
-// Load-time verification
-export { openVerified, readVerified, type LoadOptions, type VerifiedManifest } from './load/verified-read';
-export { scanPath, type ScanResult, type FileScan } from './load/scan-path';
-export { scanPickle, isDangerousGlobal, verdictOf, type PickleScan, type PickleGlobal, type Finding, type FindingCode, type Verdict } from './load/pickle-scan';
-export { DEFAULT_ALLOWED_GLOBALS } from './load/pickle-allowlist';
-export { checkSafetensorsHeader, SafetensorsError, type SafetensorsInfo } from './load/safetensors';
-export { analyzeFile, analyzeSource, type FileAnalysis, type FileFormat, type Reason, type ReasonCode } from './load/file-format';
-export { pickleAllowedBy, globalsAllowedBy } from './load/policy-allowance';
-
-// Release records and the update gate
-export { Gate, createRelease, signReleaseFile, readReleaseEnvelope, readState, RELEASE_PREDICATE_TYPE, type GateOptions, type GateDecision, type ReleaseRecord, type GateState } from './gate';
+// The names, for the static analysis that gives ES modules their named imports of CommonJS.
+exports.signArtifact = exports.attestArtifact = exports.digestArtifact = exports.verifyArtifact = exports.createVerifier = exports.readVerified = exports.openVerified = exports.scanPath = exports.Gate = exports.verifyLocked = exports.generateKeyPair = exports.writeKeyPair = exports.loadPrivateKey = exports.loadPublicKey = undefined;
+lazyExports(exports, () => require('./sign/sign-artifact') as typeof Sign, ['signArtifact']);
+lazyExports(exports, () => require('./sign/attest-artifact') as typeof Attest, ['attestArtifact']);
+lazyExports(exports, () => require('./digest-artifact') as typeof Digest, ['digestArtifact']);
+lazyExports(exports, () => require('./verify-trusted') as typeof Trusted, ['verifyArtifact', 'createVerifier']);
+lazyExports(exports, () => require('./load/verified-read') as typeof Read, ['readVerified', 'openVerified']);
+lazyExports(exports, () => require('./load/scan-path') as typeof Scan, ['scanPath']);
+lazyExports(exports, () => require('./gate/gate') as typeof GateModule, ['Gate']);
+lazyExports(exports, () => require('./lock/verify-locked') as typeof Locked, ['verifyLocked']);
+lazyExports(exports, () => require('./keys/generate') as typeof Generate, ['generateKeyPair']);
+lazyExports(exports, () => require('./keys/write') as typeof Write, ['writeKeyPair']);
+lazyExports(exports, () => require('./keys/load') as typeof Load, ['loadPrivateKey', 'loadPublicKey']);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCoseSign1, verifySignatureFile } from '../src';
+import { parseCoseSign1 } from '../src/envelope/cose';
+import { verifySignatureFile } from '../src/verify/signature-file';
 import { cli, REPO } from './helpers/cli';
 import { DEBIAN_PYTHON, debianPython, describeWithPeers } from './helpers/peers';
 import { tmpDir, writeTree } from './helpers/tmp';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { computeManifest } from '../src';
+import { computeManifest } from '../src/digest/manifest';
 import { describeWithVectors, vector } from './helpers/vectors';
 
 // model_signing's payload goldens pin resource names, order, algorithm strings and

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { computeManifest, digestArtifact } from '../src';
+import { computeManifest } from '../src/digest/manifest';
+import { digestArtifact } from '../src';
 import { comparePaths } from '../src/digest/order';
 import { tmpDir, writeTree } from './helpers/tmp';
 

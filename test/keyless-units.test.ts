@@ -3,7 +3,10 @@ import { createHash, generateKeyPairSync, randomBytes, sign, sign as nodeSign, v
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import nock from 'nock';
-import { ModelsealError, loadTrustedRoot, resolveIdentityToken, SHIPPED_TRUSTED_ROOT, updateTrustedRoot } from '../src';
+import { ModelsealError } from '../src';
+import { loadTrustedRoot, SHIPPED_TRUSTED_ROOT } from '../src/verify/trust-root';
+import { resolveIdentityToken } from '../src/sign/identity-token';
+import { updateTrustedRoot } from '../src/verify/trust-update';
 import { verifyEcdsaPrehashed } from '../src/verify/ecdsa-prehash';
 
 /** DER SEQUENCE { INTEGER r, INTEGER s } of a raw r||s signature (minimal integers). */

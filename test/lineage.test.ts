@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attestArtifact, digestArtifact, evaluateLineage, loadPolicy, signArtifact, verifyArtifact, verifyLineage, type LineageOptions, type Policy } from '../src';
+import { attestArtifact, digestArtifact, signArtifact, verifyArtifact } from '../src';
+import { evaluateLineage, verifyLineage, type LineageOptions } from '../src/lineage';
+import { loadPolicy, type Policy } from '../src/policy';
 import { cli } from './helpers/cli';
 import { buildLineageChain, makeArtifact, type ChainKeys, type LineageChain } from './helpers/lineage-chain';
 import { snapshotTree, tmpDir } from './helpers/tmp';

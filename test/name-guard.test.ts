@@ -1,4 +1,5 @@
-import { checkName, nearNameRefusal, parsePolicy } from '../src';
+import { checkName, nearNameRefusal } from '../src/guard';
+import { parsePolicy } from '../src/policy';
 import { damerauLevenshtein } from '../src/guard/distance';
 import { writeKeyPair } from '../src/keys/write';
 import * as path from 'node:path';

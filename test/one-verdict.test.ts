@@ -7,20 +7,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  attestArtifact,
-  createRelease,
-  digestArtifact,
-  evaluateLineage,
-  exportMlBom,
-  Gate,
-  loadPolicy,
-  loadPrivateKey,
-  lockArtifact,
-  signArtifact,
-  verifyArtifact,
-  verifyLocked,
-} from '../src';
+import { attestArtifact, digestArtifact, Gate, loadPrivateKey, signArtifact, verifyArtifact, verifyLocked } from '../src';
+import { createRelease } from '../src/gate';
+import { evaluateLineage } from '../src/lineage';
+import { exportMlBom } from '../src/bom';
+import { loadPolicy } from '../src/policy';
+import { lockArtifact } from '../src/lock';
 import * as matchFilesModule from '../src/verify/match-files';
 import { loadPublicKey } from '../src/keys/load';
 import { signStatementWithCertificate } from '../src/sign/certificate-signer';

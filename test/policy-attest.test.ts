@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { digestArtifact, loadPolicy, parseBundle, parsePolicy, signArtifact, loadPrivateKey, verifyBundleAgainstSigners, findRule } from '../src';
+import { digestArtifact, signArtifact, loadPrivateKey } from '../src';
+import { loadPolicy, parsePolicy, verifyBundleAgainstSigners, findRule } from '../src/policy';
+import { parseBundle } from '../src/envelope';
 import { matchesGlob } from '../src/policy/glob';
 import { writeKeyPair } from '../src/keys/write';
 import { cli } from './helpers/cli';

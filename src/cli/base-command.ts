@@ -1,8 +1,8 @@
 // Subpath imports: the '@oclif/core' index loads all of oclif (start-up time, issue 16).
 import { Command } from '@oclif/core/command';
 import * as Flags from '@oclif/core/flags';
-import { EXIT_INPUT, ModelsealError } from '../errors';
-import { escapeJsonText, safeLine } from '../names';
+import { EXIT_INPUT, ModelsealError } from '../api/errors';
+import { escapeJsonText, safeLine } from '../api/names';
 
 /** The longest human line we print: attacker strings inside are cut (and escaped) by the name module. */
 const HUMAN_LINE_LIMIT = 2000;
@@ -20,7 +20,7 @@ export function terminalText(lines: readonly string[]): string {
   return lines.map((l) => safeLine(l, HUMAN_LINE_LIMIT)).join('\n') + '\n';
 }
 import { normalizeUnderscoreFlags } from './compat-flags';
-import { withProgressScope } from '../digest/progress-scope';
+import { withProgressScope } from '../api/digest';
 import { refusalJson, successJson } from './json-output';
 import { ProgressLine, progressWanted } from './progress';
 

@@ -1,8 +1,8 @@
 import type { Hook } from '@oclif/core';
 import levenshtein from 'fast-levenshtein';
-import { EXIT_INPUT } from '../errors';
+import { EXIT_INPUT } from '../api/errors';
 import { jsonText, terminalText } from './base-command';
-import { quoted } from '../names';
+import { quoted } from '../api/names';
 
 /**
  * An unknown command is a usage error like any other: one line naming the nearest command

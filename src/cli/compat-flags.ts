@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as Flags from '@oclif/core/flags';
-import { ModelsealError } from '../errors';
+import { ModelsealError } from '../api/errors';
 
 type AliasTable = Readonly<Record<string, readonly string[]>>;
 

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import type { DigestOptions } from '../digest/manifest';
+import type { DigestOptions } from '../api/digest';
 
 /** Flags that choose how an artifact is hashed (shared by digest and sign). */
 export const digestFlags = {

@@ -1,4 +1,4 @@
-import { resolveIgnorePathsFromCwd } from '../digest/ignore';
+import { resolveIgnorePathsFromCwd } from '../api/digest';
 import type { CliWarning } from './warnings';
 
 /** `--ignore-paths` resolved as model_signing resolves it (see resolveIgnorePathsFromCwd), with its warnings. */

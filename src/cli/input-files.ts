@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { fsError } from '../errors';
+import { fsError } from '../api/errors';
 
 /**
  * The trust material named on the command line (keys, CA roots, trusted roots, policies) must

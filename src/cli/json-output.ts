@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ModelsealError } from '../errors';
+import type { ModelsealError } from '../api/errors';
 
 /**
  * The one vocabulary of every command's --json output (docs/json-output.md, schemas/cli/):

@@ -1,8 +1,6 @@
 import * as Flags from '@oclif/core/flags';
-import { ModelsealError } from '../errors';
-import type { PublicKeyInfo } from '../keys/key-types';
-import { keyReferenceKind, resolvePublicKey, resolveSigningKey } from '../keys/key-reference';
-import type { SigningKey } from '../keys/signing-key';
+import { ModelsealError } from '../api/errors';
+import { type PublicKeyInfo, keyReferenceKind, resolvePublicKey, resolveSigningKey, type SigningKey } from '../api/keys';
 import { readPassphrase } from './passphrase';
 
 /**

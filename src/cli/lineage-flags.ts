@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import type { LineageGraph } from '../lineage/lineage-types';
+import type { LineageGraph } from '../api/lineage';
 
 /** Flags shared by `verify --policy` and `lineage`. */
 export const lineageFlags = {

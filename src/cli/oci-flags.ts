@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
-import { ModelsealError } from '../errors';
-import type { RegistryOptions } from '../oci/open-model';
+import { ModelsealError } from '../api/errors';
+import type { RegistryOptions } from '../api/oci';
 
 /** Registry access for oci:// references (sign, verify, pull). */
 export const ociFlags = {

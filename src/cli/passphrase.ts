@@ -1,4 +1,4 @@
-import { ModelsealError } from '../errors';
+import { ModelsealError } from '../api/errors';
 
 /** Reads a passphrase from the named environment variable (never from a flag value, which leaks into ps). */
 export function readPassphrase(envName: string | undefined): string | undefined {

@@ -1,6 +1,5 @@
 import * as path from 'node:path';
-import type { ProgressEvent } from '../digest/manifest';
-import type { ProgressSink } from '../digest/progress-scope';
+import type { ProgressEvent, ProgressSink } from '../api/digest';
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { ociFlags, registryOptionsFrom } from '../cli/oci-flags';
+import { attachOci } from '../api/oci';
 
 export default class Attach extends BaseCommand {
   static override summary = 'Attach a signature or attestation made on disk (model.sig, provenance.sig, eval.sig) to a model in an OCI registry, as an OCI 1.1 referrer.';
@@ -19,7 +20,6 @@ export default class Attach extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Attach);
-    const { attachOci } = require('../oci/attach-oci') as typeof import('../oci/attach-oci');
     const r = await attachOci(args.reference, args.bundle, registryOptionsFrom(flags));
     this.report(
       { ok: true, artifact: r.pinned, manifestDigest: r.manifestDigest, referrer: r.referrer, attachedVia: r.via, predicateType: r.predicateType, digest: `sha256:${r.rootDigest}` },

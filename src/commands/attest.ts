@@ -2,12 +2,12 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, terminalText } from '../cli/base-command';
 import { passphraseEnvFlag } from '../cli/flags';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
-import { ModelsealError } from '../errors';
-import { attestEval } from '../eval/attest-eval';
-import type { SigningKey } from '../keys/signing-key';
-import { attestArtifact } from '../sign/attest-artifact';
-import { BUILD_KINDS, type BuildKind } from '../statement/provenance';
-import { quoted } from '../names';
+import { ModelsealError } from '../api/errors';
+import { attestEval } from '../api/eval';
+import type { SigningKey } from '../api/keys';
+import { attestArtifact } from '../index';
+import { BUILD_KINDS, type BuildKind } from '../api/formats';
+import { quoted } from '../api/names';
 
 function parseParams(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -3,13 +3,13 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { signatureFlag } from '../cli/flags';
 import { lineageFlags } from '../cli/lineage-flags';
-import { ModelsealError } from '../errors';
-import { escapeJsonText, quoted } from '../names';
-import { buildMlBom, serializeMlBom } from '../bom/ml-bom';
-import { verifyLineage } from '../lineage/verify-lineage';
-import { loadPolicy } from '../policy/load-policy';
-import { writeFileAtomic } from '../util/atomic-write';
-import { signatureInside } from '../sign/signature-path';
+import { ModelsealError } from '../api/errors';
+import { escapeJsonText, quoted } from '../api/names';
+import { buildMlBom, serializeMlBom } from '../api/bom';
+import { verifyLineage } from '../api/lineage';
+import { loadPolicy } from '../api/policy';
+import { writeFileAtomic } from '../cli/internal';
+import { signatureInside } from '../api/sign';
 
 export default class Bom extends BaseCommand {
   static override summary = 'Write a CycloneDX 1.6 ML-BOM of an artifact\'s verified lineage. Exit 0 written, 1 refused (nothing written), 2 usage or input error.';

@@ -7,12 +7,10 @@ import { digestFlags, digestOptionsFrom } from '../cli/flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
 import { printWarnings, warningsJson } from '../cli/warnings';
 import { progressReporter } from '../cli/progress';
-import { digestArtifact, digestPart } from '../digest-artifact';
-import { parsePart } from '../digest/partition';
-import { ModelsealError } from '../errors';
-import { signatureInside } from '../sign/signature-path';
-import { serializePartialManifest } from '../statement/partial-manifest';
-import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
+import { digestArtifact, digestPart, parsePart, serializePartialManifest } from '../api/digest';
+import { ModelsealError } from '../api/errors';
+import { signatureInside } from '../api/sign';
+import { checkOutputPath, writeFileAtomic } from '../cli/internal';
 
 export default class Digest extends BaseCommand {
   static override summary = 'Print the OMS root digest of an artifact (the subject digest that sign writes), or write one part of its manifest for sign --from-manifest.';

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
-import { ModelsealError } from '../errors';
-import { Gate } from '../gate/gate';
+import { ModelsealError } from '../api/errors';
+import { Gate } from '../api/gate';
 
 export default class GateCommand extends BaseCommand {
   static override summary = 'Accept or refuse a release for rollout, and record it. Exit 0 accepted and recorded, 1 refused, 2 usage, input or state error.';

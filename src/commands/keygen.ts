@@ -3,10 +3,9 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { passphraseEnvFlag } from '../cli/flags';
 import { readPassphrase } from '../cli/passphrase';
-import { ModelsealError } from '../errors';
-import { KEY_TYPES, type KeyType } from '../keys/key-types';
-import { writeKeyPair } from '../keys/write';
-import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
+import { ModelsealError } from '../api/errors';
+import { KEY_TYPES, type KeyType, generatePkcs11KeyPair, writeKeyPair } from '../api/keys';
+import { checkOutputPath, writeFileAtomic } from '../cli/internal';
 
 export default class Keygen extends BaseCommand {
   static override summary = 'Generate a signing key pair: PKCS#8 private key (mode 0600) and SPKI public key, or a key pair on a PKCS#11 token.';
@@ -39,7 +38,6 @@ export default class Keygen extends BaseCommand {
   private onToken(uri: string, type: KeyType, out: string | undefined, force: boolean): void {
     const publicKeyPath = out !== undefined ? path.resolve(`${out}.pub`) : undefined;
     if (publicKeyPath) checkOutputPath(publicKeyPath, { force }); // before the token is touched
-    const { generatePkcs11KeyPair } = require('../keys/pkcs11-signer') as typeof import('../keys/pkcs11-signer');
     const key = generatePkcs11KeyPair(uri, type);
     if (publicKeyPath) writeFileAtomic(publicKeyPath, key.publicKey.pem, { force, mode: 0o644 });
     this.report(

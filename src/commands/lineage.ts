@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, jsonText, terminalText } from '../cli/base-command';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
-import { evaluateLineage } from '../lineage/verify-lineage';
-import { renderLineageTree } from '../lineage/render-tree';
-import { loadPolicy } from '../policy/load-policy';
+import { evaluateLineage, renderLineageTree } from '../api/lineage';
+import { loadPolicy } from '../api/policy';
 
 export default class Lineage extends BaseCommand {
   static override summary = 'Verify and print an artifact\'s lineage tree (artifact, kind, signer, digest, ✓/✗). Exit 0 verified, 1 refused, 2 usage or input error.';

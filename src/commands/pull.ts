@@ -2,9 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { ociFlags, registryOptionsFrom } from '../cli/oci-flags';
-import { ModelsealError } from '../errors';
-import { loadPolicy } from '../policy/load-policy';
-import { trustedSignersFromFlags } from '../verify/signers-from-flags';
+import { ModelsealError } from '../api/errors';
+import { loadPolicy } from '../api/policy';
+import { pullOci } from '../api/oci';
+import { trustedSignersFromFlags } from '../cli/internal';
 import Verify from './verify';
 
 const trust = Verify.flags;
@@ -47,7 +48,6 @@ export default class Pull extends BaseCommand {
     if (!policy && signers!.length === 0) {
       throw new ModelsealError('USAGE_ERROR', 'say whom to trust: --key FILE, --identity ID --issuer URL, --ca-roots FILE, or --policy FILE');
     }
-    const { pullOci } = require('../oci/pull-oci') as typeof import('../oci/pull-oci');
     const quiet = flags.json || flags.quiet;
     const r = await pullOci(args.reference, args.dir, {
       ...registryOptionsFrom(flags),

@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command';
-import { EXIT_REFUSED } from '../errors';
-import { scanPath } from '../load/scan-path';
-import { describeProblems } from '../load/file-format';
-import { displayName } from '../load/display';
+import { EXIT_REFUSED } from '../api/errors';
+import { scanPath, describeProblems, displayName } from '../api/load';
 
 export default class Scan extends BaseCommand {
   static override summary = 'Judge whether model files are safe to load: allowlisted pickles, safetensors, GGUF, numpy, JSON and text pass. Exit 0 only when every file is SAFE, 1 otherwise, 2 usage or input error.';

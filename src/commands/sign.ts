@@ -4,20 +4,16 @@ import { BaseCommand } from '../cli/base-command';
 import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
 import { printWarnings, warningsJson } from '../cli/warnings';
-import { trustConfigFromFlags } from '../sign/client-trust-config';
+import { trustConfigFromFlags, signWarnings } from '../cli/internal';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
 import { progressReporter } from '../cli/progress';
-import { ModelsealError } from '../errors';
+import { ModelsealError } from '../api/errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
-import { checkIdentityToken, obtainIdentityToken } from '../sign/identity-token';
-import { signFromManifests } from '../sign/from-manifest';
-import { signArtifact, type SignOptions, type SignResult } from '../sign/sign-artifact';
-import { signWarnings } from '../sign/sign-warnings';
-import type { OciSignOptions } from '../oci/sign-oci';
-import { SIGNATURE_FORMATS, type SignatureFormat } from '../sign/signature-path';
+import { checkIdentityToken, obtainIdentityToken, signFromManifests, type SignOptions, type SignResult, SIGNATURE_FORMATS, type SignatureFormat } from '../api/sign';
+import { signArtifact } from '../index';
+import { type OciSignOptions, isOciReference, signOci } from '../api/oci';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
-import { isOciReference } from '../oci/reference';
 
 export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
@@ -185,7 +181,6 @@ export default class Sign extends BaseCommand {
 
   private async runOci(reference: string, method: Pick<OciSignOptions, 'key' | 'sigstore' | 'certificate'>, flags: { 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
     refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', 'method', 'shard-size', 'hash', 'ignore-paths', 'allow-symlinks', 'default-ignores', 'threads'], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)');
-    const { signOci } = require('../oci/sign-oci') as typeof import('../oci/sign-oci');
     const result = await signOci(reference, { ...method, ...registryOptionsFrom(flags) });
     this.report(
       {

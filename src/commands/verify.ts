@@ -4,22 +4,24 @@ import { BaseCommand } from '../cli/base-command';
 import { checkVerifyMethod, compatVerifyFlags, methodPathArg, splitMethod, VERIFY_ALIASES, withAliases } from '../cli/compat-flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
 import { printWarnings, warningsJson } from '../cli/warnings';
-import { trustConfigFromFlags } from '../sign/client-trust-config';
+import { trustConfigFromFlags, trustedSignersFromFlags } from '../cli/internal';
 import { plural } from '../cli/format';
 import { signatureFlag, threadsFlag } from '../cli/flags';
 import { KEY_REFERENCE_HELP, publicKeyReferences } from '../cli/key-flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
-import { parsePart } from '../digest/partition';
-import { ModelsealError } from '../errors';
-import { verifyArtifact } from '../verify/verify-artifact';
-import { trustedSignersFromFlags } from '../verify/signers-from-flags';
-import { displayText, quoted } from '../names';
+import { parsePart } from '../api/digest';
+import { ModelsealError } from '../api/errors';
+import { verifyArtifact } from '../index';
+import { displayText, quoted } from '../api/names';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
-import { isOciReference } from '../oci/reference';
-import { refuseSignatureAsArtifact } from '../sign/signature-path';
+// Each api name loads its module on first use: a key verify loads no policy, lineage or OCI code (issue 16).
+import { isOciReference, verifyOci } from '../api/oci';
+import { loadPolicy } from '../api/policy';
+import { renderLineageTree } from '../api/lineage';
+import { refuseSignatureAsArtifact } from '../api/sign';
 import { requireInputFiles } from '../cli/input-files';
-import { keyReferenceKind } from '../keys/key-reference';
+import { keyReferenceKind } from '../api/keys';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Verify an artifact against its signature, with trusted signers or a policy (and its lineage). Exit 0 verified, 1 refused, 2 usage or input error.';
@@ -157,12 +159,8 @@ export default class Verify extends BaseCommand {
     for (const f of ['ignore-paths', 'ignore-unsigned-files', 'part'] as const) {
       if (this.argv.includes(`--${f}`)) throw new ModelsealError('USAGE_ERROR', `--${f} cannot be used with --policy`);
     }
-    // Policies, YAML, JSON Schema and lineage load only for --policy: a key verify starts faster (issue 16).
-    const { loadPolicy } = require('../policy/load-policy') as typeof import('../policy/load-policy');
-    const { verifyLineage } = require('../lineage/verify-lineage') as typeof import('../lineage/verify-lineage');
-    const { renderLineageTree } = require('../lineage/render-tree') as typeof import('../lineage/render-tree');
-    const policy = loadPolicy(flags.policy!);
-    const graph = await verifyLineage(artifact, policy, {
+    const result = await verifyArtifact(artifact, {
+      policy: flags.policy!,
       lineage: flags.lineage,
       attestations: flags.attestations,
       with: flags.with,
@@ -171,10 +169,11 @@ export default class Verify extends BaseCommand {
       provenance: flags.provenance,
       evals: flags.eval,
     });
+    const graph = result.graph;
     const top = graph.nodes[0];
     const followed = top.followed;
     this.report(
-      { ok: true, verified: true, trust: 'policy', policy: policy.file, lineageVerified: followed, ...graphJson(graph) },
+      { ok: true, verified: true, trust: 'policy', policy: result.policy, lineageVerified: followed, ...graphJson(graph) },
       [
         `Verified ${displayText(artifact)}: sha256:${graph.digest} as ${quoted(graph.name)} (rule ${quoted(graph.rule)}), signed by ${[...new Set(top.signers.map((s) => s.signer))].join(', ')}${followed ? `; lineage verified (${graph.nodes.length} artifacts)` : ''}`,
         ...(followed ? renderLineageTree(graph).map((l) => `  ${l}`) : []),
@@ -184,8 +183,6 @@ export default class Verify extends BaseCommand {
 
   private async runOci(reference: string, flags: Parameters<typeof trustedSignersFromFlags>[0] & { policy?: string; name?: string; 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
     refuseFlags(this.argv, ['signature', 'ignore-paths', 'ignore-unsigned-files', 'default-ignores', 'threads', 'lineage', 'attestations', 'with', 'provenance', 'eval'], 'does not apply to an oci:// reference (use modelseal pull to check lineage on the pulled folder)');
-    const { verifyOci } = require('../oci/verify-oci') as typeof import('../oci/verify-oci');
-    const { loadPolicy } = require('../policy/load-policy') as typeof import('../policy/load-policy');
     const policy = flags.policy ? loadPolicy(flags.policy) : undefined;
     const signers = policy ? undefined : trustedSignersFromFlags(flags);
     if (!policy && signers!.length === 0) {

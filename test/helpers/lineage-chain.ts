@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attestArtifact, digestArtifact, loadPolicy, loadPrivateKey, signArtifact, type Policy } from '../../src';
+import { attestArtifact, digestArtifact, loadPrivateKey, signArtifact } from '../../src';
+import { loadPolicy, type Policy } from '../../src/policy';
 import { writeKeyPair } from '../../src/keys/write';
 import { writeTree } from './tmp';
 

@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { digestArtifact, evaluateLineage, loadPolicy, signArtifact, type LineageOptions, type Policy } from '../../src';
+import { digestArtifact, signArtifact } from '../../src';
+import { evaluateLineage, type LineageOptions } from '../../src/lineage';
+import { loadPolicy, type Policy } from '../../src/policy';
 import { buildProvenanceStatement, type BuildKind, type Dependency } from '../../src/statement/provenance';
 import type { PrivateKeyInfo } from '../../src/keys/key-types';
 import { bundleObject, cliOnTree, expectCliRefusal, hostile } from '../helpers/hostile';

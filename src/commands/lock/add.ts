@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { signatureFlag } from '../../cli/flags';
 import { KEY_REFERENCE_HELP, publicKeyReferences, signerTimeoutFlag } from '../../cli/key-flags';
-import { lockArtifact } from '../../lock/lock-artifact';
-import { trustedSignersFromFlags } from '../../verify/signers-from-flags';
+import { lockArtifact } from '../../api/lock';
+import { trustedSignersFromFlags } from '../../cli/internal';
 
 export default class LockAdd extends BaseCommand {
   static override summary = 'Pin an artifact name to its verified root digest and signer in modelseal.lock.';

@@ -1,10 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, terminalText } from '../../cli/base-command';
-import { EXIT_REFUSED } from '../../errors';
-import { checkName, describeMatch } from '../../guard/check-name';
-import { readLockFile } from '../../lock/lock-file';
-import { loadPolicy } from '../../policy/load-policy';
-import { quoted } from '../../names';
+import { EXIT_REFUSED } from '../../api/errors';
+import { checkName, describeMatch, quoted } from '../../api/names';
+import { readLockFile } from '../../api/lock';
+import { loadPolicy } from '../../api/policy';
 
 export default class LockCheckName extends BaseCommand {
   static override summary = 'Warn when a name looks like a pinned or trusted name without being it (typosquat, dependency confusion). Exit 0 clean, 1 flagged, 2 usage or input error.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, terminalText } from '../../cli/base-command';
-import { ModelsealError } from '../../errors';
-import { verifyLockFile } from '../../lock/verify-locked';
+import { ModelsealError } from '../../api/errors';
+import { verifyLockFile } from '../../api/lock';
 
 export default class LockVerify extends BaseCommand {
   static override summary = 'Verify every pinned artifact: present, signed by the pinned signer, unchanged. Exit 0 all verified, 1 drift refused, 2 usage or input error.';

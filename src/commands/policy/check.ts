@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
-import { loadPolicy } from '../../policy/load-policy';
+import { loadPolicy } from '../../api/policy';
 
 export default class PolicyCheck extends BaseCommand {
   static override summary = 'Validate a policy file (schema, unknown fields, signer references, key files). Exit 0 valid, 2 invalid.';

@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
-import { ModelsealError } from '../../errors';
-import { createRelease } from '../../gate/create-release';
+import { ModelsealError } from '../../api/errors';
+import { createRelease } from '../../api/release';
 import { signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../../cli/key-flags';
-import { writeFileAtomic } from '../../util/atomic-write';
+import { writeFileAtomic } from '../../cli/internal';
 
 export default class ReleaseCreate extends BaseCommand {
   static override summary = 'Create a signed release record binding a channel, a version, an expiry and the exact set of signed artifacts.';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
 import { passphraseEnvFlag } from '../../cli/flags';
-import { signReleaseFile } from '../../gate/create-release';
+import { signReleaseFile } from '../../api/release';
 import { signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../../cli/key-flags';
 
 export default class ReleaseSign extends BaseCommand {

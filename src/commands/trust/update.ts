@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command';
+import { updateTrustedRoot } from '../../api/verify';
 
 export default class TrustUpdate extends BaseCommand {
   static override summary = 'Refresh the Sigstore trusted root through TUF (needs the network; verification stays offline).';
@@ -18,7 +19,7 @@ export default class TrustUpdate extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(TrustUpdate);
-    const r = await (require('../../verify/trust-update') as typeof import('../../verify/trust-update')).updateTrustedRoot({ mirrorURL: flags['mirror-url'], tufRoot: flags['tuf-root'], output: flags.output });
+    const r = await updateTrustedRoot({ mirrorURL: flags['mirror-url'], tufRoot: flags['tuf-root'], output: flags.output });
     this.report({ ok: true, ...r }, `Updated the Sigstore trusted root from ${r.mirrorURL} (${r.certificateAuthorities} CAs, ${r.tlogs} logs, ${r.timestampAuthorities} TSAs) -> ${r.output}`);
   }
 }
