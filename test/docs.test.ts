@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_CODES } from '../src';
 import { cli, REPO } from './helpers/cli';
+import { docBlocks } from './helpers/doc-blocks';
 import { tmpDir } from './helpers/tmp';
 
 describe('documentation and examples stay true', () => {
@@ -11,6 +12,16 @@ describe('documentation and examples stay true', () => {
     for (const { code, exit } of ERROR_CODES) {
       expect({ code, documented: new RegExp(`\\| \`${code}\` \\| ${exit} \\|`).test(guide) }).toEqual({ code, documented: true });
     }
+  });
+
+  it('docs/library.md shows every top-level name in a block the docs tests run', () => {
+    const names = Object.keys(require(REPO) as object).sort();
+    expect(names.length).toBe(16);
+    const run = docBlocks('docs/library.md').filter((b) => b.skip === undefined && ['js', 'ts'].includes(b.lang));
+    // Imported from 'modelseal' (require or import) and used after the import.
+    const imports = (code: string) => [...code.matchAll(/\{([^}]*)\}\s*(?:=\s*require\(|from\s+)'modelseal'/g)].flatMap((m) => m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()));
+    const used = (name: string) => run.some((b) => imports(b.code).includes(name) && (b.code.match(new RegExp(`\\b${name}\\b`, 'g')) ?? []).length >= 2);
+    expect(names.filter((n) => !used(n))).toEqual([]);
   });
 
   it('npm run demo signs, verifies and shows refusals', () => {
