@@ -46,7 +46,7 @@ const REFUSAL_CODES = [
   'UNSCANNABLE', // a file that may run code when loaded cannot be analysed (unsupported compression, HDF5, TorchScript, unknown format)
   'RELEASE_INVALID', // a release record or its envelope is malformed or of an unexpected type
   'CHANNEL_UNKNOWN', // the release record names a channel the policy does not define
-  'THRESHOLD_NOT_MET', // fewer distinct trusted keys signed the release record than the channel needs
+  'THRESHOLD_NOT_MET', // fewer distinct trusted signers signed the release record than the channel needs
   'ROLLBACK', // the release version is not above the last accepted version of its channel (rollback or replay)
   'RELEASE_EXPIRED', // the release record's expiry has passed (freeze)
   'RELEASE_MISMATCH', // the artifacts given differ from the record's set or digests (mix-and-match)

@@ -1,26 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { loadClientTrustConfig, parseSigningConfig, stagingTrustConfig } from '../src/sign/client-trust-config';
-import { cli, REPO } from './helpers/cli';
+import { cli, cliAsync, REPO } from './helpers/cli';
 import { closeLoopback, fakeIdentityToken, offlineOnly, startMockSigstore, type MockSigstore } from './helpers/sigstore-mock';
 import { tmpDir, writeTree } from './helpers/tmp';
 import { describeWithVectors, VECTORS } from './helpers/vectors';
 
 // The mock Sigstore is served on loopback HTTP (CLI child processes reach it); nothing else is allowed.
 offlineOnly();
-
-function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const { NODE_ENV: _jest, ...env } = process.env;
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'run.js'), ...args], { cwd: REPO, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const since = (start: string, end?: string) => ({ start, ...(end ? { end } : {}) });
 const svc = (url: string, majorApiVersion: number, validFor = since('2020-01-01T00:00:00Z')) => ({ url, majorApiVersion, validFor, operator: 'test' });

@@ -7,6 +7,7 @@ import type * as GateGate from '../gate/gate';
 import type * as GateGateState from '../gate/gate-state';
 
 export type { GateOptions, GateDecision } from '../gate/gate';
+export type { ReleaseSigner } from '../gate/release-signers';
 export declare const Gate: typeof GateGate.Gate;
 export type Gate = GateGate.Gate;
 export type { GateState, ChannelState, HistoryEntry } from '../gate/gate-state';

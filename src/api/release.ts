@@ -7,7 +7,8 @@ import type * as GateCreateRelease from '../gate/create-release';
 import type * as GateReleaseEnvelope from '../gate/release-envelope';
 import type * as GateReleaseRecord from '../gate/release-record';
 
-export type { CreateReleaseOptions, ReleaseResult } from '../gate/create-release';
+export type { CreateReleaseOptions, ReleaseResult, ReleaseSigning } from '../gate/create-release';
+export type { ReleaseEnvelope } from '../gate/release-envelope';
 export declare const createRelease: typeof GateCreateRelease.createRelease;
 export declare const signReleaseFile: typeof GateCreateRelease.signReleaseFile;
 export declare const readReleaseEnvelope: typeof GateReleaseEnvelope.readReleaseEnvelope;

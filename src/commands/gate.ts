@@ -6,7 +6,7 @@ import { Gate } from '../api/gate';
 export default class GateCommand extends BaseCommand {
   static override summary = 'Accept or refuse a release for rollout, and record it. Exit 0 accepted and recorded, 1 refused, 2 usage, input or state error.';
   static override description =
-    'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted keys than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
+    'Refuses a release record that is unsigned or badly signed, signed by fewer distinct trusted signers (keys, Sigstore identities, CA-certified subjects) than the channel needs, not newer than the last accepted version of its channel (rollback, replay), expired (freeze), or whose artifacts differ from the ones given (mix-and-match) or fail their own signature. The accepted version is recorded under --state, crash-safely and under a file lock.';
   static override strict = false;
   static override usage = ['gate ARTIFACT... --channel C --policy POLICY --state DIR --release release.json [--init]'];
   static override args = { artifact: Args.string({ description: 'The artifacts of the release, as they are to be rolled out: folders or single files (one or more).' }) };
@@ -31,7 +31,7 @@ export default class GateCommand extends BaseCommand {
     this.report(
       { ok: true, ...d, signers: undefined, keyHints: d.signers },
       [
-        `Accepted ${d.channel} v${d.version}${d.previousVersion === null ? ' (first release on this channel)' : ` (previous v${d.previousVersion})`}, expires ${d.expires}; ${d.signers.length} of ${d.threshold} required key(s) signed`,
+        `Accepted ${d.channel} v${d.version}${d.previousVersion === null ? ' (first release on this channel)' : ` (previous v${d.previousVersion})`}, expires ${d.expires}; ${d.signers.length} of ${d.threshold} required signer(s) signed: ${d.signedBy.map((s) => `${s.signer} (${s.method === 'key' ? `key ${s.keyHint.slice(0, 12)}…` : `${s.method} ${s.id}`})`).join(', ')}`,
         ...d.artifacts.map((a) => `  ${a.name}  sha256:${a.digest}`),
       ],
     );

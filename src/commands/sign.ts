@@ -4,13 +4,14 @@ import { BaseCommand } from '../cli/base-command';
 import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
 import { printWarnings, warningsJson } from '../cli/warnings';
-import { trustConfigFromFlags, signWarnings } from '../cli/internal';
+import { signWarnings } from '../cli/internal';
+import { certificateFlags, keylessFlags, signedByText, signerFromFlags } from '../cli/signer-flags';
 import { plural } from '../cli/format';
 import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from '../cli/flags';
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../api/errors';
-import { keySourceJson, signerTimeoutFlag, signingKeyFlag, signingKeyFromFlags } from '../cli/key-flags';
-import { checkIdentityToken, obtainIdentityToken, signFromManifests, type SignOptions, type SignResult, SIGNATURE_FORMATS, type SignatureFormat } from '../api/sign';
+import { keySourceJson, signerTimeoutFlag, signingKeyFlag } from '../cli/key-flags';
+import { signFromManifests, type SignOptions, type SignResult, SIGNATURE_FORMATS, type SignatureFormat } from '../api/sign';
 import { signArtifact } from '../index';
 import { type OciSignOptions, isOciReference, signOci } from '../api/oci';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
@@ -51,19 +52,8 @@ export default class Sign extends BaseCommand {
     key: signingKeyFlag({ description: 'The signing key (Ed25519, ECDSA P-256/P-384/P-521).', exclusive: ['sigstore'] }),
     'passphrase-env': passphraseEnvFlag,
     'signer-timeout': signerTimeoutFlag,
-    certificate: Flags.string({ description: 'PEM X.509 certificate of --key (certificate method); written into the bundle.', dependsOn: ['key'] }),
-    'certificate-chain': Flags.string({ description: 'PEM intermediate certificate(s) towards the root, written after the signing certificate (repeatable).', multiple: true, dependsOn: ['certificate'] }),
-    sigstore: Flags.boolean({ description: 'Sign keyless with Sigstore (Fulcio certificate + Rekor transparency log).', exclusive: ['key'] }),
-    'identity-token': Flags.string({ description: 'OIDC identity token for --sigstore (default: the CI or cloud environment, else a browser login on a terminal).', exclusive: ['key'] }),
-    'oidc-issuer': Flags.string({ description: 'OIDC issuer for the interactive --sigstore login (default https://oauth2.sigstore.dev/auth).', exclusive: ['key'] }),
-    'client-id': Flags.string({ description: 'OAuth client id for the interactive --sigstore login (default sigstore).', exclusive: ['key'] }),
-    'client-secret': Flags.string({ description: 'OAuth client secret for the interactive --sigstore login (the public Sigstore client has none).', exclusive: ['key'] }),
-    'oauth-force-oob': Flags.boolean({ description: 'Interactive --sigstore login without a browser redirect: print the URL, then read the code you paste.', exclusive: ['key'] }),
-    'fulcio-url': Flags.string({ description: 'Fulcio CA URL for --sigstore (default https://fulcio.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
-    'rekor-url': Flags.string({ description: 'Rekor transparency log URL for --sigstore (default https://rekor.sigstore.dev).', exclusive: ['key', 'trust-config', 'use-staging'] }),
-    'tsa-url': Flags.string({ description: 'RFC 3161 timestamp authority URL for --sigstore (none by default).', exclusive: ['key', 'trust-config', 'use-staging'] }),
-    'trust-config': Flags.string({ description: 'Sigstore ClientTrustConfig JSON (trusted root + signing config) of a private instance: its Fulcio, Rekor and TSA are used.', exclusive: ['key', 'use-staging'] }),
-    'use-staging': Flags.boolean({ description: "Sign with Sigstore's staging instance (test-only signatures).", exclusive: ['key', 'trust-config'] }),
+    ...certificateFlags,
+    ...keylessFlags,
     ...compatSignFlags,
     signature: signatureFlag,
     force: Flags.boolean({ description: 'Replace an existing signature file.' }),
@@ -83,33 +73,13 @@ export default class Sign extends BaseCommand {
     ...ociFlags,
   }, SIGN_ALIASES);
 
-  private identityToken(flags: { 'identity-token'?: string; 'oidc-issuer'?: string; 'client-id'?: string; 'client-secret'?: string; 'oauth-force-oob': boolean }) {
-    // Ambient credentials first; a person at a terminal then logs in through the browser.
-    return obtainIdentityToken({
-      explicit: flags['identity-token'],
-      interactive: { issuer: flags['oidc-issuer'], clientId: flags['client-id'], clientSecret: flags['client-secret'], forceOob: flags['oauth-force-oob'] },
-    });
-  }
-
   async run(): Promise<void> {
     const { args: rawArgs, flags } = await this.parse(Sign);
     if (rawArgs.artifact === undefined && !flags['from-manifest']) throw new ModelsealError('USAGE_ERROR', 'Missing 1 required arg: artifact (see --help)');
     const { method, artifact } = rawArgs.artifact === undefined ? { method: undefined, artifact: undefined } : splitMethod(rawArgs.artifact, rawArgs.path);
     checkSignMethod(method, flags);
-    if (flags.certificate && !flags.key) throw new ModelsealError('USAGE_ERROR', '--certificate needs --key (the private key of the certificate)');
     // No key means keyless, as model_signing's default method.
-    const keyless = !flags.key;
-    const key = flags.key ? signingKeyFromFlags(flags) : undefined;
-    const trust = keyless ? trustConfigFromFlags(flags) : undefined;
-    const sigstore = keyless
-      ? {
-          identityToken: checkedToken((await this.identityToken(flags)).token),
-          ...(trust
-            ? { fulcioURL: trust.fulcioURL, rekorURL: trust.rekorURL, rekorApiVersion: trust.rekorApiVersion, tsaURL: trust.tsaURL }
-            : { fulcioURL: flags['fulcio-url'], rekorURL: flags['rekor-url'], tsaURL: flags['tsa-url'] }),
-        }
-      : undefined;
-    const certificate = flags.certificate ? { certificate: flags.certificate, chain: flags['certificate-chain'] } : undefined;
+    const { key, certificate, sigstore, trust } = await signerFromFlags(flags, !flags.key);
     if (artifact !== undefined && isOciReference(artifact)) return this.runOci(artifact, { key, sigstore, certificate }, flags);
     refuseFlags(this.argv, Object.keys(ociFlags), 'applies to oci:// references only');
     const signOptions = {
@@ -126,7 +96,7 @@ export default class Sign extends BaseCommand {
     printWarnings('sign', ignores.warnings, flags);
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
     const result = await signArtifact(artifact, { ...digestOptionsFrom(flags), ignorePaths: ignores.paths, ...signOptions, onProgress: progress.onProgress }).finally(() => progress.done());
-    const by = signedBy(result);
+    const by = signedByText(result);
     const late = signWarnings(result.keyType, result.format);
     printWarnings('sign', late, flags);
     const warnings = [...ignores.warnings, ...late];
@@ -175,7 +145,7 @@ export default class Sign extends BaseCommand {
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
-      `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedBy(result)} -> ${result.signature}`,
+      `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedByText(result)} -> ${result.signature}`,
     );
   }
 
@@ -201,17 +171,4 @@ export default class Sign extends BaseCommand {
       `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.method === 'sigstore' ? `keyless as ${result.identity ?? '?'}` : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`} -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
     );
   }
-}
-
-function signedBy(result: Omit<SignResult, 'artifact'>): string {
-  return result.method === 'sigstore'
-    ? `keyless as ${result.identity ?? '?'} (Rekor log index ${result.logIndex ?? '?'})`
-    : result.method === 'certificate'
-      ? `certificate ${result.identity} (${result.keyType} key ${result.keyHint.slice(0, 12)}…)`
-      : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`;
-}
-
-function checkedToken(token: string): string {
-  checkIdentityToken(token); // before hashing and before any call to a Sigstore service
-  return token;
 }

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { IN_TOTO_PAYLOAD_TYPE, type DsseEnvelope } from '../envelope/dsse';
-import type { PublicKeyInfo } from '../keys/key-types';
+import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
 import { loadPolicy } from '../policy/load-policy';
 import type { Policy } from '../policy/policy-types';
 import { refuseOutputInside } from '../sign/signature-path';
@@ -11,7 +10,8 @@ import { verifyReleaseArtifact } from './artifact-check';
 import { bindsVerifiedDigest } from '../verify/bound-digest';
 import { emptyState, readState, withStateLock, writeState, MAX_HISTORY, STATE_FILE, type GateState } from './gate-state';
 import { releaseNameOf } from './release-artifacts';
-import { readReleaseEnvelope, verifiedSigners } from './release-envelope';
+import { readReleaseEnvelope, type ReleaseEnvelope } from './release-envelope';
+import { countReleaseSigners, type ReleaseSigner } from './release-signers';
 import { durationMs, isoSeconds, parseReleaseStatement, type ReleaseRecord } from './release-record';
 
 export interface GateOptions {
@@ -38,24 +38,17 @@ export interface GateDecision {
   expires: string;
   /** `sha256:<hex>` of the signed payload. */
   recordDigest: string;
-  /** Identities (keys/identity.ts: SHA-256 of the canonical SPKI DER) of the distinct trusted keys that signed for the channel. */
+  /** The `id` of each distinct trusted signer that signed for the channel (for keys, SHA-256 of the canonical SPKI DER). */
   signers: string[];
+  /** Who they are: policy signer name, method, key hint, identity and issuer. */
+  signedBy: ReleaseSigner[];
   threshold: number;
   artifacts: Array<{ name: string; path: string; digest: string }>;
 }
 
-function keysOf(policy: Policy, signerNames: readonly string[]): PublicKeyInfo[] {
-  const byId = new Map<string, PublicKeyInfo>();
-  for (const n of signerNames) {
-    const s = policy.signers.get(n);
-    if (s?.kind === 'key') for (const k of s.keys) byId.set(k.id, k);
-  }
-  return [...byId.values()];
-}
-
 /**
- * The update gate: accepts a release only when a threshold of distinct trusted keys
- * signed it for its channel, it has not expired, its version is above the last one
+ * The update gate: accepts a release only when a threshold of distinct trusted signers
+ * (keys, Sigstore identities, CA-certified subjects) signed it for its channel, it has not expired, its version is above the last one
  * accepted for the channel, and the artifacts given are exactly the record's, each
  * passing its own signature check. An accepted release is recorded crash-safely under
  * the state folder, serialized with other gates by a file lock.
@@ -75,7 +68,7 @@ export class Gate {
   }
 
   /** Checks a release (a release.json path or a parsed envelope) against the artifact paths; records it if accepted. */
-  async check(release: string | DsseEnvelope, paths: readonly string[]): Promise<GateDecision> {
+  async check(release: string | ReleaseEnvelope, paths: readonly string[]): Promise<GateDecision> {
     // The state is created and written here: never inside an artifact it admits (real paths).
     for (const p of paths) refuseOutputInside(p, path.join(this.stateDir, STATE_FILE), 'the gate state');
     const now = (this.options.now ?? (() => new Date()))();
@@ -87,9 +80,11 @@ export class Gate {
     const channel = this.options.channel;
     const rule = this.policy.channels.get(channel);
     if (!rule) throw new ModelsealError('CHANNEL_UNKNOWN', `the gate guards channel ${JSON.stringify(channel)}, which the policy does not define`, { file: this.policy.file });
-    if (env.signatures.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', 'the release record carries no signature', { file });
-    const counted = verifiedSigners(env, keysOf(this.policy, rule.signers));
-    if (counted.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', `none of the ${env.signatures.length} signature(s) verifies with a key the policy trusts for channel ${JSON.stringify(channel)}`, { file });
+    const total = env.signatures.length + (env.bundles?.length ?? 0);
+    if (total === 0) throw new ModelsealError('SIGNATURE_MISMATCH', 'the release record carries no signature', { file });
+    const { counted, skipped } = countReleaseSigners(env, this.policy, rule.signers);
+    const why = skipped.length ? ` (${skipped.length} bundle(s) did not count; first: ${skipped[0]})` : '';
+    if (counted.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', `none of the ${total} signature(s) verifies with a signer the policy trusts for channel ${JSON.stringify(channel)}${why}`, { file });
     if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new ModelsealError('RELEASE_INVALID', `payloadType is ${JSON.stringify(env.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`, { file });
     const record = parseReleaseStatement(env.payload, file);
     const recordDigest = `sha256:${createHash('sha256').update(env.payload).digest('hex')}`;
@@ -97,9 +92,9 @@ export class Gate {
       throw new ModelsealError('CHANNEL_MISMATCH', `the release record is for channel ${JSON.stringify(record.channel)}, but this gate guards ${JSON.stringify(channel)}`, { file });
     }
 
-    // 2. Threshold of distinct keys (by identity) trusted for this channel.
+    // 2. Threshold of distinct signers (keys, identities) trusted for this channel.
     if (counted.length < rule.threshold) {
-      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted key(s) signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}`, { file, details: { signers: counted.map((k) => k.id), threshold: rule.threshold } });
+      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted signer(s) signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}${why}`, { file, details: { signers: counted.map((k) => k.id), threshold: rule.threshold } });
     }
 
     // 3. Freeze: an expired record is refused.
@@ -140,6 +135,7 @@ export class Gate {
       expires: record.expires,
       recordDigest,
       signers: counted.map((k) => k.id),
+      signedBy: counted,
       threshold: rule.threshold,
       artifacts,
     };

@@ -5,6 +5,7 @@ import { ModelsealError } from '../errors';
 import { readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
 import type { ArtifactRule, ChannelRule, Policy, PolicySigner } from './policy-types';
+import { reachableSigners } from './rules';
 import { describeSchemaErrors, nearestName, schemaValidator } from './schema';
 
 export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
@@ -108,12 +109,11 @@ export function parsePolicy(text: string, file?: string): Policy {
   const channels = new Map<string, ChannelRule>();
   for (const [name, c] of Object.entries(p.channels ?? {})) {
     known(c.signers, `/channels/${name}/signers`);
-    // A threshold no set of the channel's keys can reach would refuse every release: a typo, not a policy.
-    const keys = new Set(c.signers.flatMap((n) => {
-      const s = signers.get(n);
-      return s?.kind === 'key' ? s.keys.map((k) => k.id) : [];
-    }));
-    if (c.threshold > keys.size && c.signers.every((n) => signers.has(n))) problems.push(`/channels/${name}: threshold ${c.threshold} is more than the ${keys.size} distinct key(s) its signers hold`);
+    // A threshold no set of the channel's signers can reach would refuse every release: a typo, not a policy.
+    if (c.signers.every((n) => signers.has(n))) {
+      const reachable = reachableSigners(c.signers.map((n) => signers.get(n) as PolicySigner));
+      if (reachable !== null && c.threshold > reachable) problems.push(`/channels/${name}: threshold ${c.threshold} is more than the ${reachable} distinct signer(s) (keys and exact Sigstore identities) its signers hold`);
+    }
     channels.set(name, c);
   }
   if (problems.length > 0) throw problemsError(file, problems);

@@ -48,3 +48,18 @@ export function ruleForNames(policy: Policy, names: readonly string[], what: str
   }
   return rule;
 }
+
+/**
+ * The most distinct signers a channel's signers could ever provide: each key and each
+ * exact Sigstore identity counts once; a Sigstore identity pattern or CA roots can
+ * certify any number of identities (null: no bound).
+ */
+export function reachableSigners(signers: readonly PolicySigner[]): number | null {
+  const ids = new Set<string>();
+  for (const s of signers) {
+    if (s.kind === 'ca' || (s.kind === 'sigstore' && s.identityRegexp)) return null;
+    if (s.kind === 'key') for (const k of s.keys) ids.add(`key:${k.id}`);
+    else ids.add(`sigstore:${s.issuer}\n${s.identity}`);
+  }
+  return ids.size;
+}

@@ -11,11 +11,12 @@ import { buildOmsStatement, serializeOmsStatementInto } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
-import { loadCertificateMaterial, signStatementWithCertificate, type CertificateMaterial } from './certificate-signer';
+import { loadCertificateMaterial, type CertificateMaterial } from './certificate-signer';
+import { serializeCertificateBundle } from '../envelope/certificate-bundle';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
 import { signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
-import { signInTotoStatement } from './sign-dsse';
+import { signInTotoPayload, signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
 import { fileNameProblem, quoted } from '../names';
 import { checkSignatureBudget, checkSignatureBytes } from './signature-budget';
@@ -58,14 +59,29 @@ export function signStatementWithKey(statement: Statement<unknown>, key: Signing
 }
 
 type Signed = Pick<SignResult, 'method' | 'keyType' | 'keyHint' | 'identity' | 'logIndex'> & { bundle: string | Buffer };
+export type SignedPayload = Signed & { bundle: string };
 
 export async function signStatement(statement: Statement<unknown>, options: SignOptions): Promise<Signed> {
+  if (options.format === 'cose') {
+    if (options.sigstore) throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing writes a bundle; the cose format needs --key');
+    if (!options.key) throw new ModelsealError('USAGE_ERROR', 'no signing key was given (or choose keyless signing)');
+    if (options.certificate) throw new ModelsealError('USAGE_ERROR', 'the cose format is signed with a key only (no certificate chain)');
+    return { bundle: signStatementCose(statement, options.key, options.claims), method: 'key', keyType: options.key.type, keyHint: options.key.publicKey.hint };
+  }
+  return signPayload(serializeStatement(statement), options);
+}
+
+/**
+ * Signs in-toto payload bytes as they are (a DSSE envelope in a Sigstore bundle): with a
+ * key, a key and its certificate chain, or keyless through Sigstore. Release records are
+ * co-signed over the exact bytes of the first signer's payload.
+ */
+export async function signPayload(payload: Buffer, options: Pick<SignOptions, 'key' | 'certificate' | 'sigstore'>): Promise<SignedPayload> {
   if (options.sigstore) {
     if (options.key || options.certificate) throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing takes no key or certificate');
-    if (options.format === 'cose') throw new ModelsealError('USAGE_ERROR', 'keyless (Sigstore) signing writes a bundle; the cose format needs --key');
     // Loaded only for keyless signing: key signing and verification never load @sigstore/sign.
     const { sigstoreSignPayload } = require('./sigstore-signer') as typeof import('./sigstore-signer');
-    const bundle = await sigstoreSignPayload(serializeStatement(statement), IN_TOTO_PAYLOAD_TYPE, options.sigstore);
+    const bundle = await sigstoreSignPayload(payload, IN_TOTO_PAYLOAD_TYPE, options.sigstore);
     const vm = bundle.verificationMaterial as { certificate?: { rawBytes: string }; tlogEntries?: Array<{ logIndex?: string }> };
     const cert = new X509Certificate(Buffer.from(vm.certificate?.rawBytes ?? '', 'base64'));
     const info = publicKeyInfo(createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })));
@@ -80,15 +96,12 @@ export async function signStatement(statement: Statement<unknown>, options: Sign
   }
   const key = options.key;
   if (!key) throw new ModelsealError('USAGE_ERROR', 'no signing key was given (or choose keyless signing)');
-  if (options.format === 'cose') {
-    if (options.certificate) throw new ModelsealError('USAGE_ERROR', 'the cose format is signed with a key only (no certificate chain)');
-    return { bundle: signStatementCose(statement, key, options.claims), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
-  }
+  const envelope = signInTotoPayload(payload, key);
   if (options.certificate) {
     const chain = loadCertificateMaterial(options.certificate, key);
-    return { bundle: signStatementWithCertificate(statement, key, chain), method: 'certificate', keyType: key.type, keyHint: key.publicKey.hint, identity: chain[0].subject.split('\n').join(', ') };
+    return { bundle: serializeCertificateBundle(envelope, chain.map((c) => c.raw)), method: 'certificate', keyType: key.type, keyHint: key.publicKey.hint, identity: chain[0].subject.split('\n').join(', ') };
   }
-  return { bundle: signStatementWithKey(statement, key), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
+  return { bundle: serializeKeyBundle(envelope, key.publicKey.hint), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
 }
 
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */

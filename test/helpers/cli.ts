@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -46,4 +46,34 @@ export function cli(args: string[], options: CliOptions = {}): CliResult {
     }
   }
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+export interface CliRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the built CLI without blocking this process (the proxy answers from here). */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const { NODE_ENV: _jest, ...userEnv } = process.env;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...userEnv, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => child.kill(), 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: code ?? -1, stdout, stderr, json });
+    });
+  });
 }

@@ -177,35 +177,7 @@ export class RegistryProxy {
   }
 }
 
-export interface CliRun {
-  status: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-/** Runs the built CLI without blocking this process (the proxy answers from here). */
-export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const { NODE_ENV: _jest, ...userEnv } = process.env;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'run.js'), ...args], { cwd: REPO, env: { ...userEnv, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill(), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ status: code ?? -1, stdout, stderr, json });
-    });
-  });
-}
+export { cliAsync, type CliRun } from './cli';
 
 export interface ModelFile {
   name: string;
