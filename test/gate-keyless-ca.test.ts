@@ -98,7 +98,7 @@ describe('release records signed keyless and by CA-certified keys', () => {
     // One signer alone is below the threshold, and the refusal says so.
     const one = await refusal(gate().check(file, [model]));
     expect(one.code).toBe('THRESHOLD_NOT_MET');
-    expect(one.message).toContain('1 distinct trusted signer(s)');
+    expect(one.message).toContain('1 distinct trusted key(s) or identities');
 
     await signReleaseFile(file, loadPrivateKey(keyFiles.k1));
     const d = await gate().check(file, [model]);
@@ -161,7 +161,7 @@ describe('release records signed keyless and by CA-certified keys', () => {
     fs.writeFileSync(file, serializeReleaseEnvelope(addReleaseSignature(env, loadPrivateKey(leaf.key))));
     const e = await refusal(gate().check(file, [model]));
     expect(e.code).toBe('THRESHOLD_NOT_MET');
-    expect(e.message).toContain('1 distinct trusted signer(s)');
+    expect(e.message).toContain('1 distinct trusted key(s) or identities');
   });
 
   it('a certificate from another CA with the same names does not count', async () => {
@@ -220,7 +220,7 @@ describe('release records signed keyless and by CA-certified keys', () => {
       fs.writeFileSync(f, ['apiVersion: modelseal.dev/policy/v1', 'signers:', `  ci: ${signer}`, 'channels:', `  prod: ${channel}`, ''].join('\n'));
       return f;
     };
-    expect(() => loadPolicy(p('{ signers: [ci], threshold: 2 }', `{ sigstore: { identity: '${RELEASER}', issuer: '${ISSUER}' } }`))).toThrow(/threshold 2 is more than the 1 distinct signer/);
+    expect(() => loadPolicy(p('{ signers: [ci], threshold: 2 }', `{ sigstore: { identity: '${RELEASER}', issuer: '${ISSUER}' } }`))).toThrow(/threshold 2 is more than the 1 distinct key\(s\) and exact Sigstore identities/);
     expect(loadPolicy(p('{ signers: [ci], threshold: 3 }', `{ sigstore: { identity: 'https://github.com/acme/.*', identityRegexp: true, issuer: '${ISSUER}' } }`)).channels.get('prod')?.threshold).toBe(3);
   });
 });

@@ -58,7 +58,7 @@ describe('update gate', () => {
   it('refuses a 1-of-2 record where the channel needs 2 distinct keys', async () => {
     const e = await refusal(new Gate(fx.policyFile, fx.stateDir, { channel: 'prod', init: true }).check(writeRelease(fx, await release(60, ['k1'])), [model, adapter]));
     expect(e.code).toBe('THRESHOLD_NOT_MET');
-    expect(e.message).toContain('1 distinct trusted signer(s)');
+    expect(e.message).toContain('1 distinct trusted key(s)');
   });
 
   it('counts a key once when it signs twice, even under another keyid', async () => {

@@ -94,7 +94,7 @@ export class Gate {
 
     // 2. Threshold of distinct signers (keys, identities) trusted for this channel.
     if (counted.length < rule.threshold) {
-      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted signer(s) signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}${why}`, { file, details: { signers: counted.map((k) => k.id), threshold: rule.threshold } });
+      throw new ModelsealError('THRESHOLD_NOT_MET', `${counted.length} distinct trusted key(s) or identities signed for channel ${JSON.stringify(record.channel)}; it needs ${rule.threshold}${why}`, { file, details: { signers: counted.map((k) => k.id), threshold: rule.threshold } });
     }
 
     // 3. Freeze: an expired record is refused.

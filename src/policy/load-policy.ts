@@ -112,7 +112,7 @@ export function parsePolicy(text: string, file?: string): Policy {
     // A threshold no set of the channel's signers can reach would refuse every release: a typo, not a policy.
     if (c.signers.every((n) => signers.has(n))) {
       const reachable = reachableSigners(c.signers.map((n) => signers.get(n) as PolicySigner));
-      if (reachable !== null && c.threshold > reachable) problems.push(`/channels/${name}: threshold ${c.threshold} is more than the ${reachable} distinct signer(s) (keys and exact Sigstore identities) its signers hold`);
+      if (reachable !== null && c.threshold > reachable) problems.push(`/channels/${name}: threshold ${c.threshold} is more than the ${reachable} distinct key(s) and exact Sigstore identities its signers hold`);
     }
     channels.set(name, c);
   }
