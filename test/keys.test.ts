@@ -77,3 +77,24 @@ describeWithPeers(OPENSSL, 'keys made by openssl', () => {
     }
   });
 });
+
+describe('Ed25519 signing (native) makes RFC 8032 signatures', () => {
+  const { createPrivateKey, createPublicKey } = require('node:crypto');
+  const { ED25519_PKCS8_PREFIX } = require('../src/keys/ed25519');
+  const ed = require('@noble/ed25519');
+
+  it('matches RFC 8032 test 2 and the reference implementation (noble) byte for byte', () => {
+    // RFC 8032 section 7.1, TEST 2: a one-byte message.
+    const seed = Buffer.from('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'hex');
+    const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    const sig = signBytes('ed25519', key, Buffer.from('72', 'hex'));
+    expect(sig.toString('hex')).toBe('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00');
+    expect(createPublicKey(key).export({ format: 'jwk' }).x).toBe(Buffer.from('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'hex').toString('base64url'));
+    for (const len of [0, 1, 63, 64, 1000, 100_003]) {
+      const message = Buffer.alloc(len, len % 251);
+      const mine = signBytes('ed25519', key, message);
+      expect(Buffer.from(ed.sign(message, seed)).equals(mine)).toBe(true);
+      expect(verifyBytes('ed25519', createPublicKey(key), message, mine)).toBe(true);
+    }
+  });
+});
