@@ -11,7 +11,7 @@ import { digestFlags, digestOptionsFrom, passphraseEnvFlag, signatureFlag } from
 import { progressReporter } from '../cli/progress';
 import { ModelsealError } from '../api/errors';
 import { keySourceJson, signerTimeoutFlag, signingKeyFlag } from '../cli/key-flags';
-import { signFromManifests, type SignOptions, type SignResult, SIGNATURE_FORMATS, type SignatureFormat } from '../api/sign';
+import { signFromManifests, type SignOptions, SIGNATURE_FORMATS, type SignatureFormat } from '../api/sign';
 import { signArtifact } from '../index';
 import { type OciSignOptions, isOciReference, signOci } from '../api/oci';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
