@@ -97,7 +97,7 @@ const { createRelease } = require('modelseal/release') as typeof import('modelse
 
 async function main(): Promise<void> {
   const pair: modelseal.GeneratedKeyPair = generateKeyPair('ecdsa-p256');
-  const written: modelseal.WrittenKeyPair = writeKeyPair('/tmp/publisher', 'ed25519', { passphrase: 'x', force: true });
+  const written: modelseal.WrittenKeyPair = writeKeyPair('keys/publisher', 'ed25519', { passphrase: 'x', force: true });
   const key: modelseal.PrivateKeyInfo = loadPrivateKey(written.privateKeyPath, 'x');
   const pub: modelseal.PublicKeyInfo = loadPublicKey(written.publicKeyPath);
   const parsed: modelseal.PublicKeyInfo = keys.parsePublicKey(pair.publicKey.pem);

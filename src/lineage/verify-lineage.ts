@@ -210,7 +210,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
       node.trustedRoot = true;
       requireSignedNames(rootSigned, input);
       for (const v of rootSigned) node.signers.push(signerOf(v, (n) => ctx.roots.has(n)));
-      recordManifest(node, rootSigned, input);
+      recordManifest(node, rootSigned);
       const p = rootSigned.find((v) => v.provenance)?.provenance;
       if (p) {
         checkProvenanceTimes(p, ctx.now, ctx.skewMs, rootSigned.find((v) => v.provenance)!.evidence.file);
@@ -238,7 +238,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   }
   requireSignedNames(accepted, input);
   for (const v of accepted) node.signers.push(signerOf(v, (n) => allowed.has(n)));
-  recordManifest(node, accepted, input);
+  recordManifest(node, accepted);
 
   const provenances = accepted.filter((v) => v.provenance);
   if (provenances.length === 0 && (rule.kinds || rule.builders)) {
@@ -302,11 +302,13 @@ function signerOf(v: VerifiedEvidence, allowed: (name: string) => boolean): Node
   return { signer: v.signers.find(allowed) ?? v.signers[0], evidence: v.evidence.type, file: v.evidence.file, fileSha256: v.evidence.fileSha256, ...(v.keyHint ? { keyHint: v.keyHint } : {}) };
 }
 
-/** The signed manifest of an accepted signature, else the one computed from the files (only if it is this node's digest). */
-function recordManifest(node: LineageNode, accepted: VerifiedEvidence[], input: NodeInput): void {
-  const signed = accepted.find((v) => v.oms)?.oms?.manifest;
-  const computed = input.manifest?.rootDigest === node.digest ? input.manifest : undefined;
-  const manifest = signed ?? computed;
+/**
+ * The signed manifest of an accepted signature, the one the files were checked against
+ * (match-files). A manifest computed from the files is never recorded on its own: its
+ * root digest does not cover file names, so it cannot stand for the signed one.
+ */
+function recordManifest(node: LineageNode, accepted: VerifiedEvidence[]): void {
+  const manifest = accepted.find((v) => v.oms)?.oms?.manifest;
   // Not enumerable: it can hold thousands of entries, and JSON output and error details stay as they were.
   if (manifest) Object.defineProperty(node, 'manifest', { value: manifest, enumerable: false, writable: true, configurable: true });
 }
