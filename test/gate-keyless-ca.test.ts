@@ -188,6 +188,15 @@ describe('release records signed keyless and by CA-certified keys', () => {
     expect(e.message).toContain('bundle #1 signs another payload');
   });
 
+  it('a parsed envelope handed to the gate with a bundle over another payload is refused too', async () => {
+    const model = await artifact();
+    const v1 = (await createRelease([model], { channel: 'ci-only', version: 1, expires: '7d', sigstore: keyless(RELEASER) })).envelope;
+    const v9 = (await createRelease([model], { channel: 'ci-only', version: 9, expires: '7d', sigstore: keyless(RELEASER) })).envelope;
+    const e = await refusal(gate('ci-only').check({ ...v1, bundles: v9.bundles }, [model]));
+    expect(e.code).toBe('RELEASE_INVALID');
+    expect(e.message).toContain('bundle #1 signs another payload');
+  });
+
   it('a bundle whose signature was altered does not count', async () => {
     const model = await artifact();
     const file = fresh('release.json');

@@ -82,7 +82,7 @@ export class Gate {
     if (!rule) throw new ModelsealError('CHANNEL_UNKNOWN', `the gate guards channel ${JSON.stringify(channel)}, which the policy does not define`, { file: this.policy.file });
     const total = env.signatures.length + (env.bundles?.length ?? 0);
     if (total === 0) throw new ModelsealError('SIGNATURE_MISMATCH', 'the release record carries no signature', { file });
-    const { counted, skipped } = countReleaseSigners(env, this.policy, rule.signers);
+    const { counted, skipped } = countReleaseSigners(env, this.policy, rule.signers, file);
     const why = skipped.length ? ` (${skipped.length} bundle(s) did not count; first: ${skipped[0]})` : '';
     if (counted.length === 0) throw new ModelsealError('SIGNATURE_MISMATCH', `none of the ${total} signature(s) verifies with a signer the policy trusts for channel ${JSON.stringify(channel)}${why}`, { file });
     if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new ModelsealError('RELEASE_INVALID', `payloadType is ${JSON.stringify(env.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`, { file });

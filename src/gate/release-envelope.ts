@@ -57,13 +57,17 @@ export function parseReleaseEnvelope(json: unknown, file?: string): ReleaseEnvel
     } catch (err) {
       throw invalid(file, `bundle #${i + 1} ${(err as Error).message}`);
     }
-    // A bundle counts for this record only if it signs these very bytes, as this type.
-    if (bundle.envelope.payloadType !== env.payloadType || !bundle.envelope.payload.equals(payload)) {
-      throw invalid(file, `bundle #${i + 1} signs another payload than the release record's`);
-    }
+    checkReleaseBundle({ payloadType: env.payloadType as string, payload }, bundle, i, file);
     return bundle;
   });
   return { payloadType: env.payloadType, payload, signatures, ...(bundles.length ? { bundles } : {}) };
+}
+
+/** A bundle counts for a record only if it signs the record's very bytes, as its payload type. */
+export function checkReleaseBundle(env: Pick<DsseEnvelope, 'payloadType' | 'payload'>, bundle: SignatureBundle, i: number, file?: string): void {
+  if (bundle.envelope.payloadType !== env.payloadType || !bundle.envelope.payload.equals(env.payload)) {
+    throw invalid(file, `bundle #${i + 1} signs another payload than the release record's`);
+  }
 }
 
 export function readReleaseEnvelope(file: string): ReleaseEnvelope {

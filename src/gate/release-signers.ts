@@ -5,7 +5,7 @@ import { signersNamed } from '../policy/rules';
 import type { Policy, PolicySigner } from '../policy/policy-types';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 import type { SigningMethod } from '../verify/trusted-signer';
-import { verifiedSigners, type ReleaseEnvelope } from './release-envelope';
+import { checkReleaseBundle, verifiedSigners, type ReleaseEnvelope } from './release-envelope';
 
 /** One distinct signer that counted toward a channel's threshold. */
 export interface ReleaseSigner {
@@ -39,7 +39,7 @@ const MAX_REASON = 200;
  * however many signature kinds, certificates or policy names carry their key, and one
  * Sigstore identity counts once, however many ephemeral keys it signed with.
  */
-export function countReleaseSigners(env: ReleaseEnvelope, policy: Policy, signerNames: readonly string[]): CountedSigners {
+export function countReleaseSigners(env: ReleaseEnvelope, policy: Policy, signerNames: readonly string[], file?: string): CountedSigners {
   const signers = signersNamed(policy, signerNames);
   const seen = new Set<string>();
   const counted: ReleaseSigner[] = [];
@@ -58,6 +58,8 @@ export function countReleaseSigners(env: ReleaseEnvelope, policy: Policy, signer
     add([`key:${k.hint}`], { signer: (keyOwners.get(k.id) as PolicySigner).name, method: 'key', id: k.id, keyHint: k.hint });
   }
 
+  // Checked here too, not only when a file is parsed: a library caller may hand over an envelope it built.
+  (env.bundles ?? []).forEach((bundle, i) => checkReleaseBundle(env, bundle, i, file));
   (env.bundles ?? []).forEach((bundle, i) => {
     try {
       const match = verifyBundleAgainstSigners(bundle, signers);
