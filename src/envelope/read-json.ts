@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { ModelsealError, fsError, type ErrorCode } from '../errors';
 import { DEFAULT_MAX_RESOURCES, maxResources, signatureByteLimit } from './signature-limit';
-import { parseStrictJson } from './strict-json';
+import { parseStrictJson, type StrictJsonItems } from './strict-json';
 
 function configuredLimit(): number {
   try {
@@ -58,6 +58,6 @@ export function readBoundedFile(
  * Parses JSON that comes from someone else (signature files, signed statements) with
  * the strict reader: duplicate keys, invalid UTF-8 and depth bombs are refusals.
  */
-export function parseJson(text: Buffer | string, file: string | undefined, code: ErrorCode, what: string): unknown {
-  return parseStrictJson(text, { file, code, what });
+export function parseJson(text: Buffer | string, file: string | undefined, code: ErrorCode, what: string, items?: StrictJsonItems): unknown {
+  return parseStrictJson(text, { file, code, what, items });
 }
