@@ -13,6 +13,7 @@ import type * as DigestIgnore from '../digest/ignore';
 export type { Manifest, ResourceDigest, Serialization, DigestOptions, ProgressEvent, SerializationMethod } from '../digest/manifest';
 export declare const computeManifest: typeof DigestManifest.computeManifest;
 export declare const rootDigestOf: typeof DigestManifest.rootDigestOf;
+export declare const resourceCount: typeof DigestManifest.resourceCount;
 export declare const DEFAULT_SHARD_SIZE: typeof DigestManifest.DEFAULT_SHARD_SIZE;
 export declare const digestArtifact: typeof DigestArtifact.digestArtifact;
 export declare const digestPart: typeof DigestArtifact.digestPart;
@@ -30,8 +31,8 @@ export declare const DEFAULT_IGNORES: typeof DigestIgnore.DEFAULT_IGNORES;
 export type { HashAlgorithm } from '../digest/algorithms';
 
 // The names, for the static analysis that gives ES modules their named imports of CommonJS.
-exports.computeManifest = exports.rootDigestOf = exports.DEFAULT_SHARD_SIZE = exports.digestArtifact = exports.digestPart = exports.parsePart = exports.partSlice = exports.readPartialManifest = exports.serializePartialManifest = exports.withProgressScope = exports.resolveIgnorePathsFromCwd = exports.DEFAULT_IGNORES = undefined;
-lazyExports(exports, () => require('../digest/manifest') as typeof DigestManifest, ['computeManifest', 'rootDigestOf', 'DEFAULT_SHARD_SIZE']);
+exports.computeManifest = exports.rootDigestOf = exports.resourceCount = exports.DEFAULT_SHARD_SIZE = exports.digestArtifact = exports.digestPart = exports.parsePart = exports.partSlice = exports.readPartialManifest = exports.serializePartialManifest = exports.withProgressScope = exports.resolveIgnorePathsFromCwd = exports.DEFAULT_IGNORES = undefined;
+lazyExports(exports, () => require('../digest/manifest') as typeof DigestManifest, ['computeManifest', 'rootDigestOf', 'resourceCount', 'DEFAULT_SHARD_SIZE']);
 lazyExports(exports, () => require('../digest-artifact') as typeof DigestArtifact, ['digestArtifact', 'digestPart']);
 lazyExports(exports, () => require('../digest/partition') as typeof DigestPartition, ['parsePart', 'partSlice']);
 lazyExports(exports, () => require('../statement/partial-manifest') as typeof StatementPartialManifest, ['readPartialManifest', 'serializePartialManifest']);

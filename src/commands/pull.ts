@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { resourceCount } from '../api/digest';
 import { BaseCommand } from '../cli/base-command';
 import { plural } from '../cli/format';
 import { ociFlags, registryOptionsFrom } from '../cli/oci-flags';
@@ -67,14 +68,14 @@ export default class Pull extends BaseCommand {
         dir: r.dir,
         signature: r.signature,
         digest: `sha256:${v.rootDigest}`,
-        resources: v.manifest.resources.length,
+        resources: resourceCount(v.manifest),
         bytes: r.bytes,
         method: policy ? 'policy' : v.signer.method,
         keyType: v.keyType,
         keyHint: v.keyHint,
         ...(r.graph ? { rule: r.graph.rule, name: r.graph.name, lineageVerified: r.graph.nodes[0]?.followed ?? false } : {}),
       },
-      `Pulled ${v.pinned} into ${r.dir}: sha256:${v.rootDigest} (${plural(v.manifest.resources.length, 'file')}, ${r.bytes} bytes), verified before and after download; signature ${r.signature}`,
+      `Pulled ${v.pinned} into ${r.dir}: sha256:${v.rootDigest} (${plural(resourceCount(v.manifest), 'file')}, ${r.bytes} bytes), verified before and after download; signature ${r.signature}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import * as Args from '@oclif/core/args';
+import { resourceCount } from '../api/digest';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command';
 import { checkSignMethod, compatSignFlags, methodPathArg, modelSigningSignaturePath, SIGN_ALIASES, splitMethod, withAliases } from '../cli/compat-flags';
@@ -109,7 +110,7 @@ export default class Sign extends BaseCommand {
         digest: `sha256:${result.rootDigest}`,
         serialization: result.manifest.serialization.method,
         signingMethod: result.method,
-        resources: result.manifest.resources.length,
+        resources: resourceCount(result.manifest),
         keyType: result.keyType,
         keyHint: result.keyHint,
         ...(key ? keySourceJson(key) : {}),
@@ -118,7 +119,7 @@ export default class Sign extends BaseCommand {
         ...(trust ? { trustConfig: trust.source } : {}),
         ...warningsJson(warnings),
       },
-      `Signed ${artifact} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${by} -> ${result.signature}`,
+      `Signed ${artifact} (sha256:${result.rootDigest}, ${plural(resourceCount(result.manifest), 'resource')}) with ${by} -> ${result.signature}`,
     );
   }
 
@@ -138,14 +139,14 @@ export default class Sign extends BaseCommand {
         digest: `sha256:${result.rootDigest}`,
         method: result.manifest.serialization.method,
         signingMethod: result.method,
-        resources: result.manifest.resources.length,
+        resources: resourceCount(result.manifest),
         fromManifest: { manifests: manifests.length, parts: result.parts, treeChecked: result.treeChecked },
         keyType: result.keyType,
         keyHint: result.keyHint,
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
-      `Signed ${what} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}) with ${signedByText(result)} -> ${result.signature}`,
+      `Signed ${what} (sha256:${result.rootDigest}, ${plural(resourceCount(result.manifest), 'resource')}) with ${signedByText(result)} -> ${result.signature}`,
     );
   }
 
@@ -162,13 +163,13 @@ export default class Sign extends BaseCommand {
         digest: `sha256:${result.rootDigest}`,
         method: 'files',
         signingMethod: result.method,
-        resources: result.manifest.resources.length,
+        resources: resourceCount(result.manifest),
         keyType: result.keyType,
         keyHint: result.keyHint,
         ...(result.identity !== undefined ? { identity: result.identity } : {}),
         ...(result.logIndex !== undefined ? { logIndex: result.logIndex } : {}),
       },
-      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(result.manifest.resources.length, 'resource')}, no layer downloaded) with ${result.method === 'sigstore' ? `keyless as ${result.identity ?? '?'}` : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`} -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
+      `Signed ${result.pinned} (sha256:${result.rootDigest}, ${plural(resourceCount(result.manifest), 'resource')}, no layer downloaded) with ${result.method === 'sigstore' ? `keyless as ${result.identity ?? '?'}` : `${result.keyType} key ${result.keyHint.slice(0, 12)}…`} -> referrer ${result.referrer} (${result.via === 'api' ? 'referrers API' : `tag ${result.manifestDigest.replace(':', '-')}`})`,
     );
   }
 }

@@ -10,7 +10,7 @@ import { signatureFlag, threadsFlag } from '../cli/flags';
 import { KEY_REFERENCE_HELP, publicKeyReferences } from '../cli/key-flags';
 import { graphJson, lineageFlags } from '../cli/lineage-flags';
 import { progressReporter } from '../cli/progress';
-import { parsePart } from '../api/digest';
+import { parsePart, resourceCount } from '../api/digest';
 import { ModelsealError } from '../api/errors';
 import { verifyArtifact } from '../index';
 import { displayText, quoted } from '../api/names';
@@ -136,7 +136,7 @@ export default class Verify extends BaseCommand {
         signingMethod: who.method,
         serialization: s.method,
         hashType: s.hashType,
-        resources: result.manifest.resources.length,
+        resources: resourceCount(result.manifest),
         ...(result.checked.part ? { part: { ...result.checked.part, resourcesChecked: result.checked.resources } } : {}),
         keyType: result.keyType,
         keyHint: result.keyHint,
@@ -149,7 +149,7 @@ export default class Verify extends BaseCommand {
         ...(who.legacyEncoding ? { legacyEncoding: true } : {}),
         ...warningsJson(ignores.warnings),
       },
-      `Verified ${displayText(args.artifact)}: sha256:${result.rootDigest} (${plural(result.manifest.resources.length, 'resource')}, ${s.method}/${s.hashType}) signed by ${by}${result.claims ? ` (COSE_Sign1, issuer ${quoted(result.claims.issuer)}, subject ${quoted(result.claims.subject)})` : ''}`,
+      `Verified ${displayText(args.artifact)}: sha256:${result.rootDigest} (${plural(resourceCount(result.manifest), 'resource')}, ${s.method}/${s.hashType}) signed by ${by}${result.claims ? ` (COSE_Sign1, issuer ${quoted(result.claims.issuer)}, subject ${quoted(result.claims.subject)})` : ''}`,
     );
   }
   private async runPolicy(
@@ -206,13 +206,13 @@ export default class Verify extends BaseCommand {
         ...(r.rule !== undefined ? { rule: r.rule } : {}),
         serialization: r.manifest.serialization.method,
         hashType: r.manifest.serialization.hashType,
-        resources: r.manifest.resources.length,
+        resources: resourceCount(r.manifest),
         keyType: r.keyType,
         keyHint: r.keyHint,
         ...(who.identity !== undefined ? { identity: who.identity } : {}),
         ...(who.issuer !== undefined ? { issuer: who.issuer } : {}),
       },
-      `Verified ${r.pinned}: sha256:${r.rootDigest} (${plural(r.manifest.resources.length, 'layer')} = the signed files, none downloaded) signed by ${by}${r.rule !== undefined ? ` (rule ${JSON.stringify(r.rule)})` : ''}`,
+      `Verified ${r.pinned}: sha256:${r.rootDigest} (${plural(resourceCount(r.manifest), 'layer')} = the signed files, none downloaded) signed by ${by}${r.rule !== undefined ? ` (rule ${JSON.stringify(r.rule)})` : ''}`,
     );
   }
 }

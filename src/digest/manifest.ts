@@ -12,6 +12,7 @@ import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
 import { partSlice, type Part } from './partition';
 import { walkArtifact, type ArtifactFile, type ArtifactTree } from './walk';
 import { quoted } from '../names';
+import { ResourceList, ResourceListBuilder, type ResourceDigest } from './resource-list';
 import { progressScope } from './progress-scope';
 
 export type SerializationMethod = 'files' | 'shards';
@@ -28,18 +29,47 @@ export interface Serialization {
   ignorePaths: string[];
 }
 
-/** One entry of the signed resource list: a whole file, or a shard named `path:start:end`. */
-export interface ResourceDigest {
-  name: string;
-  algorithm: string;
-  digest: string;
-}
+export type { ResourceDigest };
 
 export interface Manifest {
   serialization: Serialization;
   resources: ResourceDigest[];
   /** Hex SHA-256 over the raw resource digests in listed order: the OMS subject digest. */
   rootDigest: string;
+}
+
+const PACKED = Symbol('modelseal.packedResources');
+type Packed = Manifest & { [PACKED]?: ResourceList };
+
+/**
+ * A manifest over packed resources: `resources` is made (once) only when read, so the
+ * paths that handle millions of resources (sign, verify) never hold an object per resource.
+ * Assigning `resources` replaces the packed list.
+ */
+export function packedManifest(serialization: Serialization, list: ResourceList, rootDigest: string): Manifest {
+  const m = { serialization, rootDigest } as Packed;
+  let array: ResourceDigest[] | undefined;
+  Object.defineProperty(m, PACKED, { value: list, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(m, 'resources', {
+    enumerable: true,
+    configurable: true,
+    get: () => (array ??= list.toArray()),
+    set: (v: ResourceDigest[]) => {
+      array = v;
+      m[PACKED] = undefined;
+    },
+  });
+  return m;
+}
+
+/** The resources of any manifest, packed (a manifest built as a plain object is packed on demand). */
+export function resourceListOf(manifest: Manifest): ResourceList {
+  return (manifest as Packed)[PACKED] ?? ResourceList.from(manifest.resources);
+}
+
+/** How many resources a manifest lists, without unpacking them. */
+export function resourceCount(manifest: Manifest): number {
+  return ((manifest as Packed)[PACKED] ?? manifest.resources).length;
 }
 
 export interface ProgressEvent {
@@ -124,9 +154,10 @@ function selectPart(files: ReadonlyArray<ArtifactFile>, shardSize: number | unde
 }
 
 /** The OMS root digest: SHA-256 over the concatenated raw resource digests, in the given order. */
-export function rootDigestOf(resources: ReadonlyArray<{ digest: string }>): string {
+export function rootDigestOf(resources: ReadonlyArray<{ digest: string }> | ResourceList): string {
   const h = createHash('sha256');
-  for (const r of resources) h.update(Buffer.from(r.digest, 'hex'));
+  if (resources instanceof ResourceList) h.update(resources.digests);
+  else for (const r of resources) h.update(Buffer.from(r.digest, 'hex'));
   return h.digest('hex');
 }
 
@@ -188,20 +219,21 @@ export function hashTreeSync(tree: ArtifactTree, serialization: Serialization, o
         onProgress(progress);
       }
     : undefined;
-  const resources: ResourceDigest[] = [];
+  const resources = new ResourceListBuilder(digestBytes(serialization.hashType));
   for (const f of tree.files) {
     if (serialization.method === 'files') {
       const { digests } = hashRanges(f.file, serialization.hashType, 'whole', { buffer, onBytes });
-      resources.push({ name: f.name, algorithm, digest: digests[0].digest.toString('hex') });
+      resources.add(f.name, algorithm, digests[0].digest);
     } else {
       const size = serialization.shardSize as number;
       const { digests } = hashRanges(f.file, serialization.hashType, (n) => shardRanges(n, size), { buffer, onBytes });
-      for (const d of digests) resources.push({ name: `${f.name}:${d.start}:${d.end}`, algorithm, digest: d.digest.toString('hex') });
+      for (const d of digests) resources.add(`${f.name}:${d.start}:${d.end}`, algorithm, d.digest);
     }
     progress.filesDone++;
     onProgress?.(progress);
   }
-  return { serialization, resources, rootDigest: rootDigestOf(resources) };
+  const list = resources.finish();
+  return packedManifest(serialization, list, rootDigestOf(list));
 }
 
 /** Below these sizes, starting threads costs more than hashing on the calling thread. */
@@ -275,17 +307,19 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
   if (entry) await hashOnWorkers(plan, serialization.hashType, count, entry, sink, onProgress !== undefined);
   else await hashOnThisThread(plan, serialization.hashType, sink);
 
-  const algorithm = resourceAlgorithm(serialization);
-  const resources: ResourceDigest[] = [];
-  const digestAt = (i: number, k: number) => store.toString('hex', (firstOf[i] + k) * width, (firstOf[i] + k + 1) * width);
+  // The store is already in manifest order (file by file, range by range): it is the digest list.
+  let nameBytes = 0;
   files.forEach((f, i) => {
-    if (shardSize === undefined) {
-      resources.push({ name: f.name, algorithm, digest: digestAt(i, 0) });
-    } else {
-      rangesOf(i).forEach((r, k) => resources.push({ name: `${f.name}:${r.start}:${r.end}`, algorithm, digest: digestAt(i, k) }));
-    }
+    const n = Buffer.byteLength(f.name, 'utf8');
+    nameBytes += shardSize === undefined ? n : plan.rangesPerFile[i] * (n + 42);
   });
-  return { serialization, resources, rootDigest: rootDigestOf(resources) };
+  const names = new ResourceListBuilder(0, store.length / width, nameBytes);
+  files.forEach((f, i) => {
+    if (shardSize === undefined) names.add(f.name, '', '');
+    else for (const r of rangesOf(i)) names.add(`${f.name}:${r.start}:${r.end}`, '', '');
+  });
+  const list = names.finishWith(store, width, resourceAlgorithm(serialization));
+  return packedManifest(serialization, list, rootDigestOf(list));
 }
 
 /** Whether the artifact is a directory (as opposed to one file); errors name the path. */
@@ -304,7 +338,7 @@ export async function computeManifest(artifact: string, options: DigestOptions =
   const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
   options.beforeHashing?.(tree, serialization);
   const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
-  if (manifest.resources.length === 0 && !options.part) {
+  if (resourceCount(manifest) === 0 && !options.part) {
     // The OMS spec refuses empty models (model_signing signs them); empty files have no shards.
     throw new ModelsealError('EMPTY_ARTIFACT', 'has nothing to sign (no files, or only empty files with --method shards)', { file: artifact });
   }

@@ -23,20 +23,21 @@ export interface ArtifactTree {
 }
 
 /**
- * A file found by a directory walk: the absolute path is made from the root and the
- * name when it is asked for, instead of being kept (a million paths are ~100 MB).
+ * The class of the files one directory walk finds: name and size only, the root on the
+ * class; the absolute path is made when asked for (a million paths are ~100 MB, and each
+ * field more is 10 MB).
  */
-class WalkedFile implements ArtifactFile {
-  constructor(
-    public name: string,
-    public size: number,
-    private readonly root: string,
-    private readonly rel: string,
-  ) {}
+function walkedFileClass(root: string) {
+  return class WalkedFile implements ArtifactFile {
+    constructor(
+      public readonly name: string,
+      public size: number,
+    ) {}
 
-  get file(): string {
-    return path.join(this.root, this.rel);
-  }
+    get file(): string {
+      return path.join(root, this.name);
+    }
+  };
 }
 
 export interface WalkOptions {
@@ -58,6 +59,10 @@ function decodeName(raw: Buffer, dir: string): string {
     throw new ModelsealError('UNSUPPORTED_NAME', `file name ${quoted(name)} contains a backslash`, { file: dir });
   }
   return name;
+}
+
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Linux PATH_MAX: longer paths cannot be opened (Node has no openat), however deep the walk can go. */
@@ -125,6 +130,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
   if (!st.isDirectory()) throw specialFile(artifact, st);
 
   const files: ArtifactFile[] = [];
+  const WalkedFile = walkedFileClass(root);
   const hub = hubRepoOf(root);
   const pending: string[] = [''];
   while (pending.length > 0) {
@@ -141,7 +147,8 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       const name = names[i];
-      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      // One flat string (a template literal makes a cons string over both parts: twice the memory per file).
+      const rel = relDir === '' ? name : flat(`${relDir}/${name}`);
       // Ancestors were checked on the way down (ignored folders are never entered), so the
       // full path is enough; isIgnored's per-ancestor scan made deep trees cubic.
       if (ignores.has(rel)) continue;
@@ -156,7 +163,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
         } catch (err) {
           throw fsError(err, abs);
         }
-        files.push(new WalkedFile(rel, size, root, rel));
+        files.push(new WalkedFile(rel, size));
       } else if (entry.isSymbolicLink()) {
         // A Hugging Face cache snapshot: its links into the repository's blobs/ are its files.
         const hubFile = hub ? resolveHubLink(hub, abs) : undefined;

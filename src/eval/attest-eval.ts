@@ -9,8 +9,7 @@ import { signStatementWithKey } from '../sign/sign-artifact';
 import { defaultEvalSignaturePath, defaultSignaturePath, signatureInside } from '../sign/signature-path';
 import { EVAL_SIGNATURE_NAME } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
-import { parseOmsStatement } from '../statement/oms';
-import { parseStatement } from '../statement/statement';
+import { readOmsStatement } from '../statement/oms';
 import { buildEvalStatement, type TestResult } from '../statement/test-result';
 import { writeFileAtomic } from '../util/atomic-write';
 import { readEvalResults, suiteDigest } from './eval-results';
@@ -46,7 +45,7 @@ export interface AttestEvalResult {
 function signedDigestOptions(artifact: string): DigestOptions {
   const sig = defaultSignaturePath(artifact);
   if (!fs.existsSync(sig)) return {};
-  const oms = parseOmsStatement(parseStatement(readBundle(sig).envelope.payload, sig), sig);
+  const oms = readOmsStatement(readBundle(sig).envelope.payload, sig);
   const s = oms.manifest.serialization;
   return { method: s.method, hashType: s.hashType, shardSize: s.shardSize, allowSymlinks: s.allowSymlinks, ignorePaths: s.ignorePaths, noDefaultIgnores: true };
 }

@@ -8,8 +8,7 @@ import type { Policy } from '../policy/policy-types';
 import { ruleFor, signersNamed } from '../policy/rules';
 import { trustedEntries } from '../policy/verify-signers';
 import { DEFAULT_SIGNATURE_NAME } from '../sign/signature-path';
-import { OMS_PREDICATE_TYPE, parseOmsStatement } from '../statement/oms';
-import { parseStatement } from '../statement/statement';
+import { OMS_PREDICATE_TYPE, readOmsStatement } from '../statement/oms';
 import { verifySignatureFile } from '../verify/signature-file';
 import type { TrustedSigner, VerifiedSigner } from '../verify/trusted-signer';
 import type { LayerFile } from './layer-files';
@@ -93,7 +92,7 @@ export async function verifyOci(reference: string, options: OciVerifyOptions): P
         fs.rmSync(file, { force: true });
         fs.writeFileSync(file, b.bundle, { flag: 'wx', mode: 0o644 });
         const { payload, signer } = verifySignatureFile(file, signers);
-        const oms = parseOmsStatement(parseStatement(payload, file), file);
+        const oms = readOmsStatement(payload, file);
         checkLayersMatchSigned(oms.manifest, opened.model.manifest, opened.pinned);
         kept = options.bundleDir !== undefined;
         return {

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import type { Manifest } from '../digest/manifest';
 import { parseBundle } from '../envelope/bundle';
 import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
-import { parseOmsStatement, type OmsStatement } from '../statement/oms';
-import { parseStatement } from '../statement/statement';
+import { readOmsStatement, type OmsStatement } from '../statement/oms';
 import { digestArtifact } from '../digest-artifact';
 import { matchFiles, type HashCache } from '../verify/match-files';
 import { defaultSignaturePath } from './signature-path';
@@ -21,7 +20,7 @@ export function readOwnStatement(signature: string): OmsStatement | undefined {
   try {
     const bytes = readBoundedFile(signature, MAX_BUNDLE_BYTES);
     const bundle = parseBundle(parseJson(bytes, signature, 'BUNDLE_INVALID', 'the signature file'), signature);
-    return parseOmsStatement(parseStatement(bundle.envelope.payload, signature), signature);
+    return readOmsStatement(bundle.envelope.payload, signature);
   } catch {
     // An unreadable signature gives no parameters; verification reports it where it matters.
     return undefined;

@@ -1,8 +1,11 @@
 import { ModelsealError } from '../errors';
 import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
-import { rootDigestOf, resourceAlgorithm, type Manifest, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { packedManifest, resourceListOf, rootDigestOf, resourceAlgorithm, type Manifest, type Serialization } from '../digest/manifest';
+import { NameIndex } from '../digest/name-index';
+import { ResourceListBuilder, type ResourceList } from '../digest/resource-list';
+import { StreamedItems } from '../envelope/strict-json';
 import { maxResources } from '../envelope/signature-limit';
-import { isObject, serializeStatement, STATEMENT_TYPE_V1, type Statement } from './statement';
+import { isObject, parseStatement, serializeStatement, STATEMENT_TYPE_V1, type Statement } from './statement';
 import { checkFileNames, quoted } from '../names';
 
 export const OMS_PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
@@ -68,7 +71,8 @@ function entryText(name: string, algorithmJson: string, digest: string): string 
  */
 export function serializeOmsStatementInto(manifest: Manifest, subjectName: string, header: (length: number) => Buffer = () => Buffer.alloc(0)): { buffer: Buffer; offset: number; length: number } {
   const s = manifest.serialization;
-  if (manifest.resources.length === 0) {
+  const list = resourceListOf(manifest);
+  if (list.length === 0) {
     const whole = serializeStatement(buildOmsStatement(manifest, subjectName));
     const h = header(whole.length);
     return { buffer: Buffer.concat([h, whole]), offset: h.length, length: whole.length };
@@ -83,17 +87,17 @@ export function serializeOmsStatementInto(manifest: Manifest, subjectName: strin
   const head = one.slice(0, at);
   const tail = one.slice(at + marker.length);
   let nameBytes = 0;
-  for (const r of manifest.resources) nameBytes += Buffer.byteLength(JSON.stringify(r.name));
-  const length = omsStatementLength(s, subjectName, manifest.resources.length, nameBytes);
+  for (let i = 0; i < list.length; i++) nameBytes += Buffer.byteLength(JSON.stringify(list.name(i)));
+  const length = omsStatementLength(s, subjectName, list.length, nameBytes);
   const h = header(length);
   const prefix = h.length;
   const buffer = Buffer.allocUnsafe(prefix + length);
   h.copy(buffer, 0);
   let o = prefix + buffer.write(head, prefix);
-  manifest.resources.forEach((r, i) => {
+  for (let i = 0; i < list.length; i++) {
     if (i > 0) o += buffer.write(',\n', o);
-    o += buffer.write(entryText(r.name, algorithmJson, r.digest), o);
-  });
+    o += buffer.write(entryText(list.name(i), algorithmJson, list.digest(i)), o);
+  }
   o += buffer.write(tail, o);
   if (o !== prefix + length) throw new Error(`internal: the OMS statement is ${o - prefix} bytes, ${length} were computed`);
   return { buffer, offset: prefix, length };
@@ -156,20 +160,19 @@ export function parseShardName(name: string): ShardName | null {
 }
 
 /** Shards of each file must tile it from offset 0 in shard_size steps: no gaps, no overlaps. */
-function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (m: string) => ModelsealError): void {
+function checkShardTiling(shards: ShardName[], shardSize: number, bad: (m: string) => ModelsealError): void {
   const byPath = new Map<string, ShardName[]>();
-  for (const r of resources) {
-    const s = parseShardName(r.name) as ShardName;
+  for (const s of shards) {
     const list = byPath.get(s.path) ?? [];
     list.push(s);
     byPath.set(s.path, list);
   }
-  for (const [p, shards] of byPath) {
-    shards.sort((a, b) => a.start - b.start);
+  for (const [p, list] of byPath) {
+    list.sort((a, b) => a.start - b.start);
     let expect = 0;
-    for (let k = 0; k < shards.length; k++) {
-      const s = shards[k];
-      const last = k === shards.length - 1;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k];
+      const last = k === list.length - 1;
       if (s.start !== expect) throw bad(`shards of ${quoted(p)} ${s.start < expect ? 'overlap' : 'leave a gap'} at offset ${expect}`);
       const len = s.end - s.start;
       if (len > shardSize || (!last && len !== shardSize)) throw bad(`shard ${quoted(`${p}:${s.start}:${s.end}`)} does not match shard_size ${shardSize}`);
@@ -178,39 +181,108 @@ function checkShardTiling(resources: ResourceDigest[], shardSize: number, bad: (
   }
 }
 
-function parseResources(v: unknown, serialization: Serialization, bad: (m: string) => ModelsealError, file?: string): ResourceDigest[] {
-  if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
-  if (v.length === 0) throw bad('predicate.resources is empty: nothing is signed');
-  const max = maxResources();
-  if (v.length > max) throw bad(`lists ${v.length} resources, over the limit of ${max} (set MODELSEAL_MAX_RESOURCES to accept more)`);
-  const want = digestBytes(serialization.hashType) * 2;
-  const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
-  const seen = new Set<string>();
-  const out: ResourceDigest[] = [];
-  for (const r of v) {
+/**
+ * Collects predicate.resources as the statement is parsed (the strict reader hands over
+ * one entry at a time), packed: no object per resource is kept. Shape problems are noted
+ * at their index and reported by parseResources in listed order, after the serialization
+ * they are judged against has been read (it may come later in the statement).
+ */
+/** The shortest resource entry JSON can write, without its digest: {"name":"","algorithm":"","digest":""}. */
+const MIN_ENTRY = 38;
+
+export class ResourceCollector {
+  private builder: ResourceListBuilder | undefined;
+  private readonly limit = maxResources();
+  /** First entry that is not an object with string name, algorithm and digest. */
+  firstShapeProblem = -1;
+  /** First entry whose digest is not lowercase hex of the first entry's length. */
+  firstBadDigest = -1;
+  count = 0;
+
+  /** `statementBytes`: the size of the statement being parsed, if known (sizes the buffers). */
+  constructor(private readonly statementBytes = 0) {}
+
+  readonly onItem = (r: unknown): void => {
+    const i = this.count++;
+    if (i >= this.limit || this.firstShapeProblem >= 0) return;
     if (!isObject(r) || typeof r.name !== 'string' || typeof r.algorithm !== 'string' || typeof r.digest !== 'string') {
-      throw bad('a resource lacks a string name, algorithm or digest');
+      this.firstShapeProblem = i;
+      return;
     }
-    const path = serialization.method === 'shards' ? parseShardName(r.name)?.path : r.name;
-    if (path === undefined) throw bad(`resource ${quoted(r.name)} is not a shard name path:start:end`);
-    if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${quoted(r.name)} is not a safe relative path`);
-    if (!accepted.has(r.algorithm)) throw bad(`resource ${quoted(r.name)} has algorithm ${quoted(r.algorithm)}, expected ${serialization.hashType}`);
-    if (!HEX.test(r.digest) || r.digest.length !== want) throw bad(`resource ${quoted(r.name)} has a malformed ${serialization.hashType} digest`);
-    if (seen.has(r.name)) throw bad(`resource ${quoted(r.name)} is listed twice`);
-    seen.add(r.name);
-    out.push({ name: r.name, algorithm: r.algorithm, digest: r.digest });
+    // Sized for the most entries the statement can hold (untouched pages cost nothing).
+    if (!this.builder) this.builder = new ResourceListBuilder(r.digest.length >> 1, Math.ceil(this.statementBytes / (MIN_ENTRY + r.digest.length)) + 1, this.statementBytes >> 1);
+    const ok = HEX.test(r.digest) && r.digest.length === this.builder.width * 2 && r.digest.length > 0;
+    if (!ok && this.firstBadDigest < 0) this.firstBadDigest = i;
+    this.builder.add(r.name, r.algorithm, ok ? r.digest : Buffer.alloc(this.builder.width));
+  };
+
+  list(): ResourceList {
+    return (this.builder ?? new ResourceListBuilder(0, 0)).finish();
   }
-  if (serialization.method === 'shards') checkShardTiling(out, serialization.shardSize as number, bad);
-  if (seen.has('.') && out.length > 1 && serialization.method === 'files') throw bad('resource "." (single file) cannot be listed with other files');
-  checkFileNames(serialization.method === 'shards' ? new Set(out.map((r) => (parseShardName(r.name) as ShardName).path)) : seen, 'MANIFEST_INVALID', file);
-  return out;
+}
+
+function parseResources(v: unknown, collected: ResourceCollector | undefined, serialization: Serialization, bad: (m: string) => ModelsealError, file?: string): ResourceList {
+  let collector = collected;
+  if (v instanceof StreamedItems) {
+    if (!collector || collector.count !== v.count) throw new Error('internal: streamed resources without their collector');
+  } else {
+    if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
+    collector = new ResourceCollector();
+    for (const r of v) collector.onItem(r);
+  }
+  if (collector.count === 0) throw bad('predicate.resources is empty: nothing is signed');
+  const max = maxResources();
+  if (collector.count > max) throw bad(`lists ${collector.count} resources, over the limit of ${max} (set MODELSEAL_MAX_RESOURCES to accept more)`);
+  const list = collector.list();
+  const want = digestBytes(serialization.hashType);
+  const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
+  const shards = serialization.method === 'shards';
+  const shardNames: ShardName[] = [];
+  const shapeAt = collector.firstShapeProblem;
+  const n = shapeAt >= 0 ? shapeAt + 1 : list.length;
+  for (let i = 0; i < n; i++) {
+    if (i === shapeAt) throw bad('a resource lacks a string name, algorithm or digest');
+    const name = list.name(i);
+    const shard = shards ? parseShardName(name) : null;
+    const path = shards ? shard?.path : name;
+    if (path === undefined) throw bad(`resource ${quoted(name)} is not a shard name path:start:end`);
+    if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${quoted(name)} is not a safe relative path`);
+    if (!accepted.has(list.algorithm(i))) throw bad(`resource ${quoted(name)} has algorithm ${quoted(list.algorithm(i))}, expected ${serialization.hashType}`);
+    if (i === collector.firstBadDigest || list.width !== want) throw bad(`resource ${quoted(name)} has a malformed ${serialization.hashType} digest`);
+    if (shard) shardNames.push(shard);
+  }
+  const { index, duplicate } = NameIndex.of(list);
+  if (duplicate) throw bad(`resource ${quoted(list.name(duplicate[1]))} is listed twice`);
+  if (shards) checkShardTiling(shardNames, serialization.shardSize as number, bad);
+  if (!shards && list.length > 1 && index.find('.') >= 0) throw bad('resource "." (single file) cannot be listed with other files');
+  checkFileNames(shards ? new Set(shardNames.map((s) => s.path)) : namesOf(list), 'MANIFEST_INVALID', file);
+  return list;
+}
+
+function* namesOf(list: ResourceList): Generator<string> {
+  for (let i = 0; i < list.length; i++) yield list.name(i);
+}
+
+/**
+ * Parses signed payload bytes as an OMS statement, reading predicate.resources packed as
+ * they are parsed (a million-resource statement never becomes a million objects).
+ */
+export function readOmsStatement(payload: Buffer, file?: string): OmsStatement {
+  const { statement, collector } = readStatementCollecting(payload, file);
+  return parseOmsStatement(statement, file, collector);
+}
+
+/** The statement, with predicate.resources (if any) collected packed for parseOmsStatement. */
+export function readStatementCollecting(payload: Buffer, file?: string): { statement: Statement; collector: ResourceCollector } {
+  const collector = new ResourceCollector(payload.length);
+  return { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: collector.onItem }), collector };
 }
 
 /**
  * Checks a parsed statement as an OMS v1.x model signature and returns its manifest.
  * The subject digest must equal the root recomputed from the resources in listed order.
  */
-export function parseOmsStatement(statement: Statement, file?: string): OmsStatement {
+export function parseOmsStatement(statement: Statement, file?: string, collected?: ResourceCollector): OmsStatement {
   const bad = (m: string) => new ModelsealError('MANIFEST_INVALID', m, { file });
   if (!OMS_PREDICATE_V1.test(statement.predicateType)) {
     throw new ModelsealError('STATEMENT_INVALID', `predicateType ${quoted(statement.predicateType)} is not an OMS model signature (${OMS_PREDICATE_TYPE})`, { file });
@@ -231,7 +303,7 @@ export function parseOmsStatement(statement: Statement, file?: string): OmsState
     }
   }
   const serialization = parseSerialization(predicate.serialization, bad, file);
-  const resources = parseResources(predicate.resources, serialization, bad, file);
+  const resources = parseResources(predicate.resources, collected, serialization, bad, file);
   const recomputed = rootDigestOf(resources);
   if (recomputed !== root) {
     throw new ModelsealError('DIGEST_MISMATCH', `the subject digest ${root} is not the root of the signed resources (${recomputed})`, { file });
@@ -239,6 +311,6 @@ export function parseOmsStatement(statement: Statement, file?: string): OmsState
   return {
     predicateType: statement.predicateType,
     subjectName: typeof subject.name === 'string' ? subject.name : '',
-    manifest: { serialization, resources, rootDigest: root },
+    manifest: packedManifest(serialization, resources, root),
   };
 }

@@ -1,5 +1,6 @@
 import { ModelsealError } from '../errors';
 import { parseJson } from '../envelope/read-json';
+import type { StrictJsonOptions } from '../envelope/strict-json';
 import { quoted } from '../names';
 
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
@@ -32,8 +33,8 @@ export function serializeStatement(statement: Statement<unknown>): Buffer {
  * Parses the verified payload bytes as an in-toto Statement v1 and checks its
  * envelope-level shape; predicate checks belong to the predicate's parser.
  */
-export function parseStatement(payload: Buffer, file?: string): Statement {
-  const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement');
+export function parseStatement(payload: Buffer, file?: string, items?: StrictJsonOptions['items']): Statement {
+  const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement', items);
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
   if (!isObject(s)) throw bad('the signed statement is not a JSON object');
   if (s._type !== STATEMENT_TYPE_V1) throw bad(`statement _type is ${quoted(s._type)}, expected ${STATEMENT_TYPE_V1}`);

@@ -1,7 +1,10 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from '../digest/ignore';
-import { hashTree, isDirectoryArtifact, type Manifest, type ProgressEvent, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { createHash } from 'node:crypto';
+import { hashTree, isDirectoryArtifact, resourceListOf, type Manifest, type ProgressEvent, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { NameIndex } from '../digest/name-index';
+import { ResourceListBuilder, type ResourceList } from '../digest/resource-list';
 import type { Part } from '../digest/partition';
 import { walkArtifact, type ArtifactTree } from '../digest/walk';
 import { parseShardName } from '../statement/oms';
@@ -55,21 +58,80 @@ export interface SignedFile {
   size?: number;
 }
 
+/**
+ * The signed paths of a manifest, packed: for the files method the resource names
+ * themselves; for shards, each resource's path, with the first resource of each path
+ * standing for it and the size its ranges imply. Lookups go through a NameIndex.
+ */
+export class SignedPaths {
+  /** Per resource: the resource that stands for its path (itself for the files method). */
+  readonly pathOf?: Uint32Array;
+  /** Shards only, per standing resource: the file size its shard ranges imply. */
+  readonly size?: Float64Array;
+  readonly index: NameIndex;
+  /** Distinct paths. */
+  readonly count: number;
+
+  constructor(readonly resources: ResourceList, shards: boolean) {
+    if (!shards) {
+      this.paths = resources;
+      this.index = NameIndex.of(resources).index;
+      let count = 0;
+      for (let i = 0; i < resources.length; i++) if (this.index.find(resources.nameBytes(i)) === i) count++;
+      this.count = count;
+      return;
+    }
+    const paths = new ResourceListBuilder(0, resources.length);
+    const ends = new Float64Array(resources.length);
+    for (let i = 0; i < resources.length; i++) {
+      const name = resources.name(i);
+      const shard = parseShardName(name);
+      paths.add(shard ? shard.path : name, '', '');
+      ends[i] = shard ? shard.end : 0;
+    }
+    this.paths = paths.finishWith(Buffer.alloc(0), 0, '');
+    this.index = new NameIndex(this.paths);
+    this.pathOf = new Uint32Array(resources.length);
+    this.size = new Float64Array(resources.length);
+    let count = 0;
+    for (let i = 0; i < resources.length; i++) {
+      const k = this.index.insert(i);
+      if (k === i) count++;
+      this.pathOf[i] = k;
+      this.size[k] = Math.max(this.size[k], ends[i]);
+    }
+    this.count = count;
+  }
+
+  private readonly paths: ResourceList;
+
+  /** The standing resource of each distinct path, in listed order. */
+  *standing(): Generator<number> {
+    for (let i = 0; i < this.resources.length; i++) if (this.pathOf ? this.pathOf[i] === i : this.index.find(this.resources.nameBytes(i)) === i) yield i;
+  }
+
+  path(i: number): string {
+    return this.paths.name(i);
+  }
+
+  /** The standing resource of a path, or -1. */
+  find(name: string): number {
+    return this.index.find(name);
+  }
+}
+
 /** The signed manifest's resources grouped by file path (shards `path:start:end` under their path). */
 export function signedFiles(manifest: Manifest): Map<string, SignedFile> {
+  const list = resourceListOf(manifest);
+  const sp = new SignedPaths(list, manifest.serialization.method === 'shards');
   const files = new Map<string, SignedFile>();
-  const shards = manifest.serialization.method === 'shards';
-  for (const r of manifest.resources) {
-    const shard = shards ? parseShardName(r.name) : null;
-    const p = shard ? shard.path : r.name;
-    let f = files.get(p);
-    if (!f) {
-      f = { path: p, resources: [] };
-      files.set(p, f);
-    }
-    f.resources.push(r);
-    if (shard) f.size = Math.max(f.size ?? 0, shard.end);
+  const byStanding = new Map<number, SignedFile>();
+  for (const k of sp.standing()) {
+    const f: SignedFile = { path: sp.path(k), resources: [], ...(sp.size ? { size: sp.size[k] } : {}) };
+    files.set(f.path, f);
+    byStanding.set(k, f);
   }
+  for (let i = 0; i < list.length; i++) byStanding.get(sp.pathOf ? sp.pathOf[i] : sp.find(list.name(i)))?.resources.push(list.at(i));
   return files;
 }
 
@@ -87,9 +149,9 @@ export function walkLikeSignature(artifact: string, serialization: Serialization
 }
 
 /** A single-file artifact is "." to us; signers name it "." (Python) or by its base name (Go, OMS spec). */
-function alignSingleFileName(tree: ArtifactTree, signed: Map<string, SignedFile>, artifact: string): void {
-  if (!tree.singleFile || signed.size !== 1) return;
-  const only = [...signed.keys()][0];
+function alignSingleFileName(tree: ArtifactTree, signed: SignedPaths, artifact: string): void {
+  if (!tree.singleFile || signed.count !== 1) return;
+  const only = signed.path(signed.standing().next().value as number);
   if (only === '.' || only === path.basename(path.resolve(artifact)) || only === path.basename(tree.root)) tree.files[0].name = only;
 }
 
@@ -102,22 +164,22 @@ function mismatch(artifact: string, diff: ManifestDiff): ModelsealError {
  * signed (unless ignoreUnsignedFiles, which drops it from the tree), and a file's size
  * must be the one its signed shard ranges imply. Throws before anything is hashed.
  */
-function compareNames(tree: ArtifactTree, signed: Map<string, SignedFile>, shards: boolean, artifact: string, ignoreUnsignedFiles: boolean): void {
+function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string, ignoreUnsignedFiles: boolean): void {
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
-  const onDisk = new Set<string>();
+  const onDisk = new Uint8Array(signed.resources.length);
   const kept = [];
   for (const f of tree.files) {
-    onDisk.add(f.name);
-    const s = signed.get(f.name);
-    if (!s) {
+    const k = signed.find(f.name);
+    if (k < 0) {
       // An empty file has no shards: the shards serialization cannot list it (model_signing's format).
-      if (!ignoreUnsignedFiles && !(shards && f.size === 0)) diff.extra.push(f.name);
+      if (!ignoreUnsignedFiles && !(signed.size && f.size === 0)) diff.extra.push(f.name);
       continue;
     }
+    onDisk[k] = 1;
     kept.push(f);
-    if (s.size !== undefined && s.size !== f.size) diff.changed.push({ name: f.name, expected: `${s.size} bytes`, actual: `${f.size} bytes` });
+    if (signed.size && signed.size[k] !== f.size) diff.changed.push({ name: f.name, expected: `${signed.size[k]} bytes`, actual: `${f.size} bytes` });
   }
-  for (const p of signed.keys()) if (!onDisk.has(p)) diff.missing.push(p);
+  for (const k of signed.standing()) if (!onDisk[k]) diff.missing.push(signed.path(k));
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
   tree.files = kept;
 }
@@ -127,7 +189,9 @@ export class HashCache {
   private readonly seen = new Map<string, Promise<Manifest>>();
 
   hash(tree: ArtifactTree, serialization: Serialization, options: Pick<MatchOptions, 'onProgress' | 'threads' | 'part'>): Promise<Manifest> {
-    const key = JSON.stringify([tree.root, serialization.method, serialization.hashType, serialization.shardSize ?? null, options.part ?? null, tree.files.map((f) => [f.name, f.file, f.size])]);
+    const h = createHash('sha256').update(JSON.stringify([tree.root, serialization.method, serialization.hashType, serialization.shardSize ?? null, options.part ?? null]));
+    for (const f of tree.files) h.update(JSON.stringify([f.name, f.file, f.size]));
+    const key = h.digest('hex');
     let result = this.seen.get(key);
     if (!result) {
       result = hashTree(tree, serialization, options);
@@ -138,18 +202,25 @@ export class HashCache {
 }
 
 /** Signed vs computed resources by name; with `partial`, signed resources the computation left out are not missing. */
-function compareResources(signed: Manifest, actual: Manifest, partial: boolean): ManifestDiff {
-  const have = new Map(actual.resources.map((r) => [r.name, r.digest]));
+function compareResources(signed: ResourceList, index: NameIndex, actual: ResourceList, partial: boolean): ManifestDiff {
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
-  for (const r of signed.resources) {
-    const got = have.get(r.name);
-    if (got === undefined) {
-      if (!partial) diff.missing.push(r.name);
-    } else if (got !== r.digest) diff.changed.push({ name: r.name, expected: r.digest, actual: got });
-    have.delete(r.name);
+  const seen = new Uint8Array(signed.length);
+  for (let j = 0; j < actual.length; j++) {
+    const k = index.find(actual.nameBytes(j));
+    if (k < 0 || seen[k]) {
+      diff.extra.push(actual.name(j));
+      continue;
+    }
+    seen[k] = 1;
+    if (!signed.digestBytes(k).equals(actual.digestBytes(j))) diff.changed.push({ name: actual.name(j), expected: signed.digest(k), actual: actual.digest(j) });
   }
-  diff.extra.push(...have.keys());
+  if (!partial) for (let k = 0; k < signed.length; k++) if (!seen[k]) diff.missing.push(signed.name(k));
   return diff;
+}
+
+/** The signed resources by full name (for the files method, the paths' own index). */
+function resourceIndex(signed: SignedPaths): NameIndex {
+  return signed.size ? NameIndex.of(signed.resources).index : signed.index;
 }
 
 /**
@@ -157,7 +228,8 @@ function compareResources(signed: Manifest, actual: Manifest, partial: boolean):
  * the same comparison, name by name, as for files on disk. Throws ARTIFACT_MISMATCH.
  */
 export function matchManifest(signed: Manifest, actual: Manifest, what: string): void {
-  const diff = compareResources(signed, actual, false);
+  const list = resourceListOf(signed);
+  const diff = compareResources(list, NameIndex.of(list).index, resourceListOf(actual), false);
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw new ModelsealError('ARTIFACT_MISMATCH', `${what} do not match the signature: ${describeDiff(diff)}`, { details: diff });
 }
 
@@ -167,14 +239,14 @@ export function matchManifest(signed: Manifest, actual: Manifest, what: string):
  * was compared.
  */
 export async function matchFiles(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions = {}): Promise<FilesMatch> {
-  const files = signedFiles(signed);
+  const paths = new SignedPaths(resourceListOf(signed), signed.serialization.method === 'shards');
   const tree = walkLikeSignature(artifact, signed.serialization, signaturePath, options);
-  alignSingleFileName(tree, files, artifact);
-  compareNames(tree, files, signed.serialization.method === 'shards', artifact, options.ignoreUnsignedFiles === true);
+  alignSingleFileName(tree, paths, artifact);
+  compareNames(tree, paths, artifact, options.ignoreUnsignedFiles === true);
 
-  const cache = options.cache ?? new HashCache();
-  const actual = await cache.hash(tree, signed.serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
-  const diff = compareResources(signed, actual, options.part !== undefined);
+  const hashOptions = { onProgress: options.onProgress, threads: options.threads, part: options.part };
+  const actual = resourceListOf(await (options.cache ? options.cache.hash(tree, signed.serialization, hashOptions) : hashTree(tree, signed.serialization, hashOptions)));
+  const diff = compareResources(paths.resources, resourceIndex(paths), actual, options.part !== undefined);
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
-  return { root: tree.root, files: tree.files.length, resources: actual.resources.length, ...(options.part ? { part: options.part } : {}) };
+  return { root: tree.root, files: tree.files.length, resources: actual.length, ...(options.part ? { part: options.part } : {}) };
 }

@@ -4,9 +4,8 @@ import { ModelsealError } from '../errors';
 import type { Manifest, ProgressEvent } from '../digest/manifest';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { parseOmsStatement } from '../statement/oms';
+import { parseOmsStatement, readStatementCollecting } from '../statement/oms';
 import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
-import { parseStatement } from '../statement/statement';
 import { defaultSignaturePath, type SignatureFormat } from '../sign/signature-path';
 import { matchFiles, type FilesMatch } from './match-files';
 import { verifySignatureFile } from './signature-file';
@@ -72,12 +71,18 @@ function defaultSignatureFor(artifact: string): string {
 
 /** The signed OMS statement; model_signing v0.2's `Digests/v0.1` only in the certificate bundles it wrote. */
 function parseSignedStatement(payload: Buffer, file: string, method: SigningMethod) {
-  const statement = parseStatement(payload, file);
-  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return parseOmsStatement(statement, file);
+  const { statement, collector } = readStatementCollecting(payload, file);
+  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return parseOmsStatement(statement, file, collector);
   if (method !== 'certificate') {
     throw new ModelsealError('STATEMENT_INVALID', `a ${LEGACY_PREDICATE_TYPE} statement is accepted only in an X.509 certificate bundle (model_signing v0.2 wrote no others); this one is signed by ${method}`, { file });
   }
   return parseLegacyDigestsStatement(statement, file);
+}
+
+/** The verified signature's manifest; the payload is not kept (a dataset's is hundreds of MB). */
+function readSignedManifest(signaturePath: string, signers: readonly TrustedSigner[]) {
+  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
+  return { oms: parseSignedStatement(payload, signaturePath, signer.method), signer, format, claims };
 }
 
 /**
@@ -88,8 +93,7 @@ function parseSignedStatement(payload: Buffer, file: string, method: SigningMeth
 export async function verifyArtifact(artifact: string, options: VerifyOptions): Promise<VerifyResult> {
   const signers = toSigners(options);
   const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
-  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
-  const oms = parseSignedStatement(payload, signaturePath, signer.method);
+  const { oms, signer, format, claims } = readSignedManifest(signaturePath, signers);
   const signed = oms.manifest;
 
   const checked = await matchFiles(artifact, signed, signaturePath, options);
