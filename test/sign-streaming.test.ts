@@ -3,10 +3,12 @@
  * string) writes exactly the bytes of the object path (buildOmsStatement +
  * serializeStatement + serializeKeyBundle).
  */
+import { verify as cryptoVerify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeManifest } from '../src/digest/manifest';
 import { keyBundleChunks, serializeKeyBundle } from '../src/envelope/bundle';
+import { preAuthEncoding } from '../src/envelope/dsse';
 import { makeKey } from './helpers/hostile';
 import { signArtifact, signStatementWithKey } from '../src/sign/sign-artifact';
 import { buildOmsStatement, serializeOmsStatementInto } from '../src/statement/oms';
@@ -62,6 +64,41 @@ describe('streaming OMS serialization and key bundle', () => {
     const env = { payloadType: 'application/vnd.in-toto+json', payload, signature: Buffer.from([1, 2, 3]) };
     const joined = [...keyBundleChunks(env, 'abc')].join('');
     expect(joined).toBe(serializeKeyBundle(env, 'abc'));
+  });
+});
+
+describe('streaming ECDSA signing (the statement is never held)', () => {
+  it('signs a statement of several chunks: the payload is the object path\'s and the signature verifies over its PAE', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12000; i++) files[`d${i % 7}/f${i}-ünï.bin`] = String(i);
+    const root = writeTree(tmpDir(), files);
+    const ec = makeKey(tmpDir(), 'ec', 'ecdsa-p256');
+    const sig = path.join(tmpDir(), 'model.sig');
+    const r = await signArtifact(root, { key: ec.info, signature: sig, threads: 0 });
+    const bundle = JSON.parse(fs.readFileSync(sig, 'utf8'));
+    const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+    const expected = serializeStatement(buildOmsStatement(r.manifest, path.basename(root)));
+    expect(expected.length).toBeGreaterThan(3 * 512 * 1024); // several 1 MiB chunks
+    expect(payload.equals(expected)).toBe(true);
+    const pae = preAuthEncoding(bundle.dsseEnvelope.payloadType, payload);
+    expect(cryptoVerify('sha256', pae, fs.readFileSync(ec.publicPath, 'utf8'), Buffer.from(bundle.dsseEnvelope.signatures[0].sig, 'base64'))).toBe(true);
+    expect(fs.readFileSync(sig, 'utf8')).toBe(serializeKeyBundle({ payloadType: bundle.dsseEnvelope.payloadType, payload, signature: Buffer.from(bundle.dsseEnvelope.signatures[0].sig, 'base64') }, ec.info.publicKey.hint));
+    await expect(verifyArtifact(root, { keys: ec.publicPath, signature: sig })).resolves.toMatchObject({ verified: true });
+  });
+
+  it('encodes a payload streamed in chunks of any size as the one-piece base64', () => {
+    const payload = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 31) & 0xff));
+    for (const size of [1, 2, 3, 4, 5, 7, 1000, 65536]) {
+      const chunks = function* () {
+        const reused = Buffer.alloc(size);
+        for (let o = 0; o < payload.length; o += size) {
+          const n = payload.copy(reused, 0, o, o + size);
+          yield reused.subarray(0, n);
+        }
+      };
+      const env = { payloadType: 't', payload: chunks(), signature: () => Buffer.from([9]) };
+      expect([...keyBundleChunks(env, 'h')].join('')).toBe(serializeKeyBundle({ payloadType: 't', payload, signature: Buffer.from([9]) }, 'h'));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { quoted } from '../names';
 
@@ -62,6 +62,16 @@ export function createHasher(algorithm: HashAlgorithm): Hasher {
     case 'blake3':
       return new Blake3();
   }
+}
+
+/**
+ * The hex digest of one buffer. For sha256 and blake2b this is node:crypto's one-shot
+ * `hash`, which makes no Hash object: each of those holds native memory V8 does not see
+ * until it collects the object, and a million small files made a few hundred MB of it.
+ */
+export function hashOnce(algorithm: HashAlgorithm, data: Uint8Array): string {
+  if (algorithm === 'blake3') return createHasher(algorithm).update(data).digest('hex');
+  return hash(algorithm === 'sha256' ? 'sha256' : 'blake2b512', data, 'hex');
 }
 
 export function digestBytes(algorithm: HashAlgorithm): number {

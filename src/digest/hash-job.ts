@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { fsError } from '../errors';
-import { createHasher, type HashAlgorithm } from './algorithms';
+import { createHasher, hashOnce, type HashAlgorithm } from './algorithms';
 import { changedSince, fileChanged, openRegular, type ByteRange } from './hash-file';
 
 /**
@@ -17,13 +17,16 @@ export interface HashJob {
   /** The size the walk saw; another size when the file is opened means it changed. */
   size: number;
   ranges: ByteRange[];
+  /** The file's other ranges are other jobs: the result says which file (identity) was read. */
+  shared?: true;
 }
 
 export interface JobResult {
   fileIndex: number;
   firstRange: number;
   /** dev, inode, size and mtime seen while hashing: every job of one file must see the same. */
-  identity: string;
+  /** Only for shared jobs: device, inode, size and times of the file read (a string per file would cost a million of them). */
+  identity?: string;
   /** Hex digests, one per range. */
   digests: string[];
 }
@@ -152,7 +155,7 @@ function finishJob(job: HashJob, ctx: JobContext, fd: number, st: fs.Stats, dige
   } finally {
     fs.closeSync(fd);
   }
-  return { fileIndex: job.fileIndex, firstRange: job.firstRange, identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, digests };
+  return { fileIndex: job.fileIndex, firstRange: job.firstRange, ...(job.shared ? { identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` } : {}), digests };
 }
 
 /** Jobs whose ranges are all short are hashed synchronously: no promise per file for datasets of small files. */
@@ -183,7 +186,7 @@ export function runJobSync(job: HashJob, ctx: JobContext): JobResult {
       if (n > st.size) throw fileChanged(job.file);
       if (n < st.size) readFully(fd, job.file, buffer, n, st.size, 0);
       else endSeen = true;
-      digests = [createHasher(ctx.algorithm).update(buffer.subarray(0, st.size)).digest('hex')];
+      digests = [hashOnce(ctx.algorithm, buffer.subarray(0, st.size))];
       ctx.onBytes(st.size);
     } else {
       digests = job.ranges.map((range) => {

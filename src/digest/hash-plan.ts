@@ -100,7 +100,7 @@ export function planHashing(
       const [fileIndex, firstRange, n] = [p[j], p[j + 1], p[j + 2]];
       const ranges: ByteRange[] = [];
       for (let k = firstRange; k < firstRange + n; k++) ranges.push(rangeAt(fileIndex, k));
-      jobs.push({ fileIndex, firstRange, file: files[fileIndex].file, size: files[fileIndex].size, ranges });
+      jobs.push({ fileIndex, firstRange, file: files[fileIndex].file, size: files[fileIndex].size, ranges, ...(jobsPerFile[fileIndex] > 1 ? { shared: true } : {}) });
     }
     return jobs;
   };

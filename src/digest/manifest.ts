@@ -290,6 +290,7 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
       for (const r of results) {
         if (plan.jobsPerFile[r.fileIndex] > 1) {
           const seen = identities.get(r.fileIndex);
+          if (r.identity === undefined) throw new Error('internal: a shared job came back without the identity of its file');
           if (seen === undefined) identities.set(r.fileIndex, r.identity);
           else if (seen !== r.identity) throw fileChanged(files[r.fileIndex].file);
         }

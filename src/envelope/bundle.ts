@@ -129,15 +129,41 @@ export function readBundle(file: string): SignatureBundle {
 const BASE64_CHUNK = 3 * 1024 * 1024;
 
 /**
+ * Bytes per base64 string yielded: 64 KiB of text. Larger strings go straight to V8's
+ * large-object space, where each one waits for a full collection: a 300 MB payload in
+ * 4 MB strings grew the heap by hundreds of MB before any was freed.
+ */
+const BASE64_SLICE = 48 * 1024;
+
+/** Base64 of a byte stream, chunk by chunk: bytes that do not fill a 3-byte group wait for the next chunk. */
+function* base64Chunks(chunks: Iterable<Uint8Array>): Generator<string> {
+  let carry = Buffer.alloc(0);
+  for (const c of chunks) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, c]) : Buffer.from(c.buffer, c.byteOffset, c.length);
+    const whole = bytes.length - (bytes.length % 3);
+    for (let o = 0; o < whole; o += BASE64_SLICE) yield bytes.toString('base64', o, Math.min(o + BASE64_SLICE, whole));
+    carry = Buffer.from(bytes.subarray(whole)); // a copy: the caller may reuse its chunk
+  }
+  if (carry.length > 0) yield carry.toString('base64');
+}
+
+function* slices(payload: Buffer): Generator<Buffer> {
+  for (let o = 0; o < payload.length; o += BASE64_CHUNK) yield payload.subarray(o, o + BASE64_CHUNK);
+}
+
+/**
  * The key-method bundle of `serializeKeyBundle`, byte for byte, as a sequence of chunks
  * produced one at a time: a 200 MB payload is never held as one 270 MB base64 string
- * (plus the JSON text around it) while it is written.
+ * (plus the JSON text around it) while it is written. The payload may itself be a stream
+ * of chunks, and the signature a function called once the payload has been read through
+ * (a streaming signer: the payload is then never held at all).
  */
-export function* keyBundleChunks(envelope: { payloadType: string; payload: Buffer; signature: Buffer }, hint: string): Generator<string> {
+export function* keyBundleChunks(envelope: { payloadType: string; payload: Buffer | Iterable<Uint8Array>; signature: Buffer | (() => Buffer) }, hint: string): Generator<string> {
   const head = JSON.stringify({ mediaType: BUNDLE_MEDIA_TYPE, verificationMaterial: { publicKey: { hint }, tlogEntries: [] }, dsseEnvelope: { payload: '' } });
   yield head.slice(0, -3); // up to and including the payload's opening quote
-  for (let o = 0; o < envelope.payload.length; o += BASE64_CHUNK) yield envelope.payload.subarray(o, o + BASE64_CHUNK).toString('base64');
-  const tail = JSON.stringify({ payloadType: envelope.payloadType, signatures: [{ sig: envelope.signature.toString('base64'), keyid: '' }] });
+  yield* base64Chunks(Buffer.isBuffer(envelope.payload) ? slices(envelope.payload) : envelope.payload);
+  const signature = typeof envelope.signature === 'function' ? envelope.signature() : envelope.signature;
+  const tail = JSON.stringify({ payloadType: envelope.payloadType, signatures: [{ sig: signature.toString('base64'), keyid: '' }] });
   yield `",${tail.slice(1)}}`;
 }
 

@@ -49,6 +49,11 @@ export function signWith(key: SigningKey, data: Uint8Array, ecdsaEncoding: Ecdsa
   return signature;
 }
 
+/** The longest DER encoding of an ECDSA signature for a key type (two INTEGERs of field size + 1 in a SEQUENCE). */
+export function maxEcdsaDerBytes(type: Exclude<KeyType, 'ed25519'>): number {
+  return 2 * FIELD_BYTES[type] + 9;
+}
+
 /** DER of a raw r||s ECDSA signature for a key type (tokens sign raw). */
 export function ecdsaRawToDer(type: Exclude<KeyType, 'ed25519'>, raw: Uint8Array): Buffer {
   return rawToDer(raw, FIELD_BYTES[type]);

@@ -1,13 +1,14 @@
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, createSign, X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthHeader } from '../envelope/dsse';
 import { keyBundleChunks, serializeKeyBundle } from '../envelope/bundle';
 import { base64Length } from '../envelope/signature-limit';
-import { signWith, type SigningKey } from '../keys/signing-key';
+import { isExternalKey, maxEcdsaDerBytes, signWith, type SigningKey } from '../keys/signing-key';
+import { hashForKey } from '../keys/signature-algorithm';
 import { publicKeyInfo } from '../keys/load';
-import { buildOmsStatement, serializeOmsStatementInto } from '../statement/oms';
+import { buildOmsStatement, omsStatementChunks, serializeOmsStatementInto } from '../statement/oms';
 import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
@@ -129,15 +130,32 @@ export function signatureTarget(artifact: string | undefined, options: SignOptio
 
 /**
  * The common case (a key, a bundle) without building the statement as an object or the
- * bundle as one string: the statement is written once, after its DSSE header, signed in
- * place, and the bundle is written in chunks. Byte-identical to signStatementWithKey.
+ * bundle as one string. An ECDSA key held here signs the statement as a stream while the
+ * bundle is written: the statement is never held. Ed25519 (which signs one whole message)
+ * and keys held elsewhere get it once, after its DSSE header, signed in place. Both write
+ * the bytes of signStatementWithKey.
  */
 function signManifestWithKey(manifest: Manifest, subjectName: string, signature: string, key: SigningKey, force: boolean | undefined): void {
-  const { buffer, offset } = serializeOmsStatementInto(manifest, subjectName, (length) => preAuthHeader(IN_TOTO_PAYLOAD_TYPE, length));
-  const sig = signWith(key, buffer);
-  const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig };
-  checkSignatureBytes(Buffer.byteLength(serializeKeyBundle({ ...envelope, payload: Buffer.alloc(0) }, key.publicKey.hint)) + base64Length(envelope.payload.length));
-  writeFileAtomic(signature, keyBundleChunks(envelope, key.publicKey.hint), { force });
+  const statement = omsStatementChunks(manifest, subjectName);
+  const header = preAuthHeader(IN_TOTO_PAYLOAD_TYPE, statement.length);
+  const bundleBytes = (signatureBytes: number) => Buffer.byteLength(serializeKeyBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.alloc(0), signature: Buffer.alloc(signatureBytes) }, key.publicKey.hint)) + base64Length(statement.length);
+  if (isExternalKey(key) || key.type === 'ed25519') {
+    const { buffer, offset } = serializeOmsStatementInto(manifest, subjectName, () => header);
+    const sig = signWith(key, buffer);
+    checkSignatureBytes(bundleBytes(sig.length));
+    writeFileAtomic(signature, keyBundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig }, key.publicKey.hint), { force });
+    return;
+  }
+  checkSignatureBytes(bundleBytes(maxEcdsaDerBytes(key.type)));
+  const signer = createSign(hashForKey(key.type) as string).update(header);
+  function* signed(): Generator<Uint8Array> {
+    for (const chunk of statement.chunks()) {
+      signer.update(chunk);
+      yield chunk;
+    }
+  }
+  const sign = () => signer.sign({ key: key.key, dsaEncoding: 'der' });
+  writeFileAtomic(signature, keyBundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: signed(), signature: sign }, key.publicKey.hint), { force });
 }
 
 /** Signs the OMS statement of a finished manifest and writes it atomically to `signature`. */

@@ -61,21 +61,22 @@ function entryText(name: string, algorithmJson: string, digest: string): string 
   return `      {\n        "name": ${JSON.stringify(name)},\n        "algorithm": ${algorithmJson},\n        "digest": ${JSON.stringify(digest)}\n      }`;
 }
 
+/** Bytes per chunk of a streamed statement. */
+const CHUNK_BYTES = 1024 * 1024;
+
 /**
  * The OMS statement's bytes, exactly as `serializeStatement(buildOmsStatement(...))`
- * writes them, written straight into one buffer of the known length: no statement
- * object, no second copy of the resource list and no intermediate string of the whole
- * statement (a million-file dataset has a 200 MB statement). `header(length)` is
- * written before it in the same buffer (the DSSE pre-authentication header, so that the
- * payload is signed without being copied).
+ * writes them, produced from the packed manifest: no statement object, no string of the
+ * whole statement. `length` is known before any chunk is made (the DSSE header needs it);
+ * `chunks()` yields views of one reused buffer, each valid until the next is asked for, so
+ * a signer and a writer can take a million-file statement without it being held at all.
  */
-export function serializeOmsStatementInto(manifest: Manifest, subjectName: string, header: (length: number) => Buffer = () => Buffer.alloc(0)): { buffer: Buffer; offset: number; length: number } {
+export function omsStatementChunks(manifest: Manifest, subjectName: string): { length: number; chunks: () => Generator<Uint8Array> } {
   const s = manifest.serialization;
   const list = resourceListOf(manifest);
   if (list.length === 0) {
     const whole = serializeStatement(buildOmsStatement(manifest, subjectName));
-    const h = header(whole.length);
-    return { buffer: Buffer.concat([h, whole]), offset: h.length, length: whole.length };
+    return { length: whole.length, chunks: function* () { yield whole; } };
   }
   const algorithmJson = JSON.stringify(resourceAlgorithm(s));
   const hex = digestBytes(s.hashType) * 2;
@@ -89,18 +90,44 @@ export function serializeOmsStatementInto(manifest: Manifest, subjectName: strin
   let nameBytes = 0;
   for (let i = 0; i < list.length; i++) nameBytes += Buffer.byteLength(JSON.stringify(list.name(i)));
   const length = omsStatementLength(s, subjectName, list.length, nameBytes);
-  const h = header(length);
-  const prefix = h.length;
-  const buffer = Buffer.allocUnsafe(prefix + length);
-  h.copy(buffer, 0);
-  let o = prefix + buffer.write(head, prefix);
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0) o += buffer.write(',\n', o);
-    o += buffer.write(entryText(list.name(i), algorithmJson, list.digest(i)), o);
+  function* chunks(): Generator<Uint8Array> {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let o = 0;
+    let total = 0;
+    function* put(text: string): Generator<Uint8Array> {
+      const n = Buffer.byteLength(text);
+      if (o + n > buffer.length && o > 0) {
+        yield buffer.subarray(0, o);
+        o = 0;
+      }
+      if (n > buffer.length) yield Buffer.from(text);
+      else o += buffer.write(text, o);
+      total += n;
+    }
+    yield* put(head);
+    for (let i = 0; i < list.length; i++) yield* put((i > 0 ? ',\n' : '') + entryText(list.name(i), algorithmJson, list.digest(i)));
+    yield* put(tail);
+    if (o > 0) yield buffer.subarray(0, o);
+    if (total !== length) throw new Error(`internal: the OMS statement is ${total} bytes, ${length} were computed`);
   }
-  o += buffer.write(tail, o);
-  if (o !== prefix + length) throw new Error(`internal: the OMS statement is ${o - prefix} bytes, ${length} were computed`);
-  return { buffer, offset: prefix, length };
+  return { length, chunks };
+}
+
+/**
+ * The statement of `omsStatementChunks` in one buffer, after `header(length)` (the DSSE
+ * pre-authentication header, so that the payload is signed without being copied).
+ */
+export function serializeOmsStatementInto(manifest: Manifest, subjectName: string, header: (length: number) => Buffer = () => Buffer.alloc(0)): { buffer: Buffer; offset: number; length: number } {
+  const { length, chunks } = omsStatementChunks(manifest, subjectName);
+  const h = header(length);
+  const buffer = Buffer.allocUnsafe(h.length + length);
+  h.copy(buffer, 0);
+  let o = h.length;
+  for (const c of chunks()) {
+    buffer.set(c, o);
+    o += c.length;
+  }
+  return { buffer, offset: h.length, length };
 }
 
 const HEX = /^[0-9a-f]+$/;
