@@ -15,6 +15,8 @@ export interface StrictJsonOptions {
   /** What is being parsed, for the message ("the signature file", "the signed statement"). */
   what: string;
   maxDepth?: number;
+  /** Maps a position in `input` to the offset reported (input that stands for a longer text). */
+  offsetOf?: (position: number, text: string) => number;
 }
 
 class Fail extends Error {
@@ -44,7 +46,7 @@ export function parseStrictJson(input: Buffer | string, options: StrictJsonOptio
     throw new ModelsealError(options.code, `${options.what} is not valid UTF-8`, { file: options.file });
   }
   try {
-    return new Reader(text, options.maxDepth ?? MAX_JSON_DEPTH).document();
+    return new Reader(text, options.maxDepth ?? MAX_JSON_DEPTH, options.offsetOf).document();
   } catch (err) {
     if (!(err instanceof Fail)) throw err;
     throw new ModelsealError(options.code, `${options.what} is not acceptable JSON: ${err.reason}`, { file: options.file });
@@ -57,6 +59,7 @@ class Reader {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly offsetOf?: (position: number, text: string) => number,
   ) {}
 
   document(): unknown {
@@ -71,7 +74,7 @@ class Reader {
 
   private unexpected(what = 'unexpected character'): Fail {
     if (this.pos >= this.text.length) return new Fail('it ends too early (truncated?)');
-    return new Fail(`${what} at offset ${this.pos}`);
+    return new Fail(`${what} at offset ${this.offsetOf ? this.offsetOf(this.pos, this.text) : this.pos}`);
   }
 
   private space(): void {
