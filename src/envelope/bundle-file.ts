@@ -18,6 +18,11 @@ import { MAX_BUNDLE_BYTES, openBoundedFile, parseJson, readFully } from './read-
 const READ_CHUNK = 4 * 1024 * 1024;
 /** Strings longer than this (content bytes, as written) must be the base64 payload. */
 export const LARGE_STRING_BYTES = 1024 * 1024;
+/**
+ * Base64 text decoded per string: small enough for V8's young generation (a 4 MiB
+ * string lives in large-object space until a full collection, and they pile up).
+ */
+const DECODE_PIECE = 64 * 1024;
 /** Room before the decoded payload for the PAE header ("DSSEv1 <n> <type> <n> "). */
 export const PAE_HEADROOM = 512;
 
@@ -149,7 +154,10 @@ class StreamingBase64 {
   }
 
   private decodeGroups(src: Buffer, start: number, end: number): void {
-    if (end === start) return;
+    for (let piece = start; piece < end; piece += DECODE_PIECE) this.decodePiece(src, piece, Math.min(end, piece + DECODE_PIECE));
+  }
+
+  private decodePiece(src: Buffer, start: number, end: number): void {
     this.symbols += end - start;
     const text = this.carry + src.toString('latin1', start, end);
     const whole = text.length - (text.length % 4 || 4);
