@@ -324,7 +324,7 @@ describe('the items option', () => {
 
   test('parseJson passes the option through', () => {
     const items: unknown[] = [];
-    const r = parseJson(Buffer.from(statement('[{"n":1}]')), 'f.json', 'STATEMENT_INVALID', 'the signed statement', { path: ['predicate', 'resources'], onItem: (v) => items.push(v) }) as any;
+    const r = parseJson(Buffer.from(statement('[{"n":1}]')), 'f.json', 'STATEMENT_INVALID', 'the signed statement', { items: { path: ['predicate', 'resources'], onItem: (v) => items.push(v) } }) as any;
     expect(items).toEqual([{ n: 1 }]);
     expect(r.predicate.resources.count).toBe(1);
     expect(() => parseJson('{"a":1,"a":1}', 'f.json', 'STATEMENT_INVALID', 'the signed statement')).toThrow(/the signed statement is not acceptable JSON: duplicate key "a"/);

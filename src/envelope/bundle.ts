@@ -1,7 +1,7 @@
 import { ModelsealError } from '../errors';
 import { decodeBase64 } from './base64';
 import type { DsseEnvelope, DsseSignature } from './dsse';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from './read-json';
+import { readSignatureFileContent } from './bundle-file';
 import { quoted } from '../names';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -80,11 +80,12 @@ function parseMaterial(vm: unknown, file?: string): { material: VerificationMate
   return { material, tlogEntries, timestamps: vm.timestampVerificationData };
 }
 
-function parseEnvelope(env: unknown, file?: string): DsseEnvelope {
+/** `decoded`: dsseEnvelope.payload as the bundle file reader already decoded it (see bundle-file.ts). */
+function parseEnvelope(env: unknown, file?: string, decoded?: Buffer): DsseEnvelope {
   if (!isObject(env)) throw invalid(file, 'dsseEnvelope is missing (only DSSE signatures are model signatures)');
   onlyKeys(env, ['payload', 'payloadType', 'signatures'], 'dsseEnvelope', file);
   if (typeof env.payloadType !== 'string') throw invalid(file, 'dsseEnvelope.payloadType is missing');
-  const payload = decodeBase64(env.payload);
+  const payload = decoded ?? decodeBase64(env.payload);
   if (!payload || payload.length === 0) throw invalid(file, 'dsseEnvelope.payload is missing or not base64');
   if (!Array.isArray(env.signatures) || env.signatures.length === 0) throw invalid(file, 'dsseEnvelope has no signatures');
   // The Sigstore bundle spec allows exactly one; with several, "which one counts" would be
@@ -103,6 +104,10 @@ function parseEnvelope(env: unknown, file?: string): DsseEnvelope {
 
 /** Parses a Sigstore bundle holding a DSSE envelope. Structure only: nothing is trusted yet. */
 export function parseBundle(json: unknown, file?: string): SignatureBundle {
+  return parseBundleWith(json, file);
+}
+
+function parseBundleWith(json: unknown, file?: string, decodedPayload?: Buffer): SignatureBundle {
   if (!isObject(json)) throw invalid(file, 'is not a JSON object');
   onlyKeys(json, ['mediaType', 'verificationMaterial', 'dsseEnvelope', 'messageSignature'], 'the bundle', file);
   if (typeof json.mediaType !== 'string' || !ACCEPTED_BUNDLE_MEDIA_TYPES.includes(json.mediaType)) {
@@ -115,14 +120,21 @@ export function parseBundle(json: unknown, file?: string): SignatureBundle {
     material,
     tlogEntries,
     timestampVerificationData: timestamps,
-    envelope: parseEnvelope(json.dsseEnvelope, file),
+    envelope: parseEnvelope(json.dsseEnvelope, file, decodedPayload),
     json,
   };
 }
 
+/** Parses what readSignatureFileContent read from a JSON bundle file. */
+export function parseBundleContent(content: { json: unknown; payload?: Buffer }, file?: string): SignatureBundle {
+  return parseBundleWith(content.json, file, content.payload);
+}
+
+/** Reads and parses a bundle file (its payload is held once, see bundle-file.ts). */
 export function readBundle(file: string): SignatureBundle {
-  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
-  return parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
+  const content = readSignatureFileContent(file);
+  if (content.kind !== 'json') throw new Error('unreachable: no COSE test was asked for');
+  return parseBundleContent(content, file);
 }
 
 /** Payload bytes per base64 chunk (a multiple of 3, so chunks join into one base64 text). */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { ModelsealError, fsError, type ErrorCode } from '../errors';
 import { DEFAULT_MAX_RESOURCES, maxResources, signatureByteLimit } from './signature-limit';
-import { parseStrictJson, type StrictJsonItems } from './strict-json';
+import { parseStrictJson, type StrictJsonOptions } from './strict-json';
 
 function configuredLimit(): number {
   try {
@@ -20,12 +20,16 @@ function configuredLimit(): number {
  */
 export const MAX_BUNDLE_BYTES = configuredLimit();
 
-/** Reads a whole small file, refusing non-regular files and files over `maxBytes` before reading. */
-export function readBoundedFile(
-  file: string,
-  maxBytes: number,
-  codes: { notFound?: ErrorCode; tooLarge?: ErrorCode } = {},
-): Buffer {
+export interface BoundedFileCodes {
+  notFound?: ErrorCode;
+  tooLarge?: ErrorCode;
+}
+
+/**
+ * Opens a file for reading, refusing non-regular files and files over `maxBytes`
+ * before anything is read. The caller closes the descriptor.
+ */
+export function openBoundedFile(file: string, maxBytes: number, codes: BoundedFileCodes = {}): { fd: number; size: number } {
   const notFound = codes.notFound ?? 'PATH_NOT_FOUND';
   let fd: number;
   try {
@@ -41,14 +45,30 @@ export function readBoundedFile(
     if (st.size > maxBytes) {
       throw new ModelsealError(codes.tooLarge ?? 'USAGE_ERROR', `is ${st.size} bytes, over the ${maxBytes}-byte limit`, { file });
     }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return { fd, size: st.size };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/** Reads from `position` into `buf[offset..end)` until it is full or the file ends; returns the bytes read. */
+export function readFully(fd: number, buf: Buffer, offset: number, end: number, position: number): number {
+  let off = offset;
+  while (off < end) {
+    const n = fs.readSync(fd, buf, off, end - off, position + off - offset);
+    if (n === 0) break;
+    off += n;
+  }
+  return off - offset;
+}
+
+/** Reads a whole small file, refusing non-regular files and files over `maxBytes` before reading. */
+export function readBoundedFile(file: string, maxBytes: number, codes: BoundedFileCodes = {}): Buffer {
+  const { fd, size } = openBoundedFile(file, maxBytes, codes);
+  try {
+    const buf = Buffer.alloc(size);
+    return buf.subarray(0, readFully(fd, buf, 0, size, 0));
   } finally {
     fs.closeSync(fd);
   }
@@ -58,6 +78,6 @@ export function readBoundedFile(
  * Parses JSON that comes from someone else (signature files, signed statements) with
  * the strict reader: duplicate keys, invalid UTF-8 and depth bombs are refusals.
  */
-export function parseJson(text: Buffer | string, file: string | undefined, code: ErrorCode, what: string, items?: StrictJsonItems): unknown {
-  return parseStrictJson(text, { file, code, what, items });
+export function parseJson(text: Buffer | string, file: string | undefined, code: ErrorCode, what: string, extra: Pick<StrictJsonOptions, 'items' | 'offsetOf'> = {}): unknown {
+  return parseStrictJson(text, { file, code, what, ...extra });
 }

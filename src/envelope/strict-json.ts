@@ -38,6 +38,8 @@ export interface StrictJsonOptions {
    * in the document (a duplicate key, trailing data) still throws after some were delivered.
    */
   items?: StrictJsonItems;
+  /** Maps a byte position in `input` to the offset reported (input that stands for a longer text). */
+  offsetOf?: (position: number, input: Buffer) => number;
 }
 
 /** Stands in the parsed result for the array whose elements went to `items.onItem`. */
@@ -65,7 +67,7 @@ export function parseStrictJson(input: Buffer | string, options: StrictJsonOptio
     if (!isUtf8(bytes)) throw new ModelsealError(options.code, `${options.what} is not valid UTF-8`, { file: options.file });
   }
   try {
-    return new Reader(bytes, options.maxDepth ?? MAX_JSON_DEPTH, options.items).document();
+    return new Reader(bytes, options.maxDepth ?? MAX_JSON_DEPTH, options.items, options.offsetOf).document();
   } catch (err) {
     if (!(err instanceof Fail)) throw err;
     throw new ModelsealError(options.code, `${options.what} is not acceptable JSON: ${err.reason}`, { file: options.file });
@@ -131,6 +133,7 @@ class Reader {
     private readonly b: Buffer,
     private readonly maxDepth: number,
     private readonly items: StrictJsonItems | undefined,
+    private readonly offsetOf?: (position: number, input: Buffer) => number,
   ) {
     this.end = b.length;
   }
@@ -148,7 +151,7 @@ class Reader {
 
   private unexpected(what = 'unexpected character'): Fail {
     if (this.pos >= this.end) return new Fail('it ends too early (truncated?)');
-    return new Fail(`${what} at offset ${this.pos}`);
+    return new Fail(`${what} at offset ${this.offsetOf ? this.offsetOf(this.pos, this.b) : this.pos}`);
   }
 
   private space(): void {

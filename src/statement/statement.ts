@@ -34,7 +34,7 @@ export function serializeStatement(statement: Statement<unknown>): Buffer {
  * envelope-level shape; predicate checks belong to the predicate's parser.
  */
 export function parseStatement(payload: Buffer, file?: string, items?: StrictJsonOptions['items']): Statement {
-  const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement', items);
+  const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement', { items });
   const bad = (m: string) => new ModelsealError('STATEMENT_INVALID', m, { file });
   if (!isObject(s)) throw bad('the signed statement is not a JSON object');
   if (s._type !== STATEMENT_TYPE_V1) throw bad(`statement _type is ${quoted(s._type)}, expected ${STATEMENT_TYPE_V1}`);

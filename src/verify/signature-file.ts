@@ -1,9 +1,9 @@
 import { ModelsealError } from '../errors';
-import { parseBundle } from '../envelope/bundle';
+import { parseBundleContent } from '../envelope/bundle';
+import { readSignatureFileContent } from '../envelope/bundle-file';
 import { looksLikeCose } from '../envelope/cose/detect';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import { parseCoseSign1 } from '../envelope/cose/sign1';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
 import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import type { SignatureFormat } from '../sign/signature-path';
@@ -37,8 +37,8 @@ function verifyCose(bytes: Buffer, signers: readonly TrustedSigner[], file: stri
  * trusted signers. Returns the signed statement bytes and who signed them.
  */
 export function verifySignatureFile(file: string, signers: readonly TrustedSigner[]): VerifiedSignature {
-  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
-  if (looksLikeCose(file, bytes)) return verifyCose(bytes, signers, file);
-  const bundle = parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the signature file'), file);
+  const content = readSignatureFileContent(file, { isCose: (firstBytes) => looksLikeCose(file, firstBytes) });
+  if (content.kind === 'cose') return verifyCose(content.bytes, signers, file);
+  const bundle = parseBundleContent(content, file);
   return { format: 'bundle', payload: bundle.envelope.payload, signer: verifyBundleSigners(bundle, signers, file) };
 }
