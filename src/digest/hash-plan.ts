@@ -1,5 +1,6 @@
 import type { ByteRange } from './hash-file';
 import type { HashJob } from './hash-job';
+import { unpackJobs, type PackedJobs } from './hash-messages';
 
 /**
  * A batch goes to one thread in one message; small files travel together. The jobs of
@@ -16,6 +17,8 @@ export interface HashPlan {
   batches: HashBatch[];
   /** The jobs of batch `i`, as plain data for a worker message. */
   jobsOf(i: number): HashJob[];
+  /** The same jobs packed for a worker message. */
+  packedJobsOf(i: number): PackedJobs;
   /** Jobs per file: a file is done (for progress) when all of its jobs are. */
   jobsPerFile: Uint32Array;
   /** Ranges per file, for placing results. */
@@ -93,16 +96,22 @@ export function planHashing(
   if (current.length > 0) flush();
   large.sort((a, b) => b.bytes - a.bytes);
   const batches = [...large, ...small];
-  const jobsOf = (i: number): HashJob[] => {
+  // Packed as the worker message carries them: no object per job on this thread (hash-messages.ts).
+  const packedJobsOf = (i: number): PackedJobs => {
     const p = batches[i].packed;
-    const jobs: HashJob[] = [];
+    const numbers: number[] = [];
+    const paths: string[] = [];
     for (let j = 0; j < p.length; j += 3) {
       const [fileIndex, firstRange, n] = [p[j], p[j + 1], p[j + 2]];
-      const ranges: ByteRange[] = [];
-      for (let k = firstRange; k < firstRange + n; k++) ranges.push(rangeAt(fileIndex, k));
-      jobs.push({ fileIndex, firstRange, file: files[fileIndex].file, size: files[fileIndex].size, ranges, ...(jobsPerFile[fileIndex] > 1 ? { shared: true } : {}) });
+      numbers.push(fileIndex, firstRange, files[fileIndex].size, jobsPerFile[fileIndex] > 1 ? 1 : 0, n);
+      for (let k = firstRange; k < firstRange + n; k++) {
+        const r = rangeAt(fileIndex, k);
+        numbers.push(r.start, r.end);
+      }
+      paths.push(files[fileIndex].file);
     }
-    return jobs;
+    return { paths: paths.join('\0'), numbers: Float64Array.from(numbers) };
   };
-  return { batches, jobsOf, jobsPerFile, rangesPerFile, jobCount, totalBytes };
+  const jobsOf = (i: number): HashJob[] => unpackJobs(packedJobsOf(i));
+  return { batches, jobsOf, packedJobsOf, jobsPerFile, rangesPerFile, jobCount, totalBytes };
 }

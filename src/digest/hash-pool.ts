@@ -4,13 +4,13 @@ import { Worker } from 'node:worker_threads';
 import { ModelsealError } from '../errors';
 import type { HashAlgorithm } from './algorithms';
 import { allocateBuffers, isSyncJob, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
-import { deserializeError, type BatchMessage, type WorkerMessage } from './hash-messages';
+import { deserializeError, packResults, type BatchMessage, type PackedResults, type WorkerMessage } from './hash-messages';
 import type { HashPlan } from './hash-plan';
 
 /** Receives results as they arrive, in any order; may throw to stop the run. */
 export interface ResultSink {
   onBytes(n: number): void;
-  onResults(results: JobResult[], bytes: number): void;
+  onResults(results: PackedResults, bytes: number): void;
 }
 
 /** Batches queued per thread: one running, one ready, so a thread never waits for the next. */
@@ -75,7 +75,7 @@ export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm,
   for (let i = 0; i < plan.batches.length; i++) {
     const results: JobResult[] = [];
     for (const job of plan.jobsOf(i)) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
-    sink.onResults(results, 0);
+    sink.onResults(packResults(results), 0);
   }
 }
 
@@ -125,7 +125,7 @@ export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads:
       const id = next++;
       t.queued++;
       outstanding++;
-      const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.jobsOf(id) };
+      const msg: BatchMessage = { type: 'batch', id, algorithm, progress, jobs: plan.packedJobsOf(id) };
       t.worker.postMessage(msg);
       return true;
     };

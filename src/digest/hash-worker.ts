@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { allocateBuffers, isSyncJob, JobCancelled, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
-import { serializeError, type BatchMessage, type WorkerMessage } from './hash-messages';
+import { packResults, serializeError, unpackJobs, type BatchMessage, type WorkerMessage } from './hash-messages';
 
 /** Large files report progress every this many bytes; small ones report with their batch. */
 const PROGRESS_EVERY = 16 * 1024 * 1024;
@@ -32,8 +32,8 @@ async function runBatch(msg: BatchMessage): Promise<void> {
   };
   const results: JobResult[] = [];
   try {
-    for (const job of msg.jobs) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
-    send({ type: 'done', id: msg.id, results, bytes: unreported });
+    for (const job of unpackJobs(msg.jobs)) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
+    send({ type: 'done', id: msg.id, results: packResults(results), bytes: unreported });
   } catch (err) {
     send(err instanceof JobCancelled ? { type: 'cancelled', id: msg.id } : { type: 'error', id: msg.id, error: serializeError(err) });
   }

@@ -287,19 +287,26 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
     },
     onResults(results, bytes) {
       progress.bytesDone += bytes;
-      for (const r of results) {
-        if (plan.jobsPerFile[r.fileIndex] > 1) {
-          const seen = identities.get(r.fileIndex);
-          if (r.identity === undefined) throw new Error('internal: a shared job came back without the identity of its file');
-          if (seen === undefined) identities.set(r.fileIndex, r.identity);
-          else if (seen !== r.identity) throw fileChanged(files[r.fileIndex].file);
+      const raw = Buffer.from(results.digests, 'hex');
+      const n = results.numbers;
+      let at = 0;
+      for (let j = 0; j < results.identities.length; j++) {
+        const [fileIndex, firstRange, count] = [n[3 * j], n[3 * j + 1], n[3 * j + 2]];
+        if (plan.jobsPerFile[fileIndex] > 1) {
+          const identity = results.identities[j];
+          const seen = identities.get(fileIndex);
+          if (identity === null) throw new Error('internal: a shared job came back without the identity of its file');
+          if (seen === undefined) identities.set(fileIndex, identity);
+          else if (seen !== identity) throw fileChanged(files[fileIndex].file);
         }
-        r.digests.forEach((d, i) => store.write(d, (firstOf[r.fileIndex] + r.firstRange + i) * width, width, 'hex'));
-        if (--jobsLeft[r.fileIndex] === 0) {
+        raw.copy(store, (firstOf[fileIndex] + firstRange) * width, at, at + count * width);
+        at += count * width;
+        if (--jobsLeft[fileIndex] === 0) {
           progress.filesDone++;
-          identities.delete(r.fileIndex);
+          identities.delete(fileIndex);
         }
       }
+      if (at !== raw.length) throw new Error('internal: a hashing thread sent digests that do not match its jobs');
       onProgress?.(progress);
     },
   };

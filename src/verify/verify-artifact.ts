@@ -69,20 +69,24 @@ function defaultSignatureFor(artifact: string): string {
   return fs.existsSync(cose) ? cose : bundle;
 }
 
-/** The signed OMS statement; model_signing v0.2's `Digests/v0.1` only in the certificate bundles it wrote. */
-function parseSignedStatement(payload: Buffer, file: string, method: SigningMethod) {
-  const { statement, collector } = readStatementCollecting(payload, file);
-  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return parseOmsStatement(statement, file, collector);
+/** The verified signature, its statement parsed; returning drops the payload (a dataset's is hundreds of MB). */
+function readVerifiedStatement(signaturePath: string, signers: readonly TrustedSigner[]) {
+  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
+  return { ...readStatementCollecting(payload, signaturePath), signer, format, claims };
+}
+
+/**
+ * The signed OMS statement, its resources checked once the payload is gone; model_signing
+ * v0.2's `Digests/v0.1` only in the certificate bundles it wrote.
+ */
+function readSignedManifest(file: string, signers: readonly TrustedSigner[]) {
+  const { statement, collector, signer, format, claims } = readVerifiedStatement(file, signers);
+  const method = signer.method;
+  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return { oms: parseOmsStatement(statement, file, collector), signer, format, claims };
   if (method !== 'certificate') {
     throw new ModelsealError('STATEMENT_INVALID', `a ${LEGACY_PREDICATE_TYPE} statement is accepted only in an X.509 certificate bundle (model_signing v0.2 wrote no others); this one is signed by ${method}`, { file });
   }
-  return parseLegacyDigestsStatement(statement, file);
-}
-
-/** The verified signature's manifest; the payload is not kept (a dataset's is hundreds of MB). */
-function readSignedManifest(signaturePath: string, signers: readonly TrustedSigner[]) {
-  const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
-  return { oms: parseSignedStatement(payload, signaturePath, signer.method), signer, format, claims };
+  return { oms: parseLegacyDigestsStatement(statement, file), signer, format, claims };
 }
 
 /**
