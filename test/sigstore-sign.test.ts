@@ -127,7 +127,8 @@ describe('keyless signing against mocked Fulcio, Rekor and TSA, verified offline
 
   it('reports a service failure as SERVICE_ERROR without writing a signature', async () => {
     const out = path.join(dir, 'never.sig');
-    const e = await refusal(signArtifact(model, { sigstore: { identityToken: token, fulcioURL: 'https://fulcio.unreachable.test', rekorURL: mock.rekorURL, timeoutSeconds: 2 }, signature: out }));
+    // A long timeout: one shorter than nock's refusal takes on a loaded machine aborts the request first and leaves the refusal unhandled (it crashed the test process).
+    const e = await refusal(signArtifact(model, { sigstore: { identityToken: token, fulcioURL: 'https://fulcio.unreachable.test', rekorURL: mock.rekorURL, timeoutSeconds: 60 }, signature: out }));
     expect(e.code).toBe('SERVICE_ERROR');
     expect(fs.existsSync(out)).toBe(false);
   });

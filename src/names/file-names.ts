@@ -17,74 +17,81 @@ export function fileNameProblem(name: string): string | undefined {
  * Throws `code` naming the first offending name, escaped.
  */
 export function checkFileNames(names: Iterable<string>, code: ErrorCode, file?: string): void {
-  // Every distinct prefix (folder or file) once, by its collision key: a packed table, not
-  // a tree of Maps (a million names cost ~40 bytes each, not ~300). Keys join segment keys
-  // with NUL, which no name holds and no folding makes (a fold may make "/": U+FF0F).
-  const seen = new PrefixTable();
+  // Every distinct folder or file once, keyed by its parent and its segment's collision key:
+  // a packed table, not a tree of Maps (a million names cost ~40 bytes each, not ~300),
+  // and a deep path costs its length, not the sum of its prefixes.
+  const seen = new SegmentTable();
   let lastFolder = '';
+  let lastFolderId = -1;
   for (const name of names) {
     const problem = fileNameProblem(name);
     if (problem) throw new ModelsealError(code, `the file name ${quoted(name)} ${problem}`, { file, details: { name, reason: problem } });
     // Sorted names share their folders: those of the previous name were checked already.
     const slash = name.lastIndexOf('/');
     const folder = slash < 0 ? '' : name.slice(0, slash);
-    let start = folder === lastFolder && slash >= 0 ? slash + 1 : 0;
-    let key = start > 0 ? seen.lastFolderKey : '';
+    const reuse = slash >= 0 && folder === lastFolder;
+    let start = reuse ? slash + 1 : 0;
+    let parent = reuse ? lastFolderId : -1;
     while (start <= name.length) {
       let end = name.indexOf('/', start);
       if (end < 0) end = name.length;
-      const prefix = name.slice(0, end);
-      key = (start === 0 ? '' : `${key}\0`) + collisionKey(name.slice(start, end));
-      const other = seen.add(key, prefix);
+      const segment = name.slice(start, end);
+      const { id, other } = seen.add(parent, collisionKey(segment), segment);
       if (other !== undefined) {
-        throw new ModelsealError(code, `the file names ${quoted(other)} and ${quoted(prefix)} are the same name under Unicode case folding or normalization (one file on macOS and Windows)`, {
+        const prefix = name.slice(0, end);
+        const otherName = name.slice(0, start) + other;
+        throw new ModelsealError(code, `the file names ${quoted(otherName)} and ${quoted(prefix)} are the same name under Unicode case folding or normalization (one file on macOS and Windows)`, {
           file,
-          details: { names: [other, prefix] },
+          details: { names: [otherName, prefix] },
         });
       }
-      if (end === slash) seen.lastFolderKey = key;
+      if (end === slash) lastFolderId = id;
+      parent = id;
       start = end + 1;
     }
     lastFolder = folder;
   }
 }
 
-function hashText(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+// FNV-1a over the parent's id and the key's UTF-16 code units; the two forms must agree.
+function hashKey(parent: number, key: string): number {
+  let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
-function hashUnits(text: Uint16Array, at: number, length: number): number {
-  let h = 0x811c9dc5;
+function hashStored(parent: number, text: Uint16Array, at: number, length: number): number {
+  let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
   for (let i = at; i < at + length; i++) h = Math.imul(h ^ text[i], 0x01000193);
   return h >>> 0;
 }
 
-/** Collision keys and the prefixes written for them, UTF-16 code units packed in growing arrays. */
-class PrefixTable {
-  lastFolderKey = '';
+/** Folders and files by (parent, collision key of the segment), with the segment as written; UTF-16 code units in growing arrays. */
+class SegmentTable {
   private text: Uint16Array = new Uint16Array(1 << 16);
   private used = 0;
-  /** Per entry: where its key starts, its key length, its written prefix's length (0: same as the key). */
+  private parent: Int32Array = new Int32Array(1024);
+  /** Per entry: where its key starts, its key length, its written segment's length (0: same as the key). */
   private start: Uint32Array = new Uint32Array(1024);
   private keyLength: Uint32Array = new Uint32Array(1024);
   private writtenLength: Uint32Array = new Uint32Array(1024);
   private count = 0;
   private slots = new Int32Array(2048).fill(-1);
 
-  /** Records `key` for `prefix`; returns the prefix recorded before for the same key when it differs. */
-  add(key: string, prefix: string): string | undefined {
+  /** Records a segment under `parent`; `other` is the segment recorded before for the same key when it is written differently. */
+  add(parent: number, key: string, segment: string): { id: number; other?: string } {
     if ((this.count + 1) * 2 > this.slots.length) this.rehash();
-    for (let s = hashText(key) & (this.slots.length - 1); ; s = (s + 1) & (this.slots.length - 1)) {
+    const mask = this.slots.length - 1;
+    for (let s = hashKey(parent, key) & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s];
       if (e === -1) {
-        this.slots[s] = this.append(key, prefix);
-        return undefined;
+        const id = this.append(parent, key, segment);
+        this.slots[s] = id;
+        return { id };
       }
-      if (this.keyEquals(e, key)) {
+      if (this.parent[e] === parent && this.keyEquals(e, key)) {
         const written = this.written(e);
-        return written === prefix ? undefined : written;
+        return written === segment ? { id: e } : { id: e, other: written };
       }
     }
   }
@@ -100,7 +107,7 @@ class PrefixTable {
     const at = this.start[e];
     const k = this.keyLength[e];
     const w = this.writtenLength[e];
-    return w === 0 ? this.decode(at, k).split('\0').join('/') : this.decode(at + k, w);
+    return w === 0 ? this.decode(at, k) : this.decode(at + k, w);
   }
 
   private decode(at: number, length: number): string {
@@ -109,23 +116,25 @@ class PrefixTable {
     return out;
   }
 
-  private append(key: string, prefix: string): number {
-    const sameAsKey = prefix === key.split('\0').join('/');
-    const need = key.length + (sameAsKey ? 0 : prefix.length);
+  private append(parent: number, key: string, segment: string): number {
+    const sameAsKey = segment === key;
+    const need = key.length + (sameAsKey ? 0 : segment.length);
     while (this.used + need > this.text.length) this.text = grow(this.text, this.text.length * 2);
     if (this.used + need > 0xffffffff) throw new RangeError('file names exceed 4 G code units');
     if (this.count === this.start.length) {
       const n = this.count * 2;
+      this.parent = grow(this.parent, n);
       this.start = grow(this.start, n);
       this.keyLength = grow(this.keyLength, n);
       this.writtenLength = grow(this.writtenLength, n);
     }
     const e = this.count++;
+    this.parent[e] = parent;
     this.start[e] = this.used;
     this.keyLength[e] = key.length;
-    this.writtenLength[e] = sameAsKey ? 0 : prefix.length;
+    this.writtenLength[e] = sameAsKey ? 0 : segment.length;
     for (let i = 0; i < key.length; i++) this.text[this.used++] = key.charCodeAt(i);
-    if (!sameAsKey) for (let i = 0; i < prefix.length; i++) this.text[this.used++] = prefix.charCodeAt(i);
+    if (!sameAsKey) for (let i = 0; i < segment.length; i++) this.text[this.used++] = segment.charCodeAt(i);
     return e;
   }
 
@@ -133,14 +142,14 @@ class PrefixTable {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     const mask = this.slots.length - 1;
     for (let e = 0; e < this.count; e++) {
-      let s = hashUnits(this.text, this.start[e], this.keyLength[e]) & mask;
+      let s = hashStored(this.parent[e], this.text, this.start[e], this.keyLength[e]) & mask;
       while (this.slots[s] !== -1) s = (s + 1) & mask;
       this.slots[s] = e;
     }
   }
 }
 
-function grow<T extends Uint16Array | Uint32Array>(a: T, n: number): T {
+function grow<T extends Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
