@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import nock from 'nock';
 import { signArtifact, verifyArtifact } from '../src';
 import { tmpDir, writeTree } from './helpers/tmp';
 import { fakeIdentityToken, offlineOnly, startMockSigstore, type MockSigstore } from './helpers/sigstore-mock';
@@ -127,9 +128,12 @@ describe('keyless signing against mocked Fulcio, Rekor and TSA, verified offline
 
   it('reports a service failure as SERVICE_ERROR without writing a signature', async () => {
     const out = path.join(dir, 'never.sig');
-    // A long timeout: one shorter than nock's refusal takes on a loaded machine aborts the request first and leaves the refusal unhandled (it crashed the test process).
-    const e = await refusal(signArtifact(model, { sigstore: { identityToken: token, fulcioURL: 'https://fulcio.unreachable.test', rekorURL: mock.rekorURL, timeoutSeconds: 60 }, signature: out }));
+    // Fulcio answers 503 to every try (a refused connection instead would surface on a socket
+    // after the test, when a retry is still under way, and end the test process).
+    const down = nock('https://fulcio.down.test').persist().post(/.*/).reply(503, 'unavailable'); // removed by offlineOnly's cleanAll
+    const e = await refusal(signArtifact(model, { sigstore: { identityToken: token, fulcioURL: 'https://fulcio.down.test', rekorURL: mock.rekorURL, timeoutSeconds: 10 }, signature: out }));
     expect(e.code).toBe('SERVICE_ERROR');
+    expect(down.isDone()).toBe(true);
     expect(fs.existsSync(out)).toBe(false);
   });
 });
