@@ -48,6 +48,7 @@ function main() {
     format: 'cjs',
     target: 'node20.19',
     external: EXTERNAL,
+    alias: { debug: './scripts/bundle/debug.js' },
     // oclif names commands and errors by their class; stack traces (--debug) stay readable.
     keepNames: true,
     legalComments: 'none',

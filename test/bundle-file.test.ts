@@ -83,8 +83,9 @@ function expectSame(f: string, options?: BundleFileOptions): Outcome {
 
 function expectRefused(f: string, message: RegExp, options?: BundleFileOptions): void {
   const got = outcome(() => newPath(f, options));
-  expect('code' in got && got.code).toBe('BUNDLE_INVALID');
-  expect('code' in got && got.message).toMatch(message);
+  if (!('code' in got)) throw new Error('accepted a bundle it must refuse');
+  expect(got.code).toBe('BUNDLE_INVALID');
+  expect(got.message).toMatch(message);
   expect(got.message.length).toBeLessThan(300);
 }
 

@@ -62,6 +62,31 @@ describe('the bundled CLI (dist/bundle)', () => {
     expect(plain.loaded.filter((m) => /@oclif[\\/]plugin-/.test(m))).toEqual([]);
   });
 
+  it('oclif\'s debug output: the debug package is loaded only when DEBUG asks for it, and then prints as without the bundle', () => {
+    const quiet = loadedModules(['verify', model, '--key', `${KEY}.pub`]);
+    expect(quiet.r.status).toBe(0);
+    expect(quiet.loaded.filter((m) => /node_modules[\\/]debug[\\/]/.test(m))).toEqual([]);
+    const env = { DEBUG: 'oclif:*' };
+    const bundled = loadedModules(['verify', model, '--key', `${KEY}.pub`], env);
+    expect(bundled.r.status).toBe(0);
+    expect(bundled.loaded.some((m) => /node_modules[\\/]debug[\\/]/.test(m))).toBe(true);
+    const plain = loadedModules(['verify', model, '--key', `${KEY}.pub`], { ...env, ...unbundled });
+    // The same oclif namespaces speak both ways (the lines themselves hold times and paths).
+    const spaces = (r: ReturnType<typeof spawnSync>) => [...new Set(String(r.stderr).match(/\boclif:[\w:-]+/g) ?? [])].filter((n) => !n.includes('plugin')).sort();
+    expect(spaces(bundled.r).length).toBeGreaterThan(0);
+    expect(spaces(plain.r)).toEqual(expect.arrayContaining(spaces(bundled.r)));
+  });
+
+  it('the hot path leaves String.prototype.localeCompare as it found it', () => {
+    const hook = path.join(tmpDir(), 'hook.js');
+    const record = path.join(tmpDir(), 'compare.json');
+    fs.writeFileSync(hook, `const before = String.prototype.localeCompare; process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ same: String.prototype.localeCompare === before, order: ['b', 'a', 'B', 'ä'].sort((x, y) => x.localeCompare(y)) })));\n`);
+    const { NODE_ENV: _jest, ...userEnv } = process.env;
+    const r = spawnSync(process.execPath, ['-r', hook, path.join(REPO, 'bin', 'run.js'), 'verify', model, '--key', `${KEY}.pub`], { encoding: 'utf8', env: userEnv });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual({ same: true, order: ['a', 'ä', 'b', 'B'] });
+  });
+
   it('verify: same output and status from the bundle as from dist/ (ok, --json, tampered, usage and input errors)', () => {
     const cases: string[][] = [
       ['verify', model, '--key', `${KEY}.pub`],
