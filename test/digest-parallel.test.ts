@@ -10,6 +10,9 @@ import { READ_CHUNK } from '../src/digest/hash-job';
 import { tmpDir, writeTree } from './helpers/tmp';
 
 const MiB = 1024 * 1024;
+// The module object itself (not an import's copy of its bindings), so that a spy reaches the engine.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeOs = require('node:os') as typeof import('node:os');
 
 /** Many small files (some empty), nested folders, and files large enough to take the pipelined read path. */
 function makeDataset(): string {
@@ -73,6 +76,17 @@ describe('parallel digest engine', () => {
         const { tree, serialization } = treeOf(dataset, options);
         const reference = hashTreeSync(tree, serialization);
         const onWorkers = await hashTree(tree, serialization, { threads: 2 });
+        // Workers read ahead when cores are left over for it, synchronously when not: both engines, whatever this machine has.
+        const withCores = async (cores: number) => {
+          const spy = jest.spyOn(nodeOs, 'availableParallelism').mockReturnValue(cores);
+          try {
+            return await hashTree(tree, serialization, { threads: 2 });
+          } finally {
+            spy.mockRestore();
+          }
+        };
+        expect(JSON.stringify(await withCores(64))).toBe(JSON.stringify(reference));
+        expect(JSON.stringify(await withCores(2))).toBe(JSON.stringify(reference));
         const onThisThread = await hashTree(tree, serialization, { threads: 0 });
         const automatic = await hashTree(tree, serialization);
         expect(JSON.stringify(onWorkers)).toBe(JSON.stringify(reference));

@@ -31,10 +31,16 @@ export interface JobResult {
   digests: string[];
 }
 
-/** Bytes per read: large enough that syscalls do not dominate, small enough to stay cache-friendly. */
+/** Bytes per read ahead: large enough that the hand-over between threads does not dominate. */
 export const READ_CHUNK = 1024 * 1024;
 /** Reads in flight per range: the next chunks are read (on libuv's threads) while this one is hashed. */
 export const READ_DEPTH = 3;
+/**
+ * Bytes per synchronous read: the kernel copies them into a buffer that stays in this
+ * core's cache until it is hashed. Measured on 2 GiB from the page cache (2-core VM): 0.3 s
+ * of system time at 128 KiB, 1.2 s at 256 KiB and above.
+ */
+const SYNC_CHUNK = 128 * 1024;
 /** Ranges at most this long are read synchronously: a pipeline costs more than it saves on them. */
 const SYNC_MAX = 2 * READ_CHUNK;
 
@@ -51,6 +57,12 @@ export interface JobContext {
   /** Set by the coordinator when another job failed: stop at the next chunk. */
   cancelled: () => boolean;
   onBytes: (n: number) => void;
+  /**
+   * Whether a spare core can read ahead while this thread hashes. When every core hashes,
+   * reads on libuv's threads only move the data between cores: ranges are then read
+   * synchronously, which costs less CPU and time (shards of one file, many large files).
+   */
+  readAhead: boolean;
 }
 
 export function allocateBuffers(): Buffer[] {
@@ -80,13 +92,14 @@ function readFully(fd: number, file: string, buffer: Buffer, from: number, lengt
 
 function hashRangeSync(fd: number, job: HashJob, range: ByteRange, ctx: JobContext): string {
   const hash = createHasher(ctx.algorithm);
-  const buffer = ctx.buffers[0];
+  const buffer = ctx.buffers[0].subarray(0, SYNC_CHUNK);
   for (let pos = range.start; pos < range.end; ) {
     const want = Math.min(buffer.length, range.end - pos);
     readFully(fd, job.file, buffer, 0, want, pos);
     hash.update(buffer.subarray(0, want));
     pos += want;
     ctx.onBytes(want);
+    if (ctx.cancelled()) throw new JobCancelled();
   }
   return hash.digest('hex');
 }
@@ -158,9 +171,12 @@ function finishJob(job: HashJob, ctx: JobContext, fd: number, st: fs.Stats, dige
   return { fileIndex: job.fileIndex, firstRange: job.firstRange, ...(job.shared ? { identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` } : {}), digests };
 }
 
-/** Jobs whose ranges are all short are hashed synchronously: no promise per file for datasets of small files. */
-export function isSyncJob(job: HashJob): boolean {
-  return job.ranges.every((r) => r.end - r.start <= SYNC_MAX);
+/**
+ * Jobs hashed synchronously: all of them without read-ahead, and those whose ranges are
+ * all short (no promise per file for datasets of small files).
+ */
+export function isSyncJob(job: HashJob, ctx: JobContext): boolean {
+  return !ctx.readAhead || job.ranges.every((r) => r.end - r.start <= SYNC_MAX);
 }
 
 /**
@@ -207,7 +223,7 @@ export function runJobSync(job: HashJob, ctx: JobContext): JobResult {
  * must be the same before and after (and its size the one the walk saw).
  */
 export async function runJob(job: HashJob, ctx: JobContext): Promise<JobResult> {
-  if (isSyncJob(job)) return runJobSync(job, ctx);
+  if (isSyncJob(job, ctx)) return runJobSync(job, ctx);
   if (ctx.cancelled()) throw new JobCancelled();
   const { fd, st } = openJob(job);
   const digests: string[] = [];

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ModelsealError } from '../errors';
@@ -71,10 +72,11 @@ export function workerEntry(): WorkerEntry | null {
 
 /** Runs the plan on the calling thread (reads still overlap hashing through libuv). */
 export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm, sink: ResultSink): Promise<void> {
-  const ctx: JobContext = { algorithm, buffers: allocateBuffers(), cancelled: () => false, onBytes: (n) => sink.onBytes(n) };
+  // Alone on its core: libuv's threads read ahead on the others.
+  const ctx: JobContext = { algorithm, buffers: allocateBuffers(), cancelled: () => false, onBytes: (n) => sink.onBytes(n), readAhead: true };
   for (let i = 0; i < plan.batches.length; i++) {
     const results: JobResult[] = [];
-    for (const job of plan.jobsOf(i)) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
+    for (const job of plan.jobsOf(i)) results.push(isSyncJob(job, ctx) ? runJobSync(job, ctx) : await runJob(job, ctx));
     sink.onResults(packResults(results), 0);
   }
 }
@@ -94,6 +96,8 @@ interface Thread {
 export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads: number, entry: WorkerEntry, sink: ResultSink, progress: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
+    // Reads ahead only pay where a core is left over for them.
+    const readAhead = threads < os.availableParallelism();
     const pool: Thread[] = [];
     let next = 0;
     let outstanding = 0;
@@ -136,7 +140,7 @@ export function hashOnWorkers(plan: HashPlan, algorithm: HashAlgorithm, threads:
     for (let i = 0; i < threads; i++) {
       let worker: Worker;
       try {
-        worker = new Worker(entry.filename, { eval: entry.eval, workerData: { cancel: cancel.buffer } });
+        worker = new Worker(entry.filename, { eval: entry.eval, workerData: { cancel: cancel.buffer, readAhead } });
       } catch (err) {
         fail(new ModelsealError('INTERNAL_ERROR', `could not start a hashing thread: ${(err as Error).message}`, { cause: err }));
         break;

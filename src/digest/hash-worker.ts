@@ -22,6 +22,7 @@ async function runBatch(msg: BatchMessage): Promise<void> {
     algorithm: msg.algorithm,
     buffers,
     cancelled: () => Atomics.load(cancel, 0) !== 0,
+    readAhead: workerData.readAhead === true,
     onBytes: (n) => {
       unreported += n;
       if (msg.progress && unreported >= PROGRESS_EVERY) {
@@ -32,7 +33,7 @@ async function runBatch(msg: BatchMessage): Promise<void> {
   };
   const results: JobResult[] = [];
   try {
-    for (const job of unpackJobs(msg.jobs)) results.push(isSyncJob(job) ? runJobSync(job, ctx) : await runJob(job, ctx));
+    for (const job of unpackJobs(msg.jobs)) results.push(isSyncJob(job, ctx) ? runJobSync(job, ctx) : await runJob(job, ctx));
     send({ type: 'done', id: msg.id, results: packResults(results), bytes: unreported });
   } catch (err) {
     send(err instanceof JobCancelled ? { type: 'cancelled', id: msg.id } : { type: 'error', id: msg.id, error: serializeError(err) });
