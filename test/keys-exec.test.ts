@@ -140,6 +140,23 @@ describeWithPeers(peers, 'exec: external signer', () => {
     expect(fs.existsSync(path.join(m, 'model.sig'))).toBe(false);
   });
 
+  it('reports the exit status of a signer that stops reading a large request (not EPIPE)', () => {
+    const k = opensslKey(dir, 'ecdsa-p256');
+    // Enough files that the sign request is far beyond a pipe's buffer, so the write
+    // fails with EPIPE every time once the signer has exited.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`shard-${String(i).padStart(5, '0')}-of-many.bin`] = String(i);
+    const m = writeTree(tmpDir(), files);
+    const quits = path.join(tmpDir(), 'quits.sh');
+    fs.writeFileSync(
+      quits,
+      '#!/usr/bin/env bash\nreq=$(head -c 48)\ncase "$req" in *public-key*) cat >/dev/null; jq -n --rawfile k "$SIGNER_PUB" \'{publicKey:$k}\' ;; *) exit 7 ;; esac\n',
+      { mode: 0o755 },
+    );
+    expectCleanFailure(cli(['sign', m, '--key', `exec:${quits}`], { env: { SIGNER_PUB: k.pub } }), /exited with status 7 \[SIGNER_FAILED\]/);
+    expect(fs.existsSync(path.join(m, 'model.sig'))).toBe(false);
+  });
+
   it('takes no passphrase for an exec: key', () => {
     const r = cli(['sign', model(), '--key', 'exec:true', '--passphrase-env', 'HOME']);
     expectCleanFailure(r, /passphrase applies to PEM key files only/);

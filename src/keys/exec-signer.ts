@@ -84,7 +84,11 @@ export function execRequest(command: string, request: Record<string, unknown>, t
   const err = r.error as (Error & { code?: string }) | undefined;
   if (err?.code === 'ETIMEDOUT') throw new ModelsealError('SIGNER_FAILED', `${who} did not answer within ${timeoutSeconds} s`);
   if (err?.code === 'ENOBUFS') throw new ModelsealError('SIGNER_FAILED', `${who} printed more than ${MAX_OUTPUT_BYTES} bytes`);
-  if (err) throw new ModelsealError('SIGNER_FAILED', `${who} could not be run: ${err.code ?? err.message}`);
+  // EPIPE: the command ended without reading the whole request (a shell that could not
+  // find it exits 127 first). Its exit status and answer decide, as for any other run.
+  if (err && !(err.code === 'EPIPE' && (r.status !== null || r.signal !== null))) {
+    throw new ModelsealError('SIGNER_FAILED', `${who} could not be run: ${err.code ?? err.message}`);
+  }
   if (r.status !== 0) {
     const how = r.status === null ? `was killed by ${r.signal ?? 'a signal'}` : `exited with status ${r.status}`;
     throw new ModelsealError('SIGNER_FAILED', `${who} ${how}${stderrDetail(r.stderr)}`);
