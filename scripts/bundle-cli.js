@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Bundles the hot commands (verify, sign, digest: src/cli/hot-run.ts) with oclif into
-// dist/bundle/cli.js, and the hashing thread into dist/bundle/hash-worker.js, from the
-// compiled dist/ (run by `npm run build` after tsc and the oclif manifest). One file
-// instead of ~300 modules is most of modelseal's start-up time (issue 16). bin/run.js
-// uses the bundle only while it is newer than the files it was made from.
+// dist/bundle/cli.js, and the hashing and walking threads beside it (hash-worker.js,
+// walk-worker.js), from the compiled dist/ (run by `npm run build` after tsc and the
+// oclif manifest). One file instead of ~300 modules is most of modelseal's start-up
+// time (issue 16). bin/run.js uses the bundle only while it is newer than the files it
+// was made from.
 // Without esbuild (a development dependency) nothing is bundled and bin/run.js loads dist/.
 'use strict';
 const fs = require('node:fs');
@@ -41,7 +42,7 @@ function main() {
   }
   const result = esbuild.buildSync({
     absWorkingDir: root,
-    entryPoints: { cli: 'dist/cli/hot-run.js', 'hash-worker': 'dist/digest/hash-worker.js' },
+    entryPoints: { cli: 'dist/cli/hot-run.js', 'hash-worker': 'dist/digest/hash-worker.js', 'walk-worker': 'dist/digest/walk-worker.js' },
     outdir,
     bundle: true,
     platform: 'node',

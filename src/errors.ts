@@ -130,12 +130,16 @@ export class ModelsealError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;
   readonly details?: unknown;
+  /** The message without the file in front (what a worker thread sends back with `file`). */
+  readonly reason: string;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     // One line, bounded, nothing raw for a terminal, whatever the caller interpolated
     // (attacker strings should already be cut where the message is built: names/quoted).
     const where = options.file !== undefined ? `${displayText(options.file, FILE_LIMIT)}: ` : '';
-    super(where + safeLine(message, LINE_LIMIT - where.length), { cause: options.cause });
+    const reason = safeLine(message, LINE_LIMIT - where.length);
+    super(where + reason, { cause: options.cause });
+    this.reason = reason;
     this.name = 'ModelsealError';
     this.code = code;
     this.file = options.file;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hashTree, hashTreeSync, resolveSerialization, type DigestOptions, type ProgressEvent } from '../src/digest/manifest';
 import { walkArtifact, type ArtifactTree } from '../src/digest/walk';
-import { workerEntry } from '../src/digest/hash-pool';
+import { workerEntry } from '../src/digest/worker-entry';
 import { BATCH_BYTES, BATCH_JOBS, planHashing } from '../src/digest/hash-plan';
 import { READ_CHUNK } from '../src/digest/hash-job';
 import { tmpDir, writeTree } from './helpers/tmp';

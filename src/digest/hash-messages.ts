@@ -67,9 +67,7 @@ export type WorkerMessage =
 /** ModelsealErrors cross the thread boundary as plain data and are rebuilt with the same code and file. */
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof ModelsealError) {
-    const prefix = err.file !== undefined ? `${err.file}: ` : '';
-    const message = prefix && err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-    return { code: err.code, message, ...(err.file !== undefined ? { file: err.file } : {}) };
+    return { code: err.code, message: err.reason, ...(err.file !== undefined ? { file: err.file } : {}) };
   }
   return { code: 'INTERNAL_ERROR', message: `a hashing thread failed: ${(err as Error)?.message ?? String(err)}` };
 }

@@ -1,12 +1,11 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ModelsealError } from '../errors';
 import type { HashAlgorithm } from './algorithms';
 import { allocateBuffers, isSyncJob, runJob, runJobSync, type JobContext, type JobResult } from './hash-job';
 import { deserializeError, packResults, type BatchMessage, type PackedResults, type WorkerMessage } from './hash-messages';
 import type { HashPlan } from './hash-plan';
+import type { WorkerEntry } from './worker-entry';
 
 /** Receives results as they arrive, in any order; may throw to stop the run. */
 export interface ResultSink {
@@ -16,59 +15,6 @@ export interface ResultSink {
 
 /** Batches queued per thread: one running, one ready, so a thread never waits for the next. */
 const QUEUED_PER_THREAD = 2;
-
-export interface WorkerEntry {
-  filename: string;
-  eval: boolean;
-}
-
-/**
- * Code for a worker started from TypeScript sources (ts-jest, ts-node): registers a
- * minimal `.ts` loader (TypeScript's own transpileModule, CommonJS) and loads the
- * worker source. Test runs exercise the very code that is compiled into dist/.
- */
-function tsBootstrap(typescript: string, entry: string): string {
-  return `
-const ts = require(${JSON.stringify(typescript)});
-const fs = require('node:fs');
-require.extensions['.ts'] = function (module, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(out.outputText, filename);
-};
-require(${JSON.stringify(entry)});
-`;
-}
-
-let cachedEntry: WorkerEntry | null | undefined;
-
-/**
- * Where the hashing thread's code is. Installed and built: `hash-worker.js` beside
- * this file (dist/digest/). Running from sources: `hash-worker.ts` through the TypeScript
- * loader above, if the `typescript` package can be found. Otherwise null: the caller
- * hashes on its own thread instead (same results, one core).
- */
-export function workerEntry(): WorkerEntry | null {
-  if (cachedEntry !== undefined) return cachedEntry;
-  const js = path.join(__dirname, 'hash-worker.js');
-  const ts = path.join(__dirname, 'hash-worker.ts');
-  if (fs.existsSync(js)) {
-    cachedEntry = { filename: js, eval: false };
-  } else if (fs.existsSync(ts)) {
-    let typescript: string | undefined;
-    try {
-      typescript = require.resolve('typescript');
-    } catch {
-      typescript = undefined;
-    }
-    cachedEntry = typescript ? { filename: tsBootstrap(typescript, ts), eval: true } : null;
-  } else {
-    cachedEntry = null;
-  }
-  return cachedEntry;
-}
 
 /** Runs the plan on the calling thread (reads still overlap hashing through libuv). */
 export async function hashOnThisThread(plan: HashPlan, algorithm: HashAlgorithm, sink: ResultSink): Promise<void> {

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
 import { digestBytes, type HashAlgorithm } from './algorithms';
 import { fileChanged, hashRanges, shardRanges, type ByteRange } from './hash-file';
-import { hashOnThisThread, hashOnWorkers, workerEntry, type ResultSink } from './hash-pool';
+import { hashOnThisThread, hashOnWorkers, type ResultSink } from './hash-pool';
+import { workerEntry } from './worker-entry';
 import { planHashing, type HashPlan } from './hash-plan';
 import { HF_LOCAL_DIR_METADATA, wantsHubMetadataIgnore } from './hf-cache';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from './ignore';
@@ -343,7 +344,7 @@ export function isDirectoryArtifact(artifact: string): boolean {
 export async function computeManifest(artifact: string, options: DigestOptions = {}): Promise<Manifest> {
   const root = path.resolve(artifact);
   const serialization = resolveSerialization(root, isDirectoryArtifact(root), options);
-  const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
+  const tree = walkArtifact(root, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks, helpers: { threads: options.threads } });
   options.beforeHashing?.(tree, serialization);
   const manifest = await hashTree(tree, serialization, { onProgress: options.onProgress, threads: options.threads, part: options.part });
   if (resourceCount(manifest) === 0 && !options.part) {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { hubRepoOf, resolveHubLink } from './hf-cache';
+import { hubRepoOf, resolveHubLink, type HubRepo } from './hf-cache';
+import { HELP_AFTER_FILES, startWalkHelpers, type WalkHelpers } from './walk-helpers';
 import { comparePaths } from './order';
 import { checkFileNames, quoted } from '../names';
 
@@ -27,7 +28,7 @@ export interface ArtifactTree {
  * class; the absolute path is made when asked for (a million paths are ~100 MB, and each
  * field more is 10 MB).
  */
-function walkedFileClass(root: string) {
+function walkedFileClass(prefix: string) {
   return class WalkedFile implements ArtifactFile {
     constructor(
       public readonly name: string,
@@ -35,7 +36,7 @@ function walkedFileClass(root: string) {
     ) {}
 
     get file(): string {
-      return path.join(root, this.name);
+      return prefix + this.name;
     }
   };
 }
@@ -44,6 +45,11 @@ export interface WalkOptions {
   /** POSIX paths relative to the root whose files (or subtrees) are skipped. */
   ignores?: ReadonlySet<string>;
   allowSymlinks?: boolean;
+  /**
+   * Threads that walk beside this one once the walk proves large (see walk-helpers.ts;
+   * default: one per further core, at most 3) and the files walked before they are asked.
+   */
+  helpers?: { threads?: number; after?: number };
 }
 
 // Backslashes make names ambiguous in manifests (a separator on Windows); every other
@@ -109,13 +115,100 @@ function resolveLink(root: string, link: string): { file: string; size: number }
   return { file: target, size: st.size };
 }
 
+/** Where the walk of one or more directories puts what it finds. */
+export interface WalkSink {
+  /** A regular file, hashed at the root-relative path `name`. */
+  file(name: string, size: number): void;
+  /** A followed link (or a hub cache link): hashed at `file`, named `name`. */
+  link(name: string, file: string, size: number): void;
+}
+
+export interface WalkState {
+  /** The root's realpath. */
+  root: string;
+  /** The root followed by the path separator: files are `prefix + name`. */
+  prefix: string;
+  ignores: ReadonlySet<string>;
+  allowSymlinks: boolean;
+  hub: HubRepo | undefined;
+}
+
+export function walkState(root: string, options: Pick<WalkOptions, 'ignores' | 'allowSymlinks'>): WalkState {
+  return {
+    root,
+    prefix: root.endsWith(path.sep) ? root : root + path.sep,
+    ignores: options.ignores ?? new Set<string>(),
+    allowSymlinks: options.allowSymlinks ?? false,
+    hub: hubRepoOf(root),
+  };
+}
+
+/**
+ * Reads one directory of the walk: its files go to `sink`, its subdirectories onto
+ * `pending`. Every decision about an entry (names, links, special files) is made here,
+ * whichever thread walks the directory.
+ */
+export function walkDirectory(state: WalkState, relDir: string, pending: string[], sink: WalkSink): void {
+  const absDir = relDir === '' ? state.root : state.prefix + relDir;
+  let entries: fs.Dirent<Buffer>[];
+  try {
+    entries = fs.readdirSync(absDir, { withFileTypes: true, encoding: 'buffer' });
+  } catch (err) {
+    throw fsError(err, shortPath(absDir));
+  }
+  const names = entries.map((entry) => decodeName(entry.name, shortPath(absDir)));
+  checkFileNames(names, 'UNSUPPORTED_NAME', shortPath(absDir));
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const name = names[i];
+    // One flat string (a template literal makes a cons string over both parts: twice the memory per file).
+    const rel = relDir === '' ? name : flat(`${relDir}/${name}`);
+    // Ancestors were checked on the way down (ignored folders are never entered), so the
+    // full path is enough; isIgnored's per-ancestor scan made deep trees cubic.
+    if (state.ignores.has(rel)) continue;
+    const abs = state.prefix + rel;
+    checkPathLength(abs);
+    if (entry.isDirectory()) {
+      pending.push(rel);
+    } else if (entry.isFile()) {
+      let size: number;
+      try {
+        size = fs.lstatSync(abs).size;
+      } catch (err) {
+        throw fsError(err, abs);
+      }
+      sink.file(rel, size);
+    } else if (entry.isSymbolicLink()) {
+      // A Hugging Face cache snapshot: its links into the repository's blobs/ are its files.
+      const hubFile = state.hub ? resolveHubLink(state.hub, abs) : undefined;
+      if (hubFile) {
+        sink.link(rel, hubFile.file, hubFile.size);
+        continue;
+      }
+      if (!state.allowSymlinks) {
+        throw new ModelsealError('SYMLINK_REFUSED', 'is a symbolic link; pass --allow-symlinks to hash links to files inside the artifact', { file: abs });
+      }
+      const target = resolveLink(state.root, abs);
+      sink.link(rel, target.file, target.size);
+    } else {
+      let est: fs.Stats;
+      try {
+        est = fs.lstatSync(abs);
+      } catch (err) {
+        throw fsError(err, abs);
+      }
+      throw specialFile(abs, est);
+    }
+  }
+}
+
 /**
  * Lists the files of an artifact deterministically. Iterative (no recursion limit),
  * never follows a link outside the root, and refuses anything that is not a regular
- * file or directory before reading it (a FIFO would block the reader forever).
+ * file or directory before reading it (a FIFO would block the reader forever). A large
+ * tree is walked by several threads (walk-helpers.ts), each running walkDirectory.
  */
 export function walkArtifact(artifact: string, options: WalkOptions = {}): ArtifactTree {
-  const ignores = options.ignores ?? new Set<string>();
   let root: string;
   let st: fs.Stats;
   try {
@@ -129,62 +222,25 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
   }
   if (!st.isDirectory()) throw specialFile(artifact, st);
 
+  const state = walkState(root, options);
   const files: ArtifactFile[] = [];
-  const WalkedFile = walkedFileClass(root);
-  const hub = hubRepoOf(root);
-  const pending: string[] = [''];
-  while (pending.length > 0) {
-    const relDir = pending.pop() as string;
-    const absDir = relDir === '' ? root : path.join(root, relDir);
-    let entries: fs.Dirent<Buffer>[];
-    try {
-      entries = fs.readdirSync(absDir, { withFileTypes: true, encoding: 'buffer' });
-    } catch (err) {
-      throw fsError(err, shortPath(absDir));
+  const WalkedFile = walkedFileClass(state.prefix);
+  const sink: WalkSink = {
+    file: (name, size) => files.push(new WalkedFile(name, size)),
+    link: (name, file, size) => files.push({ name, file, size }),
+  };
+  const pending: string[] = [];
+  const after = options.helpers?.after ?? HELP_AFTER_FILES;
+  let helpers: WalkHelpers | undefined;
+  try {
+    for (let dir: string | undefined = ''; dir !== undefined; dir = pending.pop() ?? helpers?.claim()) {
+      walkDirectory(state, dir, pending, sink);
+      // Once, when the tree proves large: the folders still to walk are shared with helper threads.
+      if (!helpers && files.length >= after && pending.length >= 2) helpers = startWalkHelpers(state, pending, options.helpers?.threads);
     }
-    const names = entries.map((entry) => decodeName(entry.name, shortPath(absDir)));
-    checkFileNames(names, 'UNSUPPORTED_NAME', shortPath(absDir));
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      const name = names[i];
-      // One flat string (a template literal makes a cons string over both parts: twice the memory per file).
-      const rel = relDir === '' ? name : flat(`${relDir}/${name}`);
-      // Ancestors were checked on the way down (ignored folders are never entered), so the
-      // full path is enough; isIgnored's per-ancestor scan made deep trees cubic.
-      if (ignores.has(rel)) continue;
-      const abs = path.join(root, rel);
-      checkPathLength(abs);
-      if (entry.isDirectory()) {
-        pending.push(rel);
-      } else if (entry.isFile()) {
-        let size: number;
-        try {
-          size = fs.lstatSync(abs).size;
-        } catch (err) {
-          throw fsError(err, abs);
-        }
-        files.push(new WalkedFile(rel, size));
-      } else if (entry.isSymbolicLink()) {
-        // A Hugging Face cache snapshot: its links into the repository's blobs/ are its files.
-        const hubFile = hub ? resolveHubLink(hub, abs) : undefined;
-        if (hubFile) {
-          files.push({ name: rel, ...hubFile });
-          continue;
-        }
-        if (!options.allowSymlinks) {
-          throw new ModelsealError('SYMLINK_REFUSED', 'is a symbolic link; pass --allow-symlinks to hash links to files inside the artifact', { file: abs });
-        }
-        files.push({ name: rel, ...resolveLink(root, abs) });
-      } else {
-        let est: fs.Stats;
-        try {
-          est = fs.lstatSync(abs);
-        } catch (err) {
-          throw fsError(err, abs);
-        }
-        throw specialFile(abs, est);
-      }
-    }
+    helpers?.join(sink);
+  } finally {
+    helpers?.stop();
   }
   files.sort((a, b) => comparePaths(a.name, b.name));
   return { root, singleFile: false, files };

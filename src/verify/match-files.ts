@@ -136,7 +136,7 @@ export function signedFiles(manifest: Manifest): Map<string, SignedFile> {
 }
 
 /** The walk of an artifact as its signature was made: the signed ignores, the default and the caller's, never the signature files. */
-export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores'> = {}): ArtifactTree {
+export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}): ArtifactTree {
   const root = path.resolve(artifact);
   const ignores = new Set<string>();
   if (isDirectoryArtifact(root)) {
@@ -145,7 +145,7 @@ export function walkLikeSignature(artifact: string, serialization: Serialization
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
     signatureIgnores(root, signaturePath).forEach((p) => ignores.add(p));
   }
-  return walkArtifact(root, { ignores, allowSymlinks: serialization.allowSymlinks });
+  return walkArtifact(root, { ignores, allowSymlinks: serialization.allowSymlinks, helpers: { threads: options.threads } });
 }
 
 /** A single-file artifact is "." to us; signers name it "." (Python) or by its base name (Go, OMS spec). */
