@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ModelsealError } from '../src/errors';
 import { walkArtifact, walkState, type ArtifactFile, type WalkSink } from '../src/digest/walk';
 import { startWalkHelpers } from '../src/digest/walk-helpers';
+import { makeHubCache } from './helpers/hf-cache';
 import { tmpDir, writeTree } from './helpers/tmp';
 
 /** 24 top-level folders, each with nested folders, so that helper threads have folders to claim. */
@@ -120,5 +121,16 @@ describe('walking a large tree on several threads', () => {
     expect(err).toBeInstanceOf(ModelsealError);
     expect([(err as ModelsealError).code, (err as ModelsealError).file, (err as ModelsealError).message]).toEqual([alone.code, alone.file, alone.message]);
     expect(alone.message.split('\\u200b').length).toBe(2);
+  });
+
+  it('a Hugging Face cache snapshot walked by helpers hashes the same blobs (links allowed only there)', async () => {
+    const files: Record<string, string> = {};
+    for (let d = 0; d < 6; d++) for (let f = 0; f < 4; f++) files[`layer-${d}/part-${f}.safetensors`] = `weights ${d} ${f}`;
+    const { snapshot } = makeHubCache(tmpDir(), 'org/model', files);
+    const alone = walkArtifact(snapshot, { helpers: { threads: 1 } });
+    expect(alone.files).toHaveLength(24);
+    expect(alone.files.every((f) => f.file.includes(`${path.sep}blobs${path.sep}`))).toBe(true);
+    const found = await helpersOnly(snapshot, Array.from({ length: 6 }, (_, d) => `layer-${d}`), { allowSymlinks: false });
+    expect(view(found)).toEqual(view(alone.files));
   });
 });
