@@ -16,6 +16,36 @@ describe('digest engine', () => {
     expect(['\u{1F600}', '\uFF61'].sort(comparePaths)).toEqual(['\uFF61', '\u{1F600}']);
   });
 
+  it('orders random paths exactly as a component-by-component code point comparison does', () => {
+    // The definition, spelled out: components compared as arrays of code points.
+    const byDefinition = (a: string, b: string): number => {
+      const pa = a.split('/').map((c) => [...c].map((ch) => ch.codePointAt(0) as number));
+      const pb = b.split('/').map((c) => [...c].map((ch) => ch.codePointAt(0) as number));
+      for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+        for (let j = 0; j < Math.min(pa[i].length, pb[i].length); j++) if (pa[i][j] !== pb[i][j]) return pa[i][j] - pb[i][j];
+        if (pa[i].length !== pb[i].length) return pa[i].length - pb[i].length;
+      }
+      return pa.length - pb.length;
+    };
+    // Separators, characters on both sides of "/", ASCII, BMP high (U+E000-U+FFFF) and astral.
+    const alphabet = ['/', '.', '-', ' ', '0', 'a', 'b', '\u00e9', '\uff61', '\ue000', '\u{1F600}', '\u{10FFFF}'];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const names: string[] = [];
+    while (names.length < 3000) {
+      let name = '';
+      for (let k = 1 + random(8); k > 0; k--) name += alphabet[random(alphabet.length)];
+      if (!name.startsWith('/') && !name.endsWith('/') && !name.includes('//')) names.push(name);
+    }
+    const sign = (x: number) => Math.sign(x);
+    for (let i = 0; i < names.length; i++) {
+      const a = names[i];
+      const b = names[(i * 7 + 1) % names.length];
+      expect([a, b, sign(comparePaths(a, b))]).toEqual([a, b, sign(byDefinition(a, b))]);
+    }
+    expect([...names].sort(comparePaths)).toEqual([...names].sort(byDefinition));
+  });
+
   it('hashes nested folders, empty files and unusual names', async () => {
     const root = writeTree(tmpDir(), {
       'weights/model-00001.safetensors': 'abc',

@@ -5,18 +5,22 @@
  * "a-c" < "a/b" as strings but "a/b" < "a-c" as paths, and ".:8:16" < ".:16:22".
  */
 
-function compareCodePoints(a: string, b: string): number {
-  // UTF-8 byte order equals code point order; UTF-16 code unit order does not.
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+const SLASH = 0x2f;
 
+/**
+ * Decided at the first code unit where the paths differ (a million-name sort made two
+ * arrays and four buffers per comparison): the components before it are equal; a "/"
+ * there ends one path's component, which is then a prefix of the other's and sorts
+ * first; otherwise the code points there decide (codePointAt reads a whole surrogate
+ * pair, so astral characters sort after U+E000-U+FFFF as in Python). A path that is a
+ * prefix of the other has fewer or shorter components and sorts first.
+ */
 export function comparePaths(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const c = compareCodePoints(pa[i], pb[i]);
-    if (c !== 0) return c;
-  }
-  return pa.length - pb.length;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  if (a.charCodeAt(i) === SLASH) return -1;
+  if (b.charCodeAt(i) === SLASH) return 1;
+  return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
 }

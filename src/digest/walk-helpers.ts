@@ -40,8 +40,87 @@ export interface HelperData {
   flag: SharedArrayBuffer;
 }
 
-/** What a helper answers: the files it found (names as NUL-ended UTF-8, sizes, and the hashed paths of links), or its error. */
-export type HelperAnswer = { names: Uint8Array; sizes: Float64Array; links: Array<[number, string]> } | { error: SerializedError };
+/** What a walk ahead is given (workerData; walk-ahead.ts). */
+export interface WalkAheadData {
+  ahead: true;
+  root: string;
+  ignores: string[];
+  allowSymlinks: boolean;
+  /** Its own helpers (walk.ts's WalkOptions). */
+  helpers?: { threads?: number; after?: number };
+}
+
+/** What a helper answers: the files it found (chunks of NUL-ended UTF-8 names and of sizes, and the hashed paths of links), or its error. */
+export type HelperAnswer = { names: Uint8Array[]; sizes: Float64Array[]; links: Array<[number, string]> } | { error: SerializedError };
+
+/** Bytes per chunk of names, entries per chunk of sizes. */
+const NAME_CHUNK = 1 << 20;
+const SIZE_CHUNK = 1 << 16;
+
+/**
+ * What a walking thread found, in chunks moved (not copied) to the thread that asked:
+ * names as NUL-ended UTF-8 (no string per file stays alive on the walking thread), sizes
+ * as doubles. Chunks are never grown or joined, so no copy of the list is ever made.
+ */
+export class PackedFiles implements WalkSink {
+  private readonly names: Uint8Array[] = [];
+  private readonly sizes: Float64Array[] = [];
+  private chunk = Buffer.alloc(0);
+  private used = 0;
+  private count = 0;
+  private readonly links: Array<[number, string]> = [];
+
+  file(name: string, size: number): void {
+    const need = Buffer.byteLength(name) + 1;
+    if (this.used + need > this.chunk.length) this.newChunk(need);
+    this.used += this.chunk.write(name, this.used);
+    this.chunk[this.used++] = 0;
+    const at = this.count % SIZE_CHUNK;
+    if (at === 0) this.sizes.push(new Float64Array(SIZE_CHUNK));
+    this.sizes[this.sizes.length - 1][at] = size;
+    this.count++;
+  }
+
+  link(name: string, file: string, size: number): void {
+    this.links.push([this.count, file]);
+    this.file(name, size);
+  }
+
+  /** The answer, and the buffers to transfer with it. */
+  answer(): { answer: HelperAnswer; transfer: ArrayBuffer[] } {
+    this.newChunk(0);
+    const last = this.sizes.length - 1;
+    if (last >= 0 && this.count % SIZE_CHUNK !== 0) this.sizes[last] = this.sizes[last].subarray(0, this.count % SIZE_CHUNK);
+    const transfer = [...this.names, ...this.sizes].map((a) => a.buffer as ArrayBuffer);
+    return { answer: { names: this.names, sizes: this.sizes, links: this.links }, transfer };
+  }
+
+  /** Ends the current chunk (its used part is the answer's) and starts one with room for `need` bytes. */
+  private newChunk(need: number): void {
+    if (this.used > 0) this.names.push(new Uint8Array(this.chunk.buffer, this.chunk.byteOffset, this.used));
+    // Its own ArrayBuffer (never Buffer's shared pool): it is transferred.
+    this.chunk = need > 0 ? Buffer.from(new ArrayBuffer(Math.max(NAME_CHUNK, need))) : Buffer.alloc(0);
+    this.used = 0;
+  }
+}
+
+/** Gives the files of a walking thread's answer to `sink`, in the order found. */
+export function unpackFiles(answer: Exclude<HelperAnswer, { error: SerializedError }>, sink: WalkSink): void {
+  const links = new Map(answer.links);
+  let k = 0;
+  for (const chunk of answer.names) {
+    const names = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    for (let start = 0; start < names.length; k++) {
+      const end = names.indexOf(0, start);
+      const name = names.toString('utf8', start, end);
+      start = end + 1;
+      const size = answer.sizes[Math.floor(k / SIZE_CHUNK)][k % SIZE_CHUNK];
+      const file = links.get(k);
+      if (file === undefined) sink.file(name, size);
+      else sink.link(name, file, size);
+    }
+  }
+}
 
 /** The next folder of the shared list, or undefined once all are claimed. */
 export function claimFolder(dirs: readonly string[], next: Int32Array): string | undefined {
@@ -104,16 +183,7 @@ export function startWalkHelpers(state: WalkState, pending: string[], threads: n
         const answer = receiveMessageOnPort(h.port)?.message as HelperAnswer | undefined;
         if (!answer) throw new ModelsealError('INTERNAL_ERROR', 'a walking thread stopped without an answer');
         if ('error' in answer) throw deserializeError(answer.error);
-        const links = new Map(answer.links);
-        const names = Buffer.from(answer.names.buffer, answer.names.byteOffset, answer.names.length);
-        for (let k = 0, start = 0; start < names.length; k++) {
-          const end = names.indexOf(0, start);
-          const name = names.toString('utf8', start, end);
-          start = end + 1;
-          const file = links.get(k);
-          if (file === undefined) sink.file(name, answer.sizes[k]);
-          else sink.link(name, file, answer.sizes[k]);
-        }
+        unpackFiles(answer, sink);
       }
     },
     stop() {

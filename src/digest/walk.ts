@@ -23,20 +23,55 @@ export interface ArtifactTree {
   files: ArtifactFile[];
 }
 
+/** Where names can be read back from: a packed list of names (match-files.ts's SignedPaths). */
+export interface NameSource {
+  path(k: number): string;
+}
+
+/** A file hashed at its own name under the root (not a followed link). */
+export abstract class FileAtName implements ArtifactFile {
+  abstract name: string;
+  abstract readonly size: number;
+  abstract readonly file: string;
+  /** From now on the name (the same one) is read from entry k of `source`: its own string can go. */
+  abstract nameFrom(source: NameSource, k: number): void;
+}
+
 /**
  * The class of the files one directory walk finds: name and size only, the root on the
  * class; the absolute path is made when asked for (a million paths are ~100 MB, and each
- * field more is 10 MB).
+ * field more is 10 MB). Once matched with a signature, the name is read from the signed
+ * list (nameFrom): a million walked names no longer cost a string each while hashing.
  */
 function walkedFileClass(prefix: string) {
-  return class WalkedFile implements ArtifactFile {
+  return class WalkedFile extends FileAtName {
+    private ref: string | number;
+    private source: NameSource | undefined = undefined;
+
     constructor(
-      public readonly name: string,
+      name: string,
       public size: number,
-    ) {}
+    ) {
+      super();
+      this.ref = name;
+    }
+
+    get name(): string {
+      return typeof this.ref === 'string' ? this.ref : (this.source as NameSource).path(this.ref);
+    }
+
+    set name(name: string) {
+      this.ref = name;
+      this.source = undefined;
+    }
 
     get file(): string {
       return prefix + this.name;
+    }
+
+    nameFrom(source: NameSource, k: number): void {
+      this.source = source;
+      this.ref = k;
     }
   };
 }
@@ -202,6 +237,46 @@ export function walkDirectory(state: WalkState, relDir: string, pending: string[
   }
 }
 
+/** A sink that lists what the walk finds as ArtifactFiles (unsorted). */
+export function filesSink(prefix: string, files: ArtifactFile[]): WalkSink {
+  const WalkedFile = walkedFileClass(prefix);
+  return {
+    file: (name, size) => files.push(new WalkedFile(name, size)),
+    link: (name, file, size) => files.push({ name, file, size }),
+  };
+}
+
+/**
+ * Walks every folder under the root into `sink`, in no particular order. Once the tree
+ * proves large, the folders still to walk are shared with helper threads (walk-helpers.ts).
+ */
+export function walkTree(state: WalkState, sink: WalkSink, options: WalkOptions['helpers'] = {}): void {
+  let seen = 0;
+  const counted: WalkSink = {
+    file: (name, size) => {
+      seen++;
+      sink.file(name, size);
+    },
+    link: (name, file, size) => {
+      seen++;
+      sink.link(name, file, size);
+    },
+  };
+  const pending: string[] = [];
+  const after = options.after ?? HELP_AFTER_FILES;
+  let helpers: WalkHelpers | undefined;
+  try {
+    for (let dir: string | undefined = ''; dir !== undefined; dir = pending.pop() ?? helpers?.claim()) {
+      walkDirectory(state, dir, pending, counted);
+      // Once, when the tree proves large: the folders still to walk are shared with helper threads.
+      if (!helpers && seen >= after && pending.length >= 2) helpers = startWalkHelpers(state, pending, options.threads);
+    }
+    helpers?.join(sink);
+  } finally {
+    helpers?.stop();
+  }
+}
+
 /**
  * Lists the files of an artifact deterministically. Iterative (no recursion limit),
  * never follows a link outside the root, and refuses anything that is not a regular
@@ -224,24 +299,7 @@ export function walkArtifact(artifact: string, options: WalkOptions = {}): Artif
 
   const state = walkState(root, options);
   const files: ArtifactFile[] = [];
-  const WalkedFile = walkedFileClass(state.prefix);
-  const sink: WalkSink = {
-    file: (name, size) => files.push(new WalkedFile(name, size)),
-    link: (name, file, size) => files.push({ name, file, size }),
-  };
-  const pending: string[] = [];
-  const after = options.helpers?.after ?? HELP_AFTER_FILES;
-  let helpers: WalkHelpers | undefined;
-  try {
-    for (let dir: string | undefined = ''; dir !== undefined; dir = pending.pop() ?? helpers?.claim()) {
-      walkDirectory(state, dir, pending, sink);
-      // Once, when the tree proves large: the folders still to walk are shared with helper threads.
-      if (!helpers && files.length >= after && pending.length >= 2) helpers = startWalkHelpers(state, pending, options.helpers?.threads);
-    }
-    helpers?.join(sink);
-  } finally {
-    helpers?.stop();
-  }
+  walkTree(state, filesSink(state.prefix, files), options.helpers);
   files.sort((a, b) => comparePaths(a.name, b.name));
   return { root, singleFile: false, files };
 }

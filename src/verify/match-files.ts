@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from '../digest/ignore';
@@ -6,7 +7,8 @@ import { hashTree, isDirectoryArtifact, resourceListOf, type Manifest, type Prog
 import { NameIndex } from '../digest/name-index';
 import { ResourceListBuilder, type ResourceList } from '../digest/resource-list';
 import type { Part } from '../digest/partition';
-import { walkArtifact, type ArtifactTree } from '../digest/walk';
+import { FileAtName, walkArtifact, type ArtifactFile, type ArtifactTree } from '../digest/walk';
+import { WalkAhead } from '../digest/walk-ahead';
 import { parseShardName } from '../statement/oms';
 import { signatureIgnores } from '../sign/signature-path';
 import { describeDiff, type ManifestDiff } from './compare';
@@ -39,6 +41,8 @@ export interface MatchOptions {
    * digest/partition.ts). Names and sizes are still compared for the whole tree.
    */
   part?: Part;
+  /** A walk of the artifact started before its signature was read (walkAheadOfSignature): used where it equals the signed walk. */
+  walkAhead?: WalkAhead;
 }
 
 export interface FilesMatch {
@@ -135,17 +139,56 @@ export function signedFiles(manifest: Manifest): Map<string, SignedFile> {
   return files;
 }
 
-/** The walk of an artifact as its signature was made: the signed ignores, the default and the caller's, never the signature files. */
-export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}): ArtifactTree {
-  const root = path.resolve(artifact);
+/** The paths a walk like the signature's ignores: the signed ones (`signedIgnores`), the default and the caller's, never the signature files. */
+export function signatureWalkIgnores(root: string, signedIgnores: readonly string[], signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores'>): Set<string> {
   const ignores = new Set<string>();
   if (isDirectoryArtifact(root)) {
     if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
-    serialization.ignorePaths.forEach((p) => ignores.add(p));
+    signedIgnores.forEach((p) => ignores.add(p));
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
     signatureIgnores(root, signaturePath).forEach((p) => ignores.add(p));
   }
+  return ignores;
+}
+
+/** The walk of an artifact as its signature was made (see signatureWalkIgnores). */
+export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}): ArtifactTree {
+  const root = path.resolve(artifact);
+  const ignores = signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options);
   return walkArtifact(root, { ignores, allowSymlinks: serialization.allowSymlinks, helpers: { threads: options.threads } });
+}
+
+/**
+ * Starts walking a folder artifact on a thread with the ignores known before its signature
+ * is read (digest/walk-ahead.ts); matchFiles takes the tree where it equals the signed walk.
+ */
+export function walkAheadOfSignature(artifact: string, signaturePath: string, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'>): WalkAhead | undefined {
+  const root = path.resolve(artifact);
+  let real: string;
+  try {
+    if (!fs.statSync(root).isDirectory()) return undefined;
+    real = fs.realpathSync(root);
+  } catch {
+    return undefined; // the walk proper reports it
+  }
+  return WalkAhead.start(real, signatureWalkIgnores(root, [], signaturePath, options), { threads: options.threads });
+}
+
+/** The tree of a walk ahead where it equals walkLikeSignature's, else that walk. */
+async function walkSigned(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: MatchOptions): Promise<ArtifactTree> {
+  const ahead = options.walkAhead;
+  if (ahead) {
+    const root = path.resolve(artifact);
+    let real: string | undefined;
+    try {
+      real = fs.realpathSync(root);
+    } catch {
+      real = undefined;
+    }
+    const tree = real === undefined ? ahead.cancel() : await ahead.take(real, signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options));
+    if (tree) return tree;
+  }
+  return walkLikeSignature(artifact, serialization, signaturePath, options);
 }
 
 /** A single-file artifact is "." to us; signers name it "." (Python) or by its base name (Go, OMS spec). */
@@ -167,7 +210,7 @@ function mismatch(artifact: string, diff: ManifestDiff): ModelsealError {
 function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string, ignoreUnsignedFiles: boolean): void {
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
   const onDisk = new Uint8Array(signed.resources.length);
-  const kept = [];
+  const kept: ArtifactFile[] = [];
   for (const f of tree.files) {
     const k = signed.find(f.name);
     if (k < 0) {
@@ -176,6 +219,8 @@ function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string,
       continue;
     }
     onDisk[k] = 1;
+    // The walked name equals signed path k: read it from there (no string per file while hashing).
+    if (f instanceof FileAtName) f.nameFrom(signed, k);
     kept.push(f);
     if (signed.size && signed.size[k] !== f.size) diff.changed.push({ name: f.name, expected: `${signed.size[k]} bytes`, actual: `${f.size} bytes` });
   }
@@ -240,7 +285,7 @@ export function matchManifest(signed: Manifest, actual: Manifest, what: string):
  */
 export async function matchFiles(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions = {}): Promise<FilesMatch> {
   const paths = new SignedPaths(resourceListOf(signed), signed.serialization.method === 'shards');
-  const tree = walkLikeSignature(artifact, signed.serialization, signaturePath, options);
+  const tree = await walkSigned(artifact, signed.serialization, signaturePath, options);
   alignSingleFileName(tree, paths, artifact);
   compareNames(tree, paths, artifact, options.ignoreUnsignedFiles === true);
 
