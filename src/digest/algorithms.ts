@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { ModelsealError } from '../errors';
-import { quoted } from '../names';
+import { quoted } from '../names/display';
 
 /** Per-resource hash algorithms, named as OMS records them in `hash_type`. */
 export type HashAlgorithm = 'sha256' | 'blake2b' | 'blake3';
