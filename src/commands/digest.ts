@@ -46,7 +46,8 @@ export default class Digest extends BaseCommand {
         serialization: s.method,
         hashType: s.hashType,
         ...(s.shardSize !== undefined ? { shardSize: s.shardSize } : {}),
-        resources: manifest.resources,
+        // Unpacked into objects only for --json (a million resources are hundreds of MB of them).
+        ...(this.wantsJson() ? { resources: manifest.resources } : {}),
         ...warningsJson(ignores.warnings),
       },
       `sha256:${manifest.rootDigest}`,
