@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeManifest, type Manifest } from '../src/digest/manifest';
 import * as walk from '../src/digest/walk';
+import { WalkAhead } from '../src/digest/walk-ahead';
 import { ModelsealError } from '../src/errors';
 import { matchFiles, walkAheadOfSignature, walkLikeSignature } from '../src/verify/match-files';
 import { loadPrivateKey, signArtifact, verifyArtifact } from '../src';
@@ -51,7 +52,6 @@ describe('walking a dataset while its signature is read', () => {
     expect(walked).not.toHaveBeenCalled();
 
     // The same walk split over helper threads from the first file.
-    const { WalkAhead } = await import('../src/digest/walk-ahead');
     const real = fs.realpathSync(root);
     const ignores = new Set(manifest.serialization.ignorePaths);
     const shared = WalkAhead.start(real, ignores, { threads: 3, after: 0 });
@@ -94,6 +94,43 @@ describe('walking a dataset while its signature is read', () => {
     const ahead = await refusal(() => matchFiles(root, manifest, sig, { walkAhead: walkAheadOfSignature(root, sig, {}) }));
     expect([ahead.code, ahead.file]).toEqual([alone.code, alone.file]);
     expect(alone.code).toBe('SPECIAL_FILE');
+  });
+
+  it('sees what changed in the folder while the signature was read, as a fresh walk does', async () => {
+    const cases: Array<[string, (root: string) => void]> = [
+      ['an unsigned file added to a folder', (root) => fs.writeFileSync(path.join(root, 'd4', 's1', 'evil.py'), 'import os')],
+      ['a folder replaced by a link to one outside', (root) => {
+        const outside = writeTree(tmpDir(), { 'f0.bin': '', 'f2.bin': 'xx', 'f4.bin': 'xxxx', 'f6.bin': 'xxxxxx' });
+        fs.rmSync(path.join(root, 'd0', 's0'), { recursive: true });
+        fs.symlinkSync(outside, path.join(root, 'd0', 's0'));
+      }],
+      ['a file removed', (root) => fs.rmSync(path.join(root, 'd9', 's1', 'f3.bin'))],
+    ];
+    for (const [what, change] of cases) {
+      const root = makeTree();
+      const manifest = await computeManifest(root);
+      const sig = signature();
+      const ahead = walkAheadOfSignature(root, sig, {});
+      await ahead?.answered;
+      change(root);
+      const alone = await refusal(() => matchFiles(root, manifest, sig));
+      const taken = await refusal(() => matchFiles(root, manifest, sig, { walkAhead: ahead }));
+      expect([what, taken.code, taken.message]).toEqual([what, alone.code, alone.message]);
+    }
+  });
+
+  it('reports a bad ignore path of the caller after the signature\'s own refusal, as without it', async () => {
+    const root = makeTree();
+    const sig = signature();
+    fs.writeFileSync(sig, '{"not": "a bundle"}');
+    const saved = walkAheadFrom.signatureBytes;
+    walkAheadFrom.signatureBytes = 0;
+    try {
+      const err = await refusal(() => verifyArtifact(root, { keys: PUB, signature: sig, ignorePaths: ['../outside'] }));
+      expect(err.code).toBe('BUNDLE_INVALID');
+    } finally {
+      walkAheadFrom.signatureBytes = saved;
+    }
   });
 
   it('verifyArtifact walks ahead for a large signature, with the same verdicts', async () => {

@@ -2,9 +2,15 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HelperAnswer, WalkAheadData } from './walk-helpers';
 import { unpackFiles } from './walk-helpers';
-import { filesSink, type ArtifactFile, type ArtifactTree, type WalkOptions } from './walk';
+import { filesSink, folderStamp, type ArtifactFile, type ArtifactTree, type WalkOptions } from './walk';
 import { comparePaths } from './order';
 import { workerEntry } from './worker-entry';
+
+/** Whether `name` is one of `paths` or lies under one (a lookup per ancestor, as the walk checks its ignores). */
+function isUnder(name: string, paths: ReadonlySet<string>): boolean {
+  for (let i = name.indexOf('/'); i >= 0; i = name.indexOf('/', i + 1)) if (paths.has(name.slice(0, i))) return true;
+  return paths.has(name);
+}
 
 /**
  * A walk of a folder started on a thread before its ignore paths are known. Reading and
@@ -25,6 +31,8 @@ export class WalkAhead {
   /** Dropped once taken: the answer's buffers (tens of MB) must not live through the hashing. */
   private answer?: Promise<HelperAnswer | undefined>;
   private taken = false;
+  /** Settles once the walk has answered or ended (lets a test change the folder after the walk). */
+  readonly answered: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
@@ -36,6 +44,7 @@ export class WalkAhead {
       worker.once('error', () => resolve(undefined));
       worker.once('exit', () => resolve(undefined));
     });
+    this.answered = this.answer.then(() => undefined);
   }
 
   /** Starts walking the folder `root` (a realpath) ignoring `ignores`; undefined when no thread can start. */
@@ -59,7 +68,7 @@ export class WalkAhead {
   async take(root: string, ignores: ReadonlySet<string>): Promise<ArtifactTree | undefined> {
     if (this.taken || root !== this.root) return this.cancel();
     this.taken = true;
-    const extra = [...ignores].filter((p) => !this.ignores.has(p));
+    const extra = new Set([...ignores].filter((p) => !this.ignores.has(p)));
     if ([...this.ignores].some((p) => !ignores.has(p))) return this.cancel();
     this.worker.ref();
     let answer = await this.answer;
@@ -67,12 +76,13 @@ export class WalkAhead {
     if (!answer || 'error' in answer) return undefined;
     const prefix = root.endsWith(path.sep) ? root : root + path.sep;
     const files: ArtifactFile[] = [];
-    unpackFiles(answer, filesSink(prefix, files));
+    const folders: Array<[string, string]> = [];
+    unpackFiles(answer, { ...filesSink(prefix, files), folder: (relDir, stamp) => folders.push([relDir, stamp]) });
     answer = undefined;
-    const under = extra.map((p) => p + '/');
-    for (const f of files) {
-      for (let k = 0; k < extra.length; k++) if (f.name === extra[k] || f.name.startsWith(under[k])) return undefined;
-    }
+    // What changed while the signature was read is seen as a fresh walk would see it: every
+    // folder walked must be the same folder with the same entries (stamped before it was read).
+    for (const [relDir, stamp] of folders) if (folderStamp(relDir === '' ? root : prefix + relDir) !== stamp) return undefined;
+    if (extra.size > 0 && files.some((f) => isUnder(f.name, extra))) return undefined;
     files.sort((a, b) => comparePaths(a.name, b.name));
     return { root, singleFile: false, files };
   }

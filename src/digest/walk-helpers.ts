@@ -38,6 +38,8 @@ export interface HelperData {
   port: MessagePort;
   /** One Int32: HELPER_WAITING, _STARTED, _DONE or _ABANDONED. */
   flag: SharedArrayBuffer;
+  /** Whether to answer the stamps of the folders walked too (a walk ahead's helpers). */
+  stampFolders: boolean;
 }
 
 /** What a walk ahead is given (workerData; walk-ahead.ts). */
@@ -51,7 +53,7 @@ export interface WalkAheadData {
 }
 
 /** What a helper answers: the files it found (chunks of NUL-ended UTF-8 names and of sizes, and the hashed paths of links), or its error. */
-export type HelperAnswer = { names: Uint8Array[]; sizes: Float64Array[]; links: Array<[number, string]> } | { error: SerializedError };
+export type HelperAnswer = { names: Uint8Array[]; sizes: Float64Array[]; links: Array<[number, string]>; folders: Array<[string, string]> } | { error: SerializedError };
 
 /** Bytes per chunk of names, entries per chunk of sizes. */
 const NAME_CHUNK = 1 << 20;
@@ -69,6 +71,12 @@ export class PackedFiles implements WalkSink {
   private used = 0;
   private count = 0;
   private readonly links: Array<[number, string]> = [];
+  private readonly folders: Array<[string, string]> = [];
+  readonly folder?: (relDir: string, stamp: string) => void;
+
+  constructor(stampFolders = false) {
+    if (stampFolders) this.folder = (relDir, stamp) => this.folders.push([relDir, stamp]);
+  }
 
   file(name: string, size: number): void {
     const need = Buffer.byteLength(name) + 1;
@@ -92,7 +100,7 @@ export class PackedFiles implements WalkSink {
     const last = this.sizes.length - 1;
     if (last >= 0 && this.count % SIZE_CHUNK !== 0) this.sizes[last] = this.sizes[last].subarray(0, this.count % SIZE_CHUNK);
     const transfer = [...this.names, ...this.sizes].map((a) => a.buffer as ArrayBuffer);
-    return { answer: { names: this.names, sizes: this.sizes, links: this.links }, transfer };
+    return { answer: { names: this.names, sizes: this.sizes, links: this.links, folders: this.folders }, transfer };
   }
 
   /** Ends the current chunk (its used part is the answer's) and starts one with room for `need` bytes. */
@@ -106,6 +114,7 @@ export class PackedFiles implements WalkSink {
 
 /** Gives the files of a walking thread's answer to `sink`, in the order found. */
 export function unpackFiles(answer: Exclude<HelperAnswer, { error: SerializedError }>, sink: WalkSink): void {
+  if (sink.folder) for (const [relDir, stamp] of answer.folders) sink.folder(relDir, stamp);
   const links = new Map(answer.links);
   let k = 0;
   for (const chunk of answer.names) {
@@ -151,7 +160,7 @@ function helperCount(threads: number | undefined): number {
 }
 
 /** Moves `pending` (emptied in place) to a list shared with helper threads; this thread claims from it too. */
-export function startWalkHelpers(state: WalkState, pending: string[], threads: number | undefined): WalkHelpers {
+export function startWalkHelpers(state: WalkState, pending: string[], threads: number | undefined, stampFolders = false): WalkHelpers {
   const dirs = pending.splice(0, pending.length);
   const next = new Int32Array(new SharedArrayBuffer(4));
   const count = helperCount(threads);
@@ -162,7 +171,7 @@ export function startWalkHelpers(state: WalkState, pending: string[], threads: n
   for (let i = 0; entry && i < count; i++) {
     const { port1, port2 } = new MessageChannel();
     const flag = new SharedArrayBuffer(4);
-    const data: HelperData = { root: state.root, ignores, allowSymlinks: state.allowSymlinks, dirs, next: next.buffer as SharedArrayBuffer, port: port2, flag };
+    const data: HelperData = { root: state.root, ignores, allowSymlinks: state.allowSymlinks, dirs, next: next.buffer as SharedArrayBuffer, port: port2, flag, stampFolders };
     try {
       // A small young generation: the walk makes short-lived strings only, and each MiB of it is a MiB per helper.
       const worker = new Worker(entry.filename, { eval: entry.eval, workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });

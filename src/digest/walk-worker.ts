@@ -24,7 +24,7 @@ function walkAsHelper(data: HelperData): void {
   let reply: { answer: HelperAnswer; transfer: ArrayBuffer[] };
   try {
     const state = walkState(data.root, { ignores: new Set(data.ignores), allowSymlinks: data.allowSymlinks });
-    const packed = new PackedFiles();
+    const packed = new PackedFiles(data.stampFolders);
     const pending: string[] = [];
     for (let dir = claimFolder(data.dirs, next); dir !== undefined; dir = pending.pop() ?? claimFolder(data.dirs, next)) {
       walkDirectory(state, dir, pending, packed);
@@ -42,7 +42,7 @@ function walkAsHelper(data: HelperData): void {
 function walkAhead(data: WalkAheadData): void {
   let reply: { answer: HelperAnswer; transfer: ArrayBuffer[] };
   try {
-    const packed = new PackedFiles();
+    const packed = new PackedFiles(true);
     walkTree(walkState(data.root, { ignores: new Set(data.ignores), allowSymlinks: data.allowSymlinks }), packed, data.helpers);
     reply = packed.answer();
   } catch (err) {

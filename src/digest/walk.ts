@@ -156,6 +156,22 @@ export interface WalkSink {
   file(name: string, size: number): void;
   /** A followed link (or a hub cache link): hashed at `file`, named `name`. */
   link(name: string, file: string, size: number): void;
+  /** When defined: each folder walked ("" for the root) and its stamp, taken before it is read. */
+  folder?(relDir: string, stamp: string): void;
+}
+
+/**
+ * What changes when a folder's entries change (an entry added, removed, renamed or
+ * replaced moves its mtime and ctime), or when the folder itself is replaced.
+ */
+export function folderStamp(absDir: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(absDir);
+  } catch {
+    return 'gone';
+  }
+  return `${st.isDirectory() ? 'dir' : 'other'}:${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
 export interface WalkState {
@@ -185,6 +201,7 @@ export function walkState(root: string, options: Pick<WalkOptions, 'ignores' | '
  */
 export function walkDirectory(state: WalkState, relDir: string, pending: string[], sink: WalkSink): void {
   const absDir = relDir === '' ? state.root : state.prefix + relDir;
+  sink.folder?.(relDir, folderStamp(absDir));
   let entries: fs.Dirent<Buffer>[];
   try {
     entries = fs.readdirSync(absDir, { withFileTypes: true, encoding: 'buffer' });
@@ -261,6 +278,7 @@ export function walkTree(state: WalkState, sink: WalkSink, options: WalkOptions[
       seen++;
       sink.link(name, file, size);
     },
+    ...(sink.folder ? { folder: sink.folder.bind(sink) } : {}),
   };
   const pending: string[] = [];
   const after = options.after ?? HELP_AFTER_FILES;
@@ -269,7 +287,7 @@ export function walkTree(state: WalkState, sink: WalkSink, options: WalkOptions[
     for (let dir: string | undefined = ''; dir !== undefined; dir = pending.pop() ?? helpers?.claim()) {
       walkDirectory(state, dir, pending, counted);
       // Once, when the tree proves large: the folders still to walk are shared with helper threads.
-      if (!helpers && seen >= after && pending.length >= 2) helpers = startWalkHelpers(state, pending, options.threads);
+      if (!helpers && seen >= after && pending.length >= 2) helpers = startWalkHelpers(state, pending, options.threads, sink.folder !== undefined);
     }
     helpers?.join(sink);
   } finally {

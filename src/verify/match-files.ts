@@ -164,14 +164,12 @@ export function walkLikeSignature(artifact: string, serialization: Serialization
  */
 export function walkAheadOfSignature(artifact: string, signaturePath: string, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'>): WalkAhead | undefined {
   const root = path.resolve(artifact);
-  let real: string;
   try {
     if (!fs.statSync(root).isDirectory()) return undefined;
-    real = fs.realpathSync(root);
+    return WalkAhead.start(fs.realpathSync(root), signatureWalkIgnores(root, [], signaturePath, options), { threads: options.threads });
   } catch {
-    return undefined; // the walk proper reports it
+    return undefined; // reported, after the signature's own checks, by the walk proper
   }
-  return WalkAhead.start(real, signatureWalkIgnores(root, [], signaturePath, options), { threads: options.threads });
 }
 
 /** The tree of a walk ahead where it equals walkLikeSignature's, else that walk. */
