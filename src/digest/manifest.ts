@@ -256,16 +256,19 @@ function threadCount(requested: number | undefined, plan: HashPlan): number {
   return n > 1 ? n : 0;
 }
 
-/**
- * Hashes the files of a walked tree into a manifest with the given serialization,
- * on worker threads: different files, and the shards of one file, on different
- * cores. Memory is bounded by the read buffers of each thread (plus the digests).
- */
-export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
-  const given = typeof options === 'function' ? { onProgress: options, threads: undefined, part: undefined } : options;
+/** A tree's digests in manifest order (file by file, range by range) in one buffer, and what names them. */
+interface TreeDigests {
+  files: ReadonlyArray<ArtifactFile>;
+  rangesOf: (i: number) => ByteRange[];
+  rangesPerFile: Uint32Array;
+  store: Buffer;
+  width: number;
+}
+
+async function hashDigests(tree: ArtifactTree, serialization: Serialization, given: HashOptions): Promise<TreeDigests> {
   // Commands draw one progress line for whatever the library hashes (cli/progress.ts).
   const ambient = given.onProgress ? undefined : progressScope();
-  if (ambient) return hashTree(tree, serialization, { threads: given.threads, part: given.part, onProgress: (e) => ambient.progress(tree.root, e) }).finally(() => ambient.end(tree.root));
+  if (ambient) return hashDigests(tree, serialization, { threads: given.threads, part: given.part, onProgress: (e) => ambient.progress(tree.root, e) }).finally(() => ambient.end(tree.root));
   const { onProgress, threads, part } = given;
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   const selected = part ? selectPart(tree.files, shardSize, part) : undefined;
@@ -315,12 +318,23 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
   const entry = count > 0 ? workerEntry() : null;
   if (entry) await hashOnWorkers(plan, serialization.hashType, count, entry, sink, onProgress !== undefined);
   else await hashOnThisThread(plan, serialization.hashType, sink);
+  return { files, rangesOf, rangesPerFile: plan.rangesPerFile, store, width };
+}
 
+/**
+ * Hashes the files of a walked tree into a manifest with the given serialization,
+ * on worker threads: different files, and the shards of one file, on different
+ * cores. Memory is bounded by the read buffers of each thread (plus the digests).
+ */
+export async function hashTree(tree: ArtifactTree, serialization: Serialization, options: HashOptions | ((e: ProgressEvent) => void) = {}): Promise<Manifest> {
+  const given = typeof options === 'function' ? { onProgress: options } : options;
+  const { files, rangesOf, rangesPerFile, store, width } = await hashDigests(tree, serialization, given);
+  const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   // The store is already in manifest order (file by file, range by range): it is the digest list.
   let nameBytes = 0;
   files.forEach((f, i) => {
     const n = Buffer.byteLength(f.name, 'utf8');
-    nameBytes += shardSize === undefined ? n : plan.rangesPerFile[i] * (n + 42);
+    nameBytes += shardSize === undefined ? n : rangesPerFile[i] * (n + 42);
   });
   const names = new ResourceListBuilder(0, store.length / width, nameBytes);
   files.forEach((f, i) => {
@@ -329,6 +343,15 @@ export async function hashTree(tree: ArtifactTree, serialization: Serialization,
   });
   const list = names.finishWith(store, width, resourceAlgorithm(serialization));
   return packedManifest(serialization, list, rootDigestOf(list));
+}
+
+/**
+ * The digest of each file of a tree, in its order, `digestBytes(hashType)` bytes each (the
+ * files method, whole tree): what the file match compares by index, without naming them.
+ */
+export async function hashFileDigests(tree: ArtifactTree, serialization: Serialization, options: Omit<HashOptions, 'part'>): Promise<Buffer> {
+  if (serialization.method !== 'files') throw new Error('internal: hashFileDigests is for the files method');
+  return (await hashDigests(tree, serialization, { onProgress: options.onProgress, threads: options.threads })).store;
 }
 
 /** Whether the artifact is a directory (as opposed to one file); errors name the path. */

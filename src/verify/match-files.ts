@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { DEFAULT_IGNORES, normalizeIgnorePath } from '../digest/ignore';
 import { createHash } from 'node:crypto';
-import { hashTree, isDirectoryArtifact, resourceListOf, type Manifest, type ProgressEvent, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { hashFileDigests, hashTree, isDirectoryArtifact, resourceListOf, type Manifest, type ProgressEvent, type ResourceDigest, type Serialization } from '../digest/manifest';
+import { digestBytes } from '../digest/algorithms';
 import { NameIndex } from '../digest/name-index';
 import { ResourceListBuilder, type ResourceList } from '../digest/resource-list';
 import type { Part } from '../digest/partition';
@@ -205,10 +206,11 @@ function mismatch(artifact: string, diff: ManifestDiff): ModelsealError {
  * signed (unless ignoreUnsignedFiles, which drops it from the tree), and a file's size
  * must be the one its signed shard ranges imply. Throws before anything is hashed.
  */
-function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string, ignoreUnsignedFiles: boolean): void {
+function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string, ignoreUnsignedFiles: boolean): Uint32Array {
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
   const onDisk = new Uint8Array(signed.resources.length);
   const kept: ArtifactFile[] = [];
+  const signedOf = new Uint32Array(tree.files.length);
   for (const f of tree.files) {
     const k = signed.find(f.name);
     if (k < 0) {
@@ -219,12 +221,14 @@ function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string,
     onDisk[k] = 1;
     // The walked name equals signed path k: read it from there (no string per file while hashing).
     if (f instanceof FileAtName) f.nameFrom(signed, k);
+    signedOf[kept.length] = k;
     kept.push(f);
     if (signed.size && signed.size[k] !== f.size) diff.changed.push({ name: f.name, expected: `${signed.size[k]} bytes`, actual: `${f.size} bytes` });
   }
   for (const k of signed.standing()) if (!onDisk[k]) diff.missing.push(signed.path(k));
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
   tree.files = kept;
+  return signedOf.subarray(0, kept.length);
 }
 
 /** Hashes each (tree, serialization) once per cache: lineage checks one artifact against several signatures. */
@@ -261,6 +265,24 @@ function compareResources(signed: ResourceList, index: NameIndex, actual: Resour
   return diff;
 }
 
+/**
+ * The files method's comparison once names are matched: file i of the tree is signed
+ * resource signedOf[i], so its digest is compared with that one's, with no name built or
+ * looked up (compareResources' verdict and messages, in the same order).
+ */
+function compareFileDigests(signed: ResourceList, signedOf: Uint32Array, files: readonly ArtifactFile[], digests: Buffer, width: number): ManifestDiff {
+  const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
+  const seen = new Uint8Array(signed.length);
+  for (let i = 0; i < files.length; i++) {
+    const k = signedOf[i];
+    seen[k] = 1;
+    const actual = digests.subarray(i * width, (i + 1) * width);
+    if (!signed.digestBytes(k).equals(actual)) diff.changed.push({ name: files[i].name, expected: signed.digest(k), actual: actual.toString('hex') });
+  }
+  for (let k = 0; k < signed.length; k++) if (!seen[k]) diff.missing.push(signed.name(k));
+  return diff;
+}
+
 /** The signed resources by full name (for the files method, the paths' own index). */
 function resourceIndex(signed: SignedPaths): NameIndex {
   return signed.size ? NameIndex.of(signed.resources).index : signed.index;
@@ -285,11 +307,19 @@ export async function matchFiles(artifact: string, signed: Manifest, signaturePa
   const paths = new SignedPaths(resourceListOf(signed), signed.serialization.method === 'shards');
   const tree = await walkSigned(artifact, signed.serialization, signaturePath, options);
   alignSingleFileName(tree, paths, artifact);
-  compareNames(tree, paths, artifact, options.ignoreUnsignedFiles === true);
+  const signedOf = compareNames(tree, paths, artifact, options.ignoreUnsignedFiles === true);
 
   const hashOptions = { onProgress: options.onProgress, threads: options.threads, part: options.part };
-  const actual = resourceListOf(await (options.cache ? options.cache.hash(tree, signed.serialization, hashOptions) : hashTree(tree, signed.serialization, hashOptions)));
-  const diff = compareResources(paths.resources, resourceIndex(paths), actual, options.part !== undefined);
+  let diff: ManifestDiff;
+  let resources: number;
+  if (signed.serialization.method === 'files' && !options.part && !options.cache) {
+    diff = compareFileDigests(paths.resources, signedOf, tree.files, await hashFileDigests(tree, signed.serialization, hashOptions), digestBytes(signed.serialization.hashType));
+    resources = tree.files.length;
+  } else {
+    const actual = resourceListOf(await (options.cache ? options.cache.hash(tree, signed.serialization, hashOptions) : hashTree(tree, signed.serialization, hashOptions)));
+    diff = compareResources(paths.resources, resourceIndex(paths), actual, options.part !== undefined);
+    resources = actual.length;
+  }
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
-  return { root: tree.root, files: tree.files.length, resources: actual.length, ...(options.part ? { part: options.part } : {}) };
+  return { root: tree.root, files: tree.files.length, resources, ...(options.part ? { part: options.part } : {}) };
 }
