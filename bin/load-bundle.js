@@ -1,7 +1,7 @@
 'use strict';
 // Loads dist/bundle/cli.js (written by `npm run build`, scripts/bundle-cli.js) when it is
 // at least as new as the compiled files it was made from, with V8's code cache beside it
-// (dist/bundle/cli.js.cache): compiling the bundle costs more than running a verify.
+// (dist/bundle/cli.js.<command>.cache): compiling the bundle costs more than running a verify.
 // node:module's enableCompileCache does this on Node >= 22.1 only; vm.Script works on 20.
 const fs = require('node:fs');
 const Module = require('node:module');
@@ -56,13 +56,17 @@ function writeCacheAtExit(file, stamp, script) {
   });
 }
 
-/** The bundle's exports (runHot, handle), or undefined when there is no fresh bundle. */
-function loadBundle(root) {
+/**
+ * The bundle's exports (runHot, handle), or undefined when there is no fresh bundle. Each
+ * command has its own cache (`cli.js.<command>.cache`): a cache holds the functions the run
+ * that wrote it compiled, so a `sign` run's cache leaves most of `verify` to compile.
+ */
+function loadBundle(root, command) {
   const bundle = path.join(root, 'dist', 'bundle', 'cli.js');
   const made = stat(bundle);
   if (made === undefined || !bundleIsFresh(root, made)) return undefined;
   const source = fs.readFileSync(bundle, 'utf8');
-  const cacheFile = `${bundle}.cache`;
+  const cacheFile = command === undefined ? `${bundle}.cache` : `${bundle}.${command}.cache`;
   const stamp = cacheStamp(made);
   const cachedData = process.env.MODELSEAL_CODE_CACHE === '0' ? undefined : readCache(cacheFile, stamp);
   const script = new vm.Script(Module.wrap(source), {

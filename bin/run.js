@@ -68,7 +68,7 @@ const HOT = new Set(['verify', 'sign', 'digest']);
 function hotRunner(argv) {
   if (!HOT.has(argv[0]) || argv.some((a) => a === '--help' || a === '-h')) return undefined;
   if (process.env.MODELSEAL_BUNDLE !== '0') {
-    const bundled = require('./load-bundle').loadBundle(root);
+    const bundled = require('./load-bundle').loadBundle(root, argv[0]);
     if (bundled) return bundled;
   }
   return manifestIsFresh() ? require('../dist/cli/hot-run.js') : undefined;

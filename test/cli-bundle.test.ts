@@ -160,8 +160,9 @@ describe('bin/load-bundle.js', () => {
     set('dist/bundle/cli.js', times.bundle);
     return root;
   }
-  const load = (root: string) => {
-    const r = spawnSync(process.execPath, ['-e', `const b = require(${JSON.stringify(path.join(REPO, 'bin', 'load-bundle.js'))}).loadBundle(${JSON.stringify(root)}); process.stdout.write(JSON.stringify(b ?? null))`], { encoding: 'utf8' });
+  const load = (root: string, command?: string) => {
+    const call = `loadBundle(${JSON.stringify(root)}${command === undefined ? '' : `, ${JSON.stringify(command)}`})`;
+    const r = spawnSync(process.execPath, ['-e', `const b = require(${JSON.stringify(path.join(REPO, 'bin', 'load-bundle.js'))}).${call}; process.stdout.write(JSON.stringify(b ?? null))`], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     return JSON.parse(r.stdout);
   };
@@ -193,5 +194,14 @@ describe('bin/load-bundle.js', () => {
     fs.writeFileSync(cache, Buffer.concat([Buffer.from(stamp), Buffer.alloc(4096, 7)]));
     expect(load(root)).toEqual({ marker: 43 });
     expect(fs.readFileSync(cache).subarray(stamp.length, stamp.length + 4096)).not.toEqual(Buffer.alloc(4096, 7));
+  });
+
+  it('keeps one cache per command, so the first command run does not decide what the others find compiled', () => {
+    const root = fakeRoot({ entry: 1000, manifest: 1001, bundle: 1002 });
+    const dir = path.join(root, 'dist', 'bundle');
+    expect(load(root, 'sign')).toEqual({ marker: 42 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['cli.js', 'cli.js.sign.cache']);
+    expect(load(root, 'verify')).toEqual({ marker: 42 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['cli.js', 'cli.js.sign.cache', 'cli.js.verify.cache']);
   });
 });
