@@ -248,39 +248,47 @@ export class HashCache {
   }
 }
 
-/** Signed vs computed resources by name; with `partial`, signed resources the computation left out are not missing. */
-function compareResources(signed: ResourceList, index: NameIndex, actual: ResourceList, partial: boolean): ManifestDiff {
+/** Computed resources as the comparison reads them: count, the signed resource each stands for (-1: none), name, digest. */
+interface Computed {
+  length: number;
+  signedIndex(j: number): number;
+  name(j: number): string;
+  digestBytes(j: number): Buffer;
+}
+
+/**
+ * THE digest comparison: each computed resource against the signed one it stands for; a
+ * computed resource with no signed one, or a second for the same one, is extra; with
+ * `partial`, signed resources the computation left out are not missing.
+ */
+function compareDigests(signed: ResourceList, actual: Computed, partial: boolean): ManifestDiff {
   const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
   const seen = new Uint8Array(signed.length);
   for (let j = 0; j < actual.length; j++) {
-    const k = index.find(actual.nameBytes(j));
+    const k = actual.signedIndex(j);
     if (k < 0 || seen[k]) {
       diff.extra.push(actual.name(j));
       continue;
     }
     seen[k] = 1;
-    if (!signed.digestBytes(k).equals(actual.digestBytes(j))) diff.changed.push({ name: actual.name(j), expected: signed.digest(k), actual: actual.digest(j) });
+    const digest = actual.digestBytes(j);
+    if (!signed.digestBytes(k).equals(digest)) diff.changed.push({ name: actual.name(j), expected: signed.digest(k), actual: digest.toString('hex') });
   }
   if (!partial) for (let k = 0; k < signed.length; k++) if (!seen[k]) diff.missing.push(signed.name(k));
   return diff;
 }
 
+/** A computed list, each resource found among the signed ones by its name. */
+function byName(actual: ResourceList, index: NameIndex): Computed {
+  return { length: actual.length, signedIndex: (j) => index.find(actual.nameBytes(j)), name: (j) => actual.name(j), digestBytes: (j) => actual.digestBytes(j) };
+}
+
 /**
- * The files method's comparison once names are matched: file i of the tree is signed
- * resource signedOf[i], so its digest is compared with that one's, with no name built or
- * looked up (compareResources' verdict and messages, in the same order).
+ * The files method, once names are matched: file j of the tree is signed resource
+ * signedOf[j] (compareNames found it by name), so no computed name is built or looked up.
  */
-function compareFileDigests(signed: ResourceList, signedOf: Uint32Array, files: readonly ArtifactFile[], digests: Buffer, width: number): ManifestDiff {
-  const diff: ManifestDiff = { changed: [], missing: [], extra: [] };
-  const seen = new Uint8Array(signed.length);
-  for (let i = 0; i < files.length; i++) {
-    const k = signedOf[i];
-    seen[k] = 1;
-    const actual = digests.subarray(i * width, (i + 1) * width);
-    if (!signed.digestBytes(k).equals(actual)) diff.changed.push({ name: files[i].name, expected: signed.digest(k), actual: actual.toString('hex') });
-  }
-  for (let k = 0; k < signed.length; k++) if (!seen[k]) diff.missing.push(signed.name(k));
-  return diff;
+function byMatchedName(files: readonly ArtifactFile[], signedOf: Uint32Array, digests: Buffer, width: number): Computed {
+  return { length: files.length, signedIndex: (j) => signedOf[j], name: (j) => files[j].name, digestBytes: (j) => digests.subarray(j * width, (j + 1) * width) };
 }
 
 /** The signed resources by full name (for the files method, the paths' own index). */
@@ -294,7 +302,7 @@ function resourceIndex(signed: SignedPaths): NameIndex {
  */
 export function matchManifest(signed: Manifest, actual: Manifest, what: string): void {
   const list = resourceListOf(signed);
-  const diff = compareResources(list, NameIndex.of(list).index, resourceListOf(actual), false);
+  const diff = compareDigests(list, byName(resourceListOf(actual), NameIndex.of(list).index), false);
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw new ModelsealError('ARTIFACT_MISMATCH', `${what} do not match the signature: ${describeDiff(diff)}`, { details: diff });
 }
 
@@ -313,11 +321,12 @@ export async function matchFiles(artifact: string, signed: Manifest, signaturePa
   let diff: ManifestDiff;
   let resources: number;
   if (signed.serialization.method === 'files' && !options.part && !options.cache) {
-    diff = compareFileDigests(paths.resources, signedOf, tree.files, await hashFileDigests(tree, signed.serialization, hashOptions), digestBytes(signed.serialization.hashType));
+    const digests = await hashFileDigests(tree, signed.serialization, hashOptions);
+    diff = compareDigests(paths.resources, byMatchedName(tree.files, signedOf, digests, digestBytes(signed.serialization.hashType)), false);
     resources = tree.files.length;
   } else {
     const actual = resourceListOf(await (options.cache ? options.cache.hash(tree, signed.serialization, hashOptions) : hashTree(tree, signed.serialization, hashOptions)));
-    diff = compareResources(paths.resources, resourceIndex(paths), actual, options.part !== undefined);
+    diff = compareDigests(paths.resources, byName(actual, resourceIndex(paths)), options.part !== undefined);
     resources = actual.length;
   }
   if (diff.changed.length || diff.missing.length || diff.extra.length) throw mismatch(artifact, diff);
