@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { digestPart, readPartialManifest, serializePartialManifest } from '../src/api/digest';
 import { partOfUnits, partSlice, parsePart, UNIT_OVERHEAD_BYTES } from '../src/digest/partition';
 import { cli, REPO } from './helpers/cli';
 import { tmpDir, writeTree } from './helpers/tmp';
@@ -220,5 +221,82 @@ describe('digest --part and sign --from-manifest', () => {
     const mixed = cli(['sign', root, '--key', `${keys}.key`, '--from-manifest', 'x.json', '--method', 'shards', '--json']);
     expect(mixed.status).toBe(2);
     expect(mixed.json.error.message).toContain('--method cannot be used with --from-manifest');
+  });
+});
+
+describe('partial manifests, packed', () => {
+  const keys = path.join(REPO, 'keys-example', 'publisher-p256');
+  const D = 'ab'.repeat(32);
+  const HEAD = { mediaType: 'application/vnd.modelseal.partial-manifest.v1+json', part: { index: 0, count: 1 }, name: 'oci-model' };
+  const FILES = { method: 'files', hash_type: 'sha256', allow_symlinks: false };
+  function write(doc: Record<string, unknown>): string {
+    const f = path.join(tmpDir(), 'list.json');
+    fs.writeFileSync(f, JSON.stringify(doc));
+    return f;
+  }
+  function sign(list: string, extra: string[] = []) {
+    return cli(['sign', '--key', `${keys}.key`, '--signature', path.join(tmpDir(), 'x.sig'), '--from-manifest', list, '--json', ...extra]);
+  }
+
+  it('the library API and the CLI write the same bytes, and read back what was written', async () => {
+    const root = dataset();
+    for (const method of ['files', 'shards']) {
+      const out = path.join(tmpDir(), 'p.json');
+      const extra = method === 'shards' ? ['--method', 'shards', '--shard-size', '4096'] : [];
+      expect(cli(['digest', root, '--part', '1/3', '--manifest-out', out, ...extra]).status).toBe(0);
+      const api = await digestPart(root, { index: 1, count: 3 }, { method: method as 'files' | 'shards', ...(method === 'shards' ? { shardSize: 4096 } : {}) });
+      expect(api.resources.length).toBeGreaterThan(3);
+      expect(serializePartialManifest(api)).toBe(fs.readFileSync(out, 'utf8'));
+      const back = readPartialManifest(out);
+      expect(back.resources).toEqual(api.resources);
+      for (const r of back.resources) {
+        const s = method === 'shards' ? /:(\d+):(\d+)$/.exec(r.name) : null;
+        expect(r.size).toBe(s ? Number(s[2]) - Number(s[1]) : fs.statSync(path.join(root, r.name)).size);
+      }
+    }
+  });
+
+  it('checks resources listed before the serialization against it, in listed order', () => {
+    const resources = [{ name: 'a', algorithm: 'sha256', digest: D, size: 1 }, { name: 'b', digest: 'ab'.repeat(64), size: 1 }];
+    const f = write({ resources, ...HEAD, serialization: FILES });
+    expect(sign(f).json.error.message).toMatch(/"b" has a malformed sha256 digest/);
+    const blake = write({ resources: [{ name: 'a', digest: D, size: 1 }], ...HEAD, serialization: { ...FILES, hash_type: 'blake2b' } });
+    expect(sign(blake).json.error.message).toMatch(/"a" has a malformed blake2b digest/);
+    const shards = write({ resources: [{ name: 'w:0:10', digest: D, size: 9 }], ...HEAD, serialization: { method: 'shards', hash_type: 'sha256', allow_symlinks: false, shard_size: 10 } });
+    expect(sign(shards).json.error.message).toMatch(/not a shard name path:start:end of its size/);
+  });
+
+  it('an algorithm, when given, must be the serialization\'s: an empty or other one is refused', () => {
+    for (const algorithm of ['', 'sha512', 'SHA256', 7, null]) {
+      const r = sign(write({ ...HEAD, serialization: FILES, resources: [{ name: 'a', digest: D, size: 1 }, { name: 'b', algorithm, digest: D, size: 1 }] }));
+      expect(r.status).toBe(2);
+      expect(r.json.error.code).toBe('PARTS_INVALID');
+      expect(r.json.error.message).toContain('"b" has algorithm');
+    }
+    expect(sign(write({ ...HEAD, serialization: FILES, resources: [{ name: 'a', digest: D, size: 1 }, { name: 'b', algorithm: 'sha256', digest: D, size: 1 }] })).status).toBe(0);
+  });
+
+  it('refuses resources that are not a list, and what the statement checks refuse (a shard gap, a bad name, the subject name)', () => {
+    expect(sign(write({ ...HEAD, serialization: FILES, resources: { name: 'a' } })).json.error.message).toContain('resources is not a list');
+    const shard = { method: 'shards', hash_type: 'sha256', allow_symlinks: false, shard_size: 10 };
+    const gap = sign(write({ ...HEAD, serialization: shard, resources: [{ name: 'w:0:10', digest: D, size: 10 }, { name: 'w:20:25', digest: D, size: 5 }] }));
+    expect(gap.json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringMatching(/leave a gap/) });
+    const nul = sign(write({ ...HEAD, serialization: FILES, resources: [{ name: 'a\u0000b', digest: D, size: 1 }] }));
+    expect(nul.json.error.code).toBe('PARTS_INVALID');
+    const subject = sign(write({ ...HEAD, name: 'x\u202eevil', serialization: FILES, resources: [{ name: 'a', digest: D, size: 1 }] }));
+    expect(subject.json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringContaining("the artifact's name") });
+  });
+
+  it('without the tree, sorts shards by path, then offset, whatever order the parts list them in', () => {
+    const shard = { method: 'shards', hash_type: 'sha256', allow_symlinks: false, shard_size: 10 };
+    const names = ['b:10:20', 'a:1:0:3', 'b:0:10', 'c/x:0:4', 'c-b:0:2', 'a:0:10', 'b:20:21', 'a:10:11'];
+    const sizes = (n: string) => Number(n.split(':').at(-1)) - Number(n.split(':').at(-2));
+    const resources = names.map((name, i) => ({ name, digest: i.toString(16).padStart(64, '0'), size: sizes(name) }));
+    const out = path.join(tmpDir(), 's.sig');
+    const r = cli(['sign', '--key', `${keys}.key`, '--signature', out, '--from-manifest', write({ ...HEAD, serialization: shard, resources }), '--json']);
+    expect(r.status).toBe(0);
+    const payload = JSON.parse(Buffer.from(JSON.parse(fs.readFileSync(out, 'utf8')).dsseEnvelope.payload, 'base64').toString('utf8'));
+    // Component by component, by code point: "c-b" < "c/x" as strings would be wrong ("c/x" has the component "c").
+    expect(payload.predicate.resources.map((x: { name: string }) => x.name)).toEqual(['a:0:10', 'a:10:11', 'a:1:0:3', 'b:0:10', 'b:10:20', 'b:20:21', 'c/x:0:4', 'c-b:0:2']);
   });
 });

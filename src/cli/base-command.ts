@@ -1,5 +1,6 @@
 // Subpath imports: the '@oclif/core' index loads all of oclif (start-up time, issue 16).
 import { Command } from '@oclif/core/command';
+import { randomBytes } from 'node:crypto';
 import * as Flags from '@oclif/core/flags';
 import { EXIT_INPUT, ModelsealError } from '../api/errors';
 import { escapeJsonText, safeLine } from '../api/names';
@@ -12,6 +13,56 @@ export function jsonText(value: unknown): string {
   return escapeJsonText(JSON.stringify(value, null, 2)) + '\n';
 }
 
+/** Bytes per chunk of a streamed document. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The bytes of jsonText, in chunks: `value` may hold one JsonList (at any depth), whose
+ * items are stringified one at a time where JSON.stringify would have put the array.
+ * Each item's text goes straight into a chunk buffer and dies young: text kept on the
+ * heap until a chunk is full would be promoted, and every full collection would then
+ * mark whatever large state the command holds.
+ */
+export function* jsonChunks(value: unknown): Generator<Buffer> {
+  let list: JsonList | undefined;
+  const marker = `\u0000list-${randomBytes(16).toString('hex')}`;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (!(v instanceof JsonList)) return v;
+    if (list) throw new Error('internal: a --json document streams one list');
+    list = v;
+    return marker;
+  }, 2);
+  const quotedMarker = JSON.stringify(marker);
+  const at = list ? text.indexOf(quotedMarker) : -1;
+  if (!list || at < 0) {
+    yield Buffer.from(jsonText(value));
+    return;
+  }
+  const indent = text.slice(text.lastIndexOf('\n', at) + 1).match(/^ */)![0];
+  const inner = `\n${indent}  `;
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  function* put(piece: string): Generator<Buffer> {
+    const bytes = Buffer.byteLength(piece);
+    if (used + bytes > chunk.length && used > 0) {
+      yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      used = 0;
+    }
+    if (bytes > chunk.length) chunk = Buffer.allocUnsafe(bytes);
+    used += chunk.write(piece, used);
+  }
+  // Escaping is per character, so each piece is escaped on its own.
+  yield* put(escapeJsonText(text.slice(0, at)));
+  let first = true;
+  for (const item of normalizedItems(list)) {
+    yield* put((first ? '[' : ',') + inner + escapeJsonText(JSON.stringify(item, null, 2).replace(/\n/g, inner)));
+    first = false;
+  }
+  yield* put(escapeJsonText((first ? '[]' : `\n${indent}]`) + text.slice(at + quotedMarker.length)) + '\n');
+  if (used > 0) yield chunk.subarray(0, used);
+}
+
 /**
  * Lines for a terminal: each escaped (controls, bidi, line separators) and bounded, so
  * nothing attacker-written reaches a terminal raw, whichever printer built the line.
@@ -21,7 +72,7 @@ export function terminalText(lines: readonly string[]): string {
 }
 import { normalizeUnderscoreFlags } from './compat-flags';
 import { withProgressScope } from '../api/digest';
-import { refusalJson, successJson } from './json-output';
+import { JsonList, normalizedItems, refusalJson, successJson } from './json-output';
 import { ProgressLine, progressWanted } from './progress';
 
 /** oclif's parse errors span lines ("The following error occurred:" ... "See more help"); keep the substance. */
@@ -87,6 +138,15 @@ export abstract class BaseCommand extends Command {
       process.stdout.write(jsonText(successJson(json)));
     } else if (!this.argv.includes('--quiet') && !this.argv.includes('-q')) {
       process.stdout.write(terminalText(Array.isArray(human) ? human : [human]));
+    }
+  }
+
+  /** report, with the --json document written in chunks as stdout takes them (it may hold a JsonList). */
+  protected async reportStreamed(json: Record<string, unknown>, human: string | string[]): Promise<void> {
+    if (!this.wantsJson()) return this.report(json, human);
+    this.progressLine?.clear();
+    for (const chunk of jsonChunks(successJson(json))) {
+      if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
     }
   }
 

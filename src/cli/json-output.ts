@@ -15,6 +15,19 @@ export function refusalJson(error: ModelsealError, fields: Record<string, unknow
   return normalize({ ok: false, ...fields, error: error.toJSON() }) as Record<string, unknown>;
 }
 
+/**
+ * A list in a --json document that is written as it is produced, item by item (a
+ * manifest of a million resources never becomes one string, nor a million objects).
+ */
+export class JsonList {
+  constructor(readonly items: () => Iterable<unknown>) {}
+}
+
+/** The items of a JsonList, normalized like the rest of the document. */
+export function* normalizedItems(list: JsonList): Generator<unknown> {
+  for (const item of list.items()) yield normalize(item);
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 const DIGEST_KEYS = new Set(['digest', 'rootDigest', 'recordDigest']);
 

@@ -13,8 +13,9 @@ export function registryOptionsFrom(flags: { 'plain-http'?: boolean; 'registry-t
 }
 
 /** Flags that only make sense for a folder or file, refused with an oci:// reference (and the other way round). */
-export function refuseFlags(argv: readonly string[], names: readonly string[], why: string): void {
-  for (const n of names) {
-    if (argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `--no-${n}`)) throw new ModelsealError('USAGE_ERROR', `--${n} ${why}`);
+export function refuseFlags(argv: readonly string[], names: readonly string[], why: string, aliases: Readonly<Record<string, readonly string[]>> = {}): void {
+  for (const n of names.flatMap((name) => [name, ...(aliases[name] ?? [])])) {
+    const given = argv.find((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `--no-${n}`);
+    if (given !== undefined) throw new ModelsealError('USAGE_ERROR', `${given.split('=')[0]} ${why}`);
   }
 }

@@ -7,10 +7,11 @@ import { digestFlags, digestOptionsFrom } from '../cli/flags';
 import { cliIgnorePaths } from '../cli/ignore-paths';
 import { printWarnings, warningsJson } from '../cli/warnings';
 import { progressReporter } from '../cli/progress';
-import { digestArtifact, digestPart, parsePart, serializePartialManifest } from '../api/digest';
+import { digestArtifact, parsePart } from '../api/digest';
 import { ModelsealError } from '../api/errors';
 import { signatureInside } from '../api/sign';
-import { checkOutputPath, writeFileAtomic } from '../cli/internal';
+import { checkOutputPath, digestPackedPart, partialManifestChunks, resourceListOf, writeFileAtomic } from '../cli/internal';
+import { JsonList } from '../cli/json-output';
 
 export default class Digest extends BaseCommand {
   static override summary = 'Print the OMS root digest of an artifact (the subject digest that sign writes), or write one part of its manifest for sign --from-manifest.';
@@ -38,7 +39,7 @@ export default class Digest extends BaseCommand {
     if (flags['manifest-out'] !== undefined) return this.writePart(args.artifact, flags['manifest-out'], flags, progress);
     const manifest = await digestArtifact(args.artifact, { ...digestOptionsFrom(flags), ignorePaths: ignores.paths, onProgress: progress.onProgress }).finally(() => progress.done());
     const s = manifest.serialization;
-    this.report(
+    return this.reportStreamed(
       {
         ok: true,
         artifact: args.artifact,
@@ -46,8 +47,8 @@ export default class Digest extends BaseCommand {
         serialization: s.method,
         hashType: s.hashType,
         ...(s.shardSize !== undefined ? { shardSize: s.shardSize } : {}),
-        // Unpacked into objects only for --json (a million resources are hundreds of MB of them).
-        ...(this.wantsJson() ? { resources: manifest.resources } : {}),
+        // Written one resource at a time: a million resources never become objects or one string.
+        resources: new JsonList(() => resourceListOf(manifest)),
         ...warningsJson(ignores.warnings),
       },
       `sha256:${manifest.rootDigest}`,
@@ -61,12 +62,13 @@ export default class Digest extends BaseCommand {
       throw new ModelsealError('USAGE_ERROR', 'the manifest would be written inside the artifact, changing what the other parts hash; write it outside', { file: out });
     }
     checkOutputPath(target, { force: flags.force }); // before hashing
-    const manifest = await digestPart(artifact, part, { ...digestOptionsFrom(flags), onProgress: progress.onProgress }).finally(() => progress.done());
-    writeFileAtomic(target, serializePartialManifest(manifest), { force: flags.force });
-    const bytes = manifest.resources.reduce((n, r) => n + r.size, 0);
+    const packed = await digestPackedPart(artifact, part, { ...digestOptionsFrom(flags), onProgress: progress.onProgress }).finally(() => progress.done());
+    writeFileAtomic(target, partialManifestChunks(packed), { force: flags.force });
+    const bytes = packed.sizes.reduce((n, size) => n + size, 0);
+    const count = packed.list.length;
     this.report(
-      { ok: true, artifact, manifest: target, part, resources: manifest.resources.length, bytes },
-      `Wrote part ${part.index}/${part.count} of ${artifact} (${manifest.resources.length} resources, ${bytes} bytes) -> ${target}`,
+      { ok: true, artifact, manifest: target, part, resources: count, bytes },
+      `Wrote part ${part.index}/${part.count} of ${artifact} (${count} resources, ${bytes} bytes) -> ${target}`,
     );
   }
 }

@@ -17,6 +17,9 @@ import { signArtifact } from '../index';
 import { type OciSignOptions, isOciReference, signOci } from '../api/oci';
 import { ociFlags, refuseFlags, registryOptionsFrom } from '../cli/oci-flags';
 
+/** Flags that choose how files are hashed: the parts of --from-manifest and the layers of an OCI model decide that instead. */
+const HASHING_FLAGS = ['method', 'shard-size', 'hash', 'ignore-paths', 'allow-symlinks', 'default-ignores', 'threads'];
+
 export default class Sign extends BaseCommand {
   static override summary = 'Sign a model, dataset or adapter (OpenSSF Model Signing v1.0 bundle, or a COSE_Sign1 signed statement).';
   static override description =
@@ -124,8 +127,7 @@ export default class Sign extends BaseCommand {
   }
 
   private async fromManifest(artifact: string | undefined, manifests: string[], options: SignOptions): Promise<void> {
-    const hashing = ['--method', '--shard-size', '--hash', '--ignore-paths', '--allow-symlinks', '--no-default-ignores', '--threads'].filter((f) => this.argv.some((a) => a === f || a.startsWith(`${f}=`)));
-    if (hashing.length > 0) throw new ModelsealError('USAGE_ERROR', `${hashing.join(', ')} cannot be used with --from-manifest: the manifests carry their serialization`);
+    refuseFlags(this.argv, HASHING_FLAGS, 'cannot be used with --from-manifest: the manifests carry their serialization', SIGN_ALIASES);
     const result = await signFromManifests(artifact, manifests, options);
     const what = result.treeChecked
       ? `${artifact} from ${plural(result.parts, 'part')} (names and sizes checked against the tree, not re-hashed)`
@@ -151,7 +153,7 @@ export default class Sign extends BaseCommand {
   }
 
   private async runOci(reference: string, method: Pick<OciSignOptions, 'key' | 'sigstore' | 'certificate'>, flags: { 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
-    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', 'method', 'shard-size', 'hash', 'ignore-paths', 'allow-symlinks', 'default-ignores', 'threads'], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)');
+    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', ...HASHING_FLAGS], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)', SIGN_ALIASES);
     const result = await signOci(reference, { ...method, ...registryOptionsFrom(flags) });
     this.report(
       {

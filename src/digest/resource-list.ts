@@ -10,6 +10,7 @@ import { quoted } from '../names';
 
 /** One entry of the signed resource list: a whole file, or a shard named `path:start:end`. */
 const HEX = /^[0-9a-fA-F]*$/;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface ResourceDigest {
   name: string;
@@ -67,6 +68,42 @@ export class ResourceList implements Iterable<ResourceDigest> {
 
   toArray(): ResourceDigest[] {
     return Array.from(this);
+  }
+
+  /** The same resources, all under one algorithm (for resources checked to carry it), not copied. */
+  withAlgorithm(algorithm: string): ResourceList {
+    return new ResourceList(this.names, this.ends, this.digests, this.width, new Uint8Array(this.length), [algorithm]);
+  }
+
+  /**
+   * The lists back to back (or, with `order`, the resources of a single list in that order),
+   * copied into one list under one algorithm: for resources already checked to carry it.
+   */
+  static joined(lists: readonly ResourceList[], algorithm: string, order?: ArrayLike<number>): ResourceList {
+    const width = lists.length > 0 ? lists[0].width : 0;
+    let count = 0;
+    let nameBytes = 0;
+    if (order && lists.length !== 1) throw new RangeError('internal: an order applies to one list');
+    for (const l of lists) {
+      if (l.width !== width) throw new RangeError('internal: joining lists of different digest widths');
+      count += order ? order.length : l.length;
+      nameBytes += l.names.length;
+    }
+    const names = Buffer.allocUnsafe(nameBytes);
+    const ends = new Uint32Array(count);
+    const digests = Buffer.allocUnsafe(count * width);
+    let o = 0;
+    let k = 0;
+    for (const l of lists) {
+      const n = order ? order.length : l.length;
+      for (let j = 0; j < n; j++, k++) {
+        const i = order ? order[j] : j;
+        o += l.names.copy(names, o, l.start(i), l.ends[i]);
+        ends[k] = o;
+        l.digests.copy(digests, k * width, i * width, (i + 1) * width);
+      }
+    }
+    return new ResourceList(names.subarray(0, o), ends, digests, width, new Uint8Array(count), [algorithm]);
   }
 
   static from(resources: ReadonlyArray<ResourceDigest>): ResourceList {
@@ -138,6 +175,8 @@ export class ResourceListBuilder {
 
   /** `digest` is hex (width × 2 characters, not checked here) or raw bytes (width bytes). */
   add(name: string, algorithm: string, digest: string | Uint8Array): void {
+    // UTF-8 would carry it as U+FFFD: a different name than the one given (or signed).
+    if (LONE_SURROGATE.test(name)) throw new ModelsealError('MANIFEST_INVALID', `resource name ${quoted(name)} holds an unpaired UTF-16 surrogate, which no file name can be`);
     const length = Buffer.byteLength(name, 'utf8');
     this.room(length);
     this.names.write(name, this.nameBytes, 'utf8');

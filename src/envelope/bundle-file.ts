@@ -8,7 +8,7 @@
  * reservePreAuthHeadroom) and replaced by an unguessable placeholder in the
  * "skeleton", the rest of the JSON text, which the strict reader then parses.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ModelsealError } from '../errors';
 import { reservePreAuthHeadroom } from './dsse';
@@ -29,16 +29,19 @@ export const PAE_HEADROOM = 512;
 export interface BundleFileOptions {
   /** Whether the file is a COSE message, from its first bytes (then it is read whole). */
   isCose?: (firstBytes: Buffer) => boolean;
+  /** Also give the SHA-256 of the file's bytes as read (reports name exactly the file that was read). */
+  sha256?: boolean;
   /** Internal, for tests. */
   maxBytes?: number;
   chunkSize?: number;
   largeString?: number;
 }
 
-export type SignatureFileContent =
+export type SignatureFileContent = (
   | { kind: 'cose'; bytes: Buffer }
   /** `payload`: dsseEnvelope.payload, decoded, when it was a large string (json then holds it lazily). */
-  | { kind: 'json'; json: unknown; payload?: Buffer };
+  | { kind: 'json'; json: unknown; payload?: Buffer }
+) & { sha256?: string };
 
 const WHAT = 'the signature file';
 const QUOTE = 0x22;
@@ -307,28 +310,32 @@ function resolvePayload(json: unknown, builder: SkeletonBuilder, file: string): 
   return payload;
 }
 
-function readCose(fd: number, size: number, first: Buffer): Buffer {
+function readCose(fd: number, size: number, first: Buffer, hash: Hash | undefined): Buffer {
   const bytes = Buffer.alloc(size);
   first.copy(bytes);
-  return bytes.subarray(0, first.length + readFully(fd, bytes, first.length, size, first.length));
+  const read = bytes.subarray(0, first.length + readFully(fd, bytes, first.length, size, first.length));
+  hash?.update(read);
+  return read;
 }
 
-function readJson(fd: number, size: number, first: Buffer, builder: SkeletonBuilder, chunk: Buffer): SkeletonBuilder {
+function readJson(fd: number, size: number, first: Buffer, builder: SkeletonBuilder, chunk: Buffer, hash: Hash | undefined): SkeletonBuilder {
+  hash?.update(first);
   builder.consume(first);
   for (let position = first.length; position < size; ) {
     const n = readFully(fd, chunk, 0, Math.min(chunk.length, size - position), position);
     if (n === 0) break;
+    hash?.update(chunk.subarray(0, n));
     builder.consume(chunk.subarray(0, n));
     position += n;
   }
   return builder;
 }
 
-function readOpen(fd: number, size: number, file: string, options: BundleFileOptions): Buffer | SkeletonBuilder {
+function readOpen(fd: number, size: number, file: string, options: BundleFileOptions, hash: Hash | undefined): Buffer | SkeletonBuilder {
   const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(options.chunkSize ?? READ_CHUNK, size)));
   const first = chunk.subarray(0, readFully(fd, chunk, 0, chunk.length, 0));
-  if (options.isCose?.(first)) return readCose(fd, size, first);
-  return readJson(fd, size, first, new SkeletonBuilder(file, size, options.largeString ?? LARGE_STRING_BYTES), chunk);
+  if (options.isCose?.(first)) return readCose(fd, size, first, hash);
+  return readJson(fd, size, first, new SkeletonBuilder(file, size, options.largeString ?? LARGE_STRING_BYTES), chunk, hash);
 }
 
 /**
@@ -338,15 +345,17 @@ function readOpen(fd: number, size: number, file: string, options: BundleFileOpt
  */
 export function readSignatureFileContent(file: string, options: BundleFileOptions = {}): SignatureFileContent {
   const { fd, size } = openBoundedFile(file, options.maxBytes ?? MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
+  const hash = options.sha256 ? createHash('sha256') : undefined;
   let read: Buffer | SkeletonBuilder;
   try {
-    read = readOpen(fd, size, file, options);
+    read = readOpen(fd, size, file, options, hash);
   } finally {
     fs.closeSync(fd);
   }
-  if (Buffer.isBuffer(read)) return { kind: 'cose', bytes: read };
+  const sha256 = hash ? { sha256: hash.digest('hex') } : {};
+  if (Buffer.isBuffer(read)) return { kind: 'cose', bytes: read, ...sha256 };
   const builder = read;
   const json = parseJson(read.skeleton.view(0), file, 'BUNDLE_INVALID', WHAT, { offsetOf: (position, input) => builder.fileOffset(position, input) });
-  if (read.payload() === undefined) return { kind: 'json', json };
-  return { kind: 'json', json, payload: resolvePayload(json, read, file) };
+  if (read.payload() === undefined) return { kind: 'json', json, ...sha256 };
+  return { kind: 'json', json, payload: resolvePayload(json, read, file), ...sha256 };
 }

@@ -130,11 +130,14 @@ export function parseBundleContent(content: { json: unknown; payload?: Buffer },
   return parseBundleWith(content.json, file, content.payload);
 }
 
-/** Reads and parses a bundle file (its payload is held once, see bundle-file.ts). */
-export function readBundle(file: string): SignatureBundle {
-  const content = readSignatureFileContent(file);
+/**
+ * Reads and parses a bundle file (its payload is held once, see bundle-file.ts), with the
+ * SHA-256 of the bytes read: the one reader of bundle files, whatever their size.
+ */
+export function readBundle(file: string): SignatureBundle & { fileSha256: string } {
+  const content = readSignatureFileContent(file, { sha256: true });
   if (content.kind !== 'json') throw new Error('unreachable: no COSE test was asked for');
-  return parseBundleContent(content, file);
+  return Object.assign(parseBundleContent(content, file), { fileSha256: content.sha256 as string });
 }
 
 /** Payload bytes per base64 chunk (a multiple of 3, so chunks join into one base64 text). */
@@ -164,19 +167,28 @@ function* slices(payload: Buffer): Generator<Buffer> {
 }
 
 /**
- * The key-method bundle of `serializeKeyBundle`, byte for byte, as a sequence of chunks
- * produced one at a time: a 200 MB payload is never held as one 270 MB base64 string
- * (plus the JSON text around it) while it is written. The payload may itself be a stream
- * of chunks, and the signature a function called once the payload has been read through
- * (a streaming signer: the payload is then never held at all).
+ * A bundle (`serializeKeyBundle`, `serializeCertificateBundle`), byte for byte, as a
+ * sequence of chunks produced one at a time: a 200 MB payload is never held as one 270 MB
+ * base64 string (plus the JSON text around it) while it is written. The payload may itself
+ * be a stream of chunks, and the signature a function called once the payload has been
+ * read through (a streaming signer: the payload is then never held at all).
  */
-export function* keyBundleChunks(envelope: { payloadType: string; payload: Buffer | Iterable<Uint8Array>; signature: Buffer | (() => Buffer) }, hint: string): Generator<string> {
-  const head = JSON.stringify({ mediaType: BUNDLE_MEDIA_TYPE, verificationMaterial: { publicKey: { hint }, tlogEntries: [] }, dsseEnvelope: { payload: '' } });
+export function* bundleChunks(envelope: { payloadType: string; payload: Buffer | Iterable<Uint8Array>; signature: Buffer | (() => Buffer) }, verificationMaterial: Record<string, unknown>): Generator<string> {
+  const head = JSON.stringify({ mediaType: BUNDLE_MEDIA_TYPE, verificationMaterial, dsseEnvelope: { payload: '' } });
   yield head.slice(0, -3); // up to and including the payload's opening quote
   yield* base64Chunks(Buffer.isBuffer(envelope.payload) ? slices(envelope.payload) : envelope.payload);
   const signature = typeof envelope.signature === 'function' ? envelope.signature() : envelope.signature;
   const tail = JSON.stringify({ payloadType: envelope.payloadType, signatures: [{ sig: signature.toString('base64'), keyid: '' }] });
   yield `",${tail.slice(1)}}`;
+}
+
+/** The verification material of a key-method bundle. */
+export function keyMaterial(hint: string): Record<string, unknown> {
+  return { publicKey: { hint }, tlogEntries: [] };
+}
+
+export function keyBundleChunks(envelope: Parameters<typeof bundleChunks>[0], hint: string): Generator<string> {
+  return bundleChunks(envelope, keyMaterial(hint));
 }
 
 /**
@@ -186,7 +198,7 @@ export function* keyBundleChunks(envelope: { payloadType: string; payload: Buffe
 export function serializeKeyBundle(envelope: { payloadType: string; payload: Buffer; signature: Buffer }, hint: string): string {
   return JSON.stringify({
     mediaType: BUNDLE_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint }, tlogEntries: [] },
+    verificationMaterial: keyMaterial(hint),
     dsseEnvelope: {
       payload: envelope.payload.toString('base64'),
       payloadType: envelope.payloadType,

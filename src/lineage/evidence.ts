@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError, fsError } from '../errors';
-import { parseBundle, type SignatureBundle } from '../envelope/bundle';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { readBundle, type SignatureBundle } from '../envelope/bundle';
 import { OMS_PREDICATE_TYPE } from '../statement/oms';
 import { SLSA_PROVENANCE_V1 } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
@@ -49,9 +48,9 @@ const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
 export function readEvidence(file: string, origin: Evidence['origin']): Evidence {
-  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
-  const bundle = parseBundle(parseJson(bytes, file, 'BUNDLE_INVALID', 'the bundle'), file);
-  const statement = parseStatement(bundle.envelope.payload, file);
+  const { fileSha256, ...bundle } = readBundle(file);
+  // Only the type and the subject matter here: a signature's resources are skipped, not kept.
+  const statement = parseStatement(bundle.envelope.payload, file, { path: ['predicate', 'resources'], onItem: () => undefined });
   let type: Evidence['type'];
   if (OMS_V1.test(statement.predicateType)) type = 'signature';
   else if (statement.predicateType === SLSA_PROVENANCE_V1) type = 'provenance';
@@ -60,7 +59,7 @@ export function readEvidence(file: string, origin: Evidence['origin']): Evidence
   if (digests.length !== 1 || statement.subject.length !== 1) {
     throw new ModelsealError('STATEMENT_INVALID', 'a signature or provenance must have exactly one subject with a sha256 digest', { file });
   }
-  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], fileSha256: createHash('sha256').update(bytes).digest('hex'), origin };
+  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], fileSha256, origin };
 }
 
 /** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */

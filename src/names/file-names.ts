@@ -36,7 +36,11 @@ export function checkFileNames(names: Iterable<string>, code: ErrorCode, file?: 
       let end = name.indexOf('/', start);
       if (end < 0) end = name.length;
       const segment = name.slice(start, end);
-      const { id, other } = seen.add(parent, collisionKey(segment), segment);
+      const { id, other, otherKind } = seen.add(parent, collisionKey(segment), segment, end === name.length ? FILE : FOLDER);
+      if (otherKind) {
+        const prefix = name.slice(0, end);
+        throw new ModelsealError(code, `the name ${quoted(prefix)} is listed both as a file and as a folder (no tree holds both)`, { file, details: { name: prefix } });
+      }
       if (other !== undefined) {
         const prefix = name.slice(0, end);
         const otherName = name.slice(0, start) + other;
@@ -52,6 +56,9 @@ export function checkFileNames(names: Iterable<string>, code: ErrorCode, file?: 
     lastFolder = folder;
   }
 }
+
+const FILE = 1;
+const FOLDER = 2;
 
 // FNV-1a over the parent's id and the key's UTF-16 code units; the two forms must agree.
 function hashKey(parent: number, key: string): number {
@@ -75,22 +82,28 @@ class SegmentTable {
   private start: Uint32Array = new Uint32Array(1024);
   private keyLength: Uint32Array = new Uint32Array(1024);
   private writtenLength: Uint32Array = new Uint32Array(1024);
+  /** FILE or FOLDER: what the entry was first recorded as. */
+  private kind: Uint8Array = new Uint8Array(1024);
   private count = 0;
   private slots = new Int32Array(2048).fill(-1);
 
-  /** Records a segment under `parent`; `other` is the segment recorded before for the same key when it is written differently. */
-  add(parent: number, key: string, segment: string): { id: number; other?: string } {
+  /**
+   * Records a segment under `parent`; `other` is the segment recorded before for the same
+   * key when it is written differently, `otherKind` set when it was recorded as the other kind.
+   */
+  add(parent: number, key: string, segment: string, kind: number): { id: number; other?: string; otherKind?: boolean } {
     if ((this.count + 1) * 2 > this.slots.length) this.rehash();
     const mask = this.slots.length - 1;
     for (let s = hashKey(parent, key) & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s];
       if (e === -1) {
-        const id = this.append(parent, key, segment);
+        const id = this.append(parent, key, segment, kind);
         this.slots[s] = id;
         return { id };
       }
       if (this.parent[e] === parent && this.keyEquals(e, key)) {
         const written = this.written(e);
+        if (written === segment && this.kind[e] !== kind) return { id: e, otherKind: true };
         return written === segment ? { id: e } : { id: e, other: written };
       }
     }
@@ -116,7 +129,7 @@ class SegmentTable {
     return out;
   }
 
-  private append(parent: number, key: string, segment: string): number {
+  private append(parent: number, key: string, segment: string, kind: number): number {
     const sameAsKey = segment === key;
     const need = key.length + (sameAsKey ? 0 : segment.length);
     while (this.used + need > this.text.length) this.text = grow(this.text, this.text.length * 2);
@@ -127,8 +140,10 @@ class SegmentTable {
       this.start = grow(this.start, n);
       this.keyLength = grow(this.keyLength, n);
       this.writtenLength = grow(this.writtenLength, n);
+      this.kind = grow(this.kind, n);
     }
     const e = this.count++;
+    this.kind[e] = kind;
     this.parent[e] = parent;
     this.start[e] = this.used;
     this.keyLength[e] = key.length;
@@ -149,7 +164,7 @@ class SegmentTable {
   }
 }
 
-function grow<T extends Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
+function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;

@@ -1,16 +1,19 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { rootDigestOf, resourceAlgorithm, treeUnits, type Manifest, type Serialization } from '../digest/manifest';
+import { packedManifest, rootDigestOf, resourceAlgorithm, treeUnits, type Serialization } from '../digest/manifest';
+import { NameIndex } from '../digest/name-index';
+import { partOfUnits } from '../digest/partition';
 import { comparePaths } from '../digest/order';
+import { ResourceList } from '../digest/resource-list';
 import { walkArtifact } from '../digest/walk';
-import { buildOmsStatement, parseOmsStatement, parseShardName, serializationJson } from '../statement/oms';
-import { readPartialManifest, type PartialManifest, type PartialResource } from '../statement/partial-manifest';
-import { serializeStatement, type Statement } from '../statement/statement';
+import { checkResourceList, omsStatementChunks, parseShardName, serializationJson } from '../statement/oms';
+import { readPackedPart, type PackedPart } from '../statement/partial-manifest';
 import { checkOutputPath } from '../util/atomic-write';
 import { signManifest, signatureTarget, type SignOptions, type SignResult } from './sign-artifact';
 import { checkStatementBudget } from './signature-budget';
 import { signatureIgnores } from './signature-path';
 import { subjectNameOf } from './subject-name';
+import { fileNameProblem, quoted } from '../names';
 
 export interface FromManifestResult extends Omit<SignResult, 'artifact'> {
   /** The tree the parts were checked against; undefined when signing given digests only. */
@@ -29,7 +32,7 @@ function label(name: string): string {
 }
 
 /** Parts of one split: same serialization and name, each index once, all present; joined in index order. */
-function joinParts(parts: PartialManifest[], files: string[]): { serialization: Serialization; name: string; resources: PartialResource[] } {
+function joinParts(parts: PackedPart[], files: string[]): { serialization: Serialization; name: string; list: ResourceList; sizes: Float64Array } {
   const first = parts[0];
   const wire = JSON.stringify(serializationJson(first.serialization));
   const byIndex = new Map<number, number>();
@@ -44,13 +47,28 @@ function joinParts(parts: PartialManifest[], files: string[]): { serialization: 
   const missing: number[] = [];
   for (let k = 0; k < first.part.count && missing.length < 5; k++) if (!byIndex.has(k)) missing.push(k);
   if (missing.length > 0) throw invalid(`parts ${missing.map((k) => `${k}/${first.part.count}`).join(', ')} are missing: give all ${first.part.count} parts`);
-  const resources: PartialResource[] = [];
-  for (let k = 0; k < first.part.count; k++) for (const r of parts[byIndex.get(k) as number].resources) resources.push(r);
-  return { serialization: first.serialization, name: first.name, resources };
+  const ordered = Array.from({ length: first.part.count }, (_, k) => parts[byIndex.get(k) as number]);
+  const sizes = new Float64Array(ordered.reduce((n, p) => n + p.sizes.length, 0));
+  let at = 0;
+  for (const p of ordered) {
+    sizes.set(p.sizes, at);
+    at += p.sizes.length;
+  }
+  // Each part must hold exactly its share of the joined list, as digest --part splits it.
+  const owner = partOfUnits(sizes, first.part.count);
+  at = 0;
+  ordered.forEach((p, k) => {
+    for (let u = at; u < at + p.sizes.length; u++) {
+      if (owner[u] !== k) throw invalid(`is part ${k}/${first.part.count}, but does not hold that part of the joined list (made by another split, or edited)`, files[byIndex.get(k) as number]);
+    }
+    at += p.sizes.length;
+  });
+  const list = ordered.length === 1 ? ordered[0].list : ResourceList.joined(ordered.map((p) => p.list), resourceAlgorithm(first.serialization));
+  return { serialization: first.serialization, name: first.name, list, sizes };
 }
 
 /** The joined parts must list exactly the resources the tree gives, in order, with the tree's sizes. */
-function checkAgainstTree(artifact: string, signature: string, serialization: Serialization, resources: PartialResource[]): void {
+function checkAgainstTree(artifact: string, signature: string, serialization: Serialization, list: ResourceList, sizes: Float64Array): void {
   const ignores = new Set([...serialization.ignorePaths, ...signatureIgnores(artifact, signature)]);
   const tree = walkArtifact(artifact, { ignores, allowSymlinks: serialization.allowSymlinks });
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
@@ -60,31 +78,37 @@ function checkAgainstTree(artifact: string, signature: string, serialization: Se
     const f = tree.files[units.fileOf[u]];
     return shardSize === undefined ? f.name : `${f.name}:${units.start[u]}:${units.end[u]}`;
   };
-  for (let u = 0; u < Math.min(n, resources.length); u++) {
+  const listed = Math.min(n, list.length);
+  for (let u = 0; u < listed; u++) {
     const want = nameOf(u);
-    const got = resources[u];
-    if (got.name !== want) {
+    const got = list.name(u);
+    if (got !== want) {
       const inTree = new Set<string>();
       for (let v = 0; v < n; v++) inTree.add(nameOf(v));
-      if (!inTree.has(got.name)) throw invalid(`the parts list ${label(got.name)}, which the tree does not have`, artifact);
-      const listed = new Set(resources.map((r) => r.name));
-      if (!listed.has(want)) throw invalid(`no part lists ${label(want)}`, artifact);
-      throw invalid(`the parts list ${label(got.name)} twice or out of order (overlapping parts, or parts of another split)`, artifact);
+      if (!inTree.has(got)) throw invalid(`the parts list ${label(got)}, which the tree does not have`, artifact);
+      if (NameIndex.of(list).index.find(want) < 0) throw invalid(`no part lists ${label(want)}`, artifact);
+      throw invalid(`the parts list ${label(got)} twice or out of order (overlapping parts, or parts of another split)`, artifact);
     }
     const size = units.end[u] - units.start[u];
-    if (got.size !== size) throw invalid(`the parts hashed ${label(want)} at ${got.size} bytes, it now has ${size}`, artifact);
+    if (sizes[u] !== size) throw invalid(`the parts hashed ${label(want)} at ${sizes[u]} bytes, it now has ${size}`, artifact);
   }
-  if (resources.length > n) throw invalid(`the parts list ${label(resources[n].name)}, which the tree does not have`, artifact);
-  if (resources.length < n) throw invalid(`no part lists ${label(nameOf(resources.length))}`, artifact);
+  if (list.length > n) throw invalid(`the parts list ${label(list.name(n))}, which the tree does not have`, artifact);
+  if (list.length < n) throw invalid(`no part lists ${label(nameOf(list.length))}`, artifact);
 }
 
-function sortKey(serialization: Serialization): (a: PartialResource, b: PartialResource) => number {
-  if (serialization.method === 'files') return (a, b) => comparePaths(a.name, b.name);
-  return (a, b) => {
-    const sa = parseShardName(a.name) as { path: string; start: number };
-    const sb = parseShardName(b.name) as { path: string; start: number };
-    return comparePaths(sa.path, sb.path) || sa.start - sb.start;
-  };
+/** The list in model_signing's order: by path (code points per component), shards by offset. */
+function sortedList(list: ResourceList, serialization: Serialization): ResourceList {
+  const shards = serialization.method === 'shards';
+  const paths: string[] = [];
+  const starts = new Float64Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const name = list.name(i);
+    const s = shards ? (parseShardName(name) as { path: string; start: number }) : undefined;
+    paths.push(s ? s.path : name);
+    if (s) starts[i] = s.start;
+  }
+  const order = Uint32Array.from({ length: list.length }, (_, i) => i).sort((a, b) => comparePaths(paths[a], paths[b]) || starts[a] - starts[b]);
+  return ResourceList.joined([list], resourceAlgorithm(serialization), order);
 }
 
 /**
@@ -98,31 +122,27 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   if (manifests.length === 0) throw new ModelsealError('USAGE_ERROR', 'give at least one partial manifest');
   const signature = signatureTarget(artifact, options);
   checkOutputPath(signature, { force: options.force });
-  const parts = manifests.map((f) => readPartialManifest(path.resolve(f)));
+  const parts = manifests.map((f) => readPackedPart(path.resolve(f)));
   const joined = joinParts(parts, manifests);
+  const count = parts[0].part.count;
+  parts.length = 0; // the joined list holds what the parts held
   const { serialization } = joined;
-  let resources = joined.resources;
-  if (artifact !== undefined) {
-    checkAgainstTree(artifact, signature, serialization, resources);
-  } else {
-    resources = resources.slice().sort(sortKey(serialization));
-    for (let i = 1; i < resources.length; i++) {
-      if (resources[i].name === resources[i - 1].name) throw invalid(`${label(resources[i].name)} is listed twice (overlapping parts)`);
-    }
-  }
-  const algorithm = resourceAlgorithm(serialization);
-  const list = resources.map((r) => ({ name: r.name, algorithm, digest: r.digest }));
-  const manifest: Manifest = { serialization, resources: list, rootDigest: rootDigestOf(list) };
-  const subjectName = artifact !== undefined ? subjectNameOf(artifact) : joined.name;
-  const statement = buildOmsStatement(manifest, subjectName);
-  // What verify will check of the statement (names, digests, shard tiling, count) is checked now.
+  let list = joined.list;
+  if (list.length === 0) throw invalid('the parts are empty (no resources): nothing to sign');
+  if (artifact !== undefined) checkAgainstTree(artifact, signature, serialization, list, joined.sizes);
+  else list = sortedList(list, serialization);
+  // What verify checks of a signed resource list is checked now, by the same function.
   try {
-    parseOmsStatement(statement as Statement);
+    checkResourceList(list, serialization, (m) => invalid(m));
   } catch (err) {
-    if (err instanceof ModelsealError) throw invalid(err.message);
+    if (err instanceof ModelsealError && err.code !== 'PARTS_INVALID') throw invalid(err.message);
     throw err;
   }
-  checkStatementBudget(list.length, serializeStatement(statement).length);
+  const manifest = packedManifest(serialization, list, rootDigestOf(list));
+  const subjectName = artifact !== undefined ? subjectNameOf(artifact) : joined.name;
+  const problem = fileNameProblem(subjectName);
+  if (problem) throw invalid(`the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, artifact);
+  checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined });
   const signed = await signManifest(manifest, subjectName, signature, options);
-  return { ...signed, ...(artifact !== undefined ? { artifact: path.resolve(artifact) } : {}), parts: parts[0].part.count, treeChecked: artifact !== undefined };
+  return { ...signed, ...(artifact !== undefined ? { artifact: path.resolve(artifact) } : {}), parts: count, treeChecked: artifact !== undefined };
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { computeManifest, type DigestOptions, type Manifest } from '../digest/manifest';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthHeader } from '../envelope/dsse';
-import { keyBundleChunks, serializeKeyBundle } from '../envelope/bundle';
+import { bundleChunks, keyMaterial, serializeKeyBundle } from '../envelope/bundle';
 import { base64Length } from '../envelope/signature-limit';
 import { isExternalKey, maxEcdsaDerBytes, signWith, type SigningKey } from '../keys/signing-key';
 import { hashForKey } from '../keys/signature-algorithm';
@@ -13,9 +13,9 @@ import { serializeStatement, type Statement } from '../statement/statement';
 import { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import { loadCertificateMaterial, type CertificateMaterial } from './certificate-signer';
-import { serializeCertificateBundle } from '../envelope/certificate-bundle';
+import { certificateMaterial, serializeCertificateBundle } from '../envelope/certificate-bundle';
 import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './signature-path';
-import { signStatementCose } from './sign-cose';
+import { defaultCoseClaims, signPayloadCose, signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
 import { signInTotoPayload, signInTotoStatement } from './sign-dsse';
 import { subjectNameOf } from './subject-name';
@@ -114,7 +114,7 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   const subjectName = subjectNameOf(artifact);
   const problem = fileNameProblem(subjectName);
   if (problem) throw new ModelsealError('UNSUPPORTED_NAME', `the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, { file: artifact });
-  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName) });
+  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName, { keyless: options.sigstore !== undefined }) });
   return { artifact: path.resolve(artifact), ...(await signManifest(manifest, subjectName, signature, options)) };
 }
 
@@ -129,21 +129,22 @@ export function signatureTarget(artifact: string | undefined, options: SignOptio
 }
 
 /**
- * The common case (a key, a bundle) without building the statement as an object or the
- * bundle as one string. An ECDSA key held here signs the statement as a stream while the
- * bundle is written: the statement is never held. Ed25519 (which signs one whole message)
- * and keys held elsewhere get it once, after its DSSE header, signed in place. Both write
- * the bytes of signStatementWithKey.
+ * A key held here or elsewhere, with or without its certificate chain, into a bundle:
+ * without building the statement as an object or the bundle as one string. An ECDSA key
+ * held here signs the statement as a stream while the bundle is written: the statement
+ * is never held. Ed25519 (which signs one whole message) and keys held elsewhere get it
+ * once, after its DSSE header, signed in place. Both write the bytes of
+ * signStatementWithKey (signStatementWithCertificate with a chain).
  */
-function signManifestWithKey(manifest: Manifest, subjectName: string, signature: string, key: SigningKey, force: boolean | undefined): void {
+function signManifestWithKey(manifest: Manifest, subjectName: string, signature: string, key: SigningKey, material: Record<string, unknown>, force: boolean | undefined): void {
   const statement = omsStatementChunks(manifest, subjectName);
   const header = preAuthHeader(IN_TOTO_PAYLOAD_TYPE, statement.length);
-  const bundleBytes = (signatureBytes: number) => Buffer.byteLength(serializeKeyBundle({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.alloc(0), signature: Buffer.alloc(signatureBytes) }, key.publicKey.hint)) + base64Length(statement.length);
+  const bundleBytes = (signatureBytes: number) => Buffer.byteLength(Array.from(bundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.alloc(0), signature: Buffer.alloc(signatureBytes) }, material)).join('')) + base64Length(statement.length);
   if (isExternalKey(key) || key.type === 'ed25519') {
     const { buffer, offset } = serializeOmsStatementInto(manifest, subjectName, () => header);
     const sig = signWith(key, buffer);
     checkSignatureBytes(bundleBytes(sig.length));
-    writeFileAtomic(signature, keyBundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig }, key.publicKey.hint), { force });
+    writeFileAtomic(signature, bundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: buffer.subarray(offset), signature: sig }, material), { force });
     return;
   }
   checkSignatureBytes(bundleBytes(maxEcdsaDerBytes(key.type)));
@@ -155,18 +156,35 @@ function signManifestWithKey(manifest: Manifest, subjectName: string, signature:
     }
   }
   const sign = () => signer.sign({ key: key.key, dsaEncoding: 'der' });
-  writeFileAtomic(signature, keyBundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: signed(), signature: sign }, key.publicKey.hint), { force });
+  writeFileAtomic(signature, bundleChunks({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: signed(), signature: sign }, material), { force });
 }
 
-/** Signs the OMS statement of a finished manifest and writes it atomically to `signature`. */
+/**
+ * Signs the OMS statement of a finished manifest and writes it atomically to `signature`.
+ * With a key (and a certificate chain, or as COSE), the statement is made from the packed
+ * manifest, never as an object: a million-resource statement signs in bounded memory.
+ */
 export async function signManifest(manifest: Manifest, subjectName: string, signature: string, options: SignOptions): Promise<Omit<SignResult, 'artifact'>> {
   const format = options.format ?? 'bundle';
-  if (options.key && !options.certificate && !options.sigstore && format === 'bundle') {
-    signManifestWithKey(manifest, subjectName, signature, options.key, options.force);
-    return { signature, rootDigest: manifest.rootDigest, manifest, method: 'key', keyType: options.key.type, keyHint: options.key.publicKey.hint, format };
+  const key = options.key;
+  const done = { signature, rootDigest: manifest.rootDigest, manifest, format };
+  if (key && !options.sigstore && format === 'bundle') {
+    const chain = options.certificate ? loadCertificateMaterial(options.certificate, key) : undefined;
+    signManifestWithKey(manifest, subjectName, signature, key, chain ? certificateMaterial(chain.map((c) => c.raw)) : keyMaterial(key.publicKey.hint), options.force);
+    const signer = { keyType: key.type, keyHint: key.publicKey.hint };
+    return { ...done, ...signer, ...(chain ? { method: 'certificate' as const, identity: chain[0].subject.split('\n').join(', ') } : { method: 'key' as const }) };
   }
-  const { bundle, ...signer } = await signStatement(buildOmsStatement(manifest, subjectName), options);
+  if (key && !options.sigstore && !options.certificate && format === 'cose') {
+    const { buffer } = serializeOmsStatementInto(manifest, subjectName);
+    const subject = { subject: [{ name: subjectName, digest: { sha256: manifest.rootDigest } }] };
+    const message = signPayloadCose(buffer, key, defaultCoseClaims(subject, key, options.claims));
+    checkSignatureBytes(message.length);
+    writeFileAtomic(signature, message, { force: options.force });
+    return { ...done, method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
+  }
+  // Keyless: the statement's bytes from the packed manifest; any other mix is refused by signStatement.
+  const { bundle, ...signer } = options.sigstore && format === 'bundle' ? await signPayload(serializeOmsStatementInto(manifest, subjectName).buffer, options) : await signStatement(buildOmsStatement(manifest, subjectName), options);
   checkSignatureBytes(typeof bundle === 'string' ? Buffer.byteLength(bundle) : bundle.length);
   writeFileAtomic(signature, bundle, { force: options.force });
-  return { signature, rootDigest: manifest.rootDigest, manifest, ...signer, format: options.format ?? 'bundle' };
+  return { ...done, ...signer };
 }

@@ -9,7 +9,7 @@ import { serializeStatement, type Statement } from '../statement/statement';
  * subject = the statement's first subject name (the artifact's name), which stays the
  * same across versions so a transparency service files them under one feed.
  */
-export function defaultCoseClaims(statement: Statement<unknown>, key: SigningKey, claims: Partial<CoseClaims> = {}): CoseClaims {
+export function defaultCoseClaims(statement: Pick<Statement<unknown>, 'subject'>, key: SigningKey, claims: Partial<CoseClaims> = {}): CoseClaims {
   const first = statement.subject[0];
   const subject = claims.subject ?? (first?.name || (first?.digest?.sha256 ? `sha256:${first.digest.sha256}` : ''));
   return { issuer: claims.issuer ?? key.publicKey.hint, subject };
@@ -21,12 +21,16 @@ export function defaultCoseClaims(statement: Statement<unknown>, key: SigningKey
  * of the key hint; ECDSA signatures are raw r||s as COSE requires.
  */
 export function signStatementCose(statement: Statement<unknown>, key: SigningKey, claims: Partial<CoseClaims> = {}): Buffer {
-  const payload = serializeStatement(statement);
+  return signPayloadCose(serializeStatement(statement), key, defaultCoseClaims(statement, key, claims));
+}
+
+/** signStatementCose over statement bytes already serialized (a large OMS statement, made from the packed manifest). */
+export function signPayloadCose(payload: Buffer, key: SigningKey, claims: CoseClaims): Buffer {
   const protectedBytes = encodeProtectedHeader({
     alg: COSE_ALG[key.type],
     contentType: IN_TOTO_PAYLOAD_TYPE,
     kid: Buffer.from(key.publicKey.hint, 'hex'),
-    claims: defaultCoseClaims(statement, key, claims),
+    claims,
   });
   const signature = signWith(key, sigStructure(protectedBytes, payload), 'ieee-p1363');
   return encodeCoseSign1(protectedBytes, payload, signature);

@@ -1,7 +1,10 @@
+import { constants } from 'node:buffer';
 import { ModelsealError } from '../errors';
 import type { Serialization } from '../digest/manifest';
 import { base64Length, maxResources, MAX_RESOURCES_ENV, signatureByteLimit, ENVELOPE_RESERVE } from '../envelope/signature-limit';
 import { omsStatementLength } from '../statement/oms';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 function jsonBytes(s: string): number {
   return Buffer.byteLength(JSON.stringify(s), 'utf8');
@@ -35,14 +38,30 @@ function tooLarge(what: string, serialization: Serialization, files: ReadonlyArr
  * the statement length is exact. The envelope around the statement must fit in
  * ENVELOPE_RESERVE, which `checkSignatureBytes` checks once it is signed.
  */
-export function checkSignatureBudget(files: ReadonlyArray<{ name: string; size: number }>, serialization: Serialization, subjectName: string): void {
+export function checkSignatureBudget(files: ReadonlyArray<{ name: string; size: number }>, serialization: Serialization, subjectName: string, options: BudgetOptions = {}): void {
   const max = maxResources();
   const count = resourceCount(files, serialization);
   if (count > max) throw tooLarge(`list ${count} resources, over the limit of ${max}`, serialization, files, max);
   if (count === 0) return; // nothing to sign: computeManifest says so
-  const bytes = ENVELOPE_RESERVE + base64Length(statementLength(files, serialization, subjectName));
+  const statement = statementLength(files, serialization, subjectName);
+  const bytes = ENVELOPE_RESERVE + base64Length(statement);
   const limit = signatureByteLimit(max);
   if (bytes > limit) throw tooLarge(`be about ${bytes} bytes, over the ${limit}-byte limit for ${max} resources`, serialization, files, max);
+  checkWholeString(statement, options);
+}
+
+export interface BudgetOptions {
+  /** Keyless (Sigstore) signing, whose client builds the bundle as one string. */
+  keyless?: boolean;
+}
+
+/** A keyless bundle is one JavaScript string: its base64 payload must fit in one. Key and COSE signatures are written in chunks. */
+function checkWholeString(statementBytes: number, options: BudgetOptions): void {
+  if (!options.keyless) return;
+  const chars = ENVELOPE_RESERVE + base64Length(statementBytes);
+  if (chars > MAX_STRING_LENGTH) {
+    throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would be about ${chars} bytes, more than keyless (Sigstore) signing can build (${MAX_STRING_LENGTH}); sign with --key, or use a larger --shard-size`);
+  }
 }
 
 /** Resources a tree gives: one per file, or one per shard (without listing the shards). */
@@ -78,8 +97,9 @@ export function checkSignatureBytes(bytes: number): void {
 }
 
 /** The same bound for a statement built from given digests (sign --from-manifest without the tree). */
-export function checkStatementBudget(count: number, statementBytes: number): void {
+export function checkStatementBudget(count: number, statementBytes: number, options: BudgetOptions = {}): void {
   const max = maxResources();
   if (count > max) throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would list ${count} resources, over the limit of ${max} verify accepts; raise ${MAX_RESOURCES_ENV} for both sign and verify`);
   checkSignatureBytes(ENVELOPE_RESERVE + base64Length(statementBytes));
+  checkWholeString(statementBytes, options);
 }

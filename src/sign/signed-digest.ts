@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import type { Manifest } from '../digest/manifest';
-import { parseBundle } from '../envelope/bundle';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { readBundle } from '../envelope/bundle';
 import { readOmsStatement, type OmsStatement } from '../statement/oms';
 import { digestArtifact } from '../digest-artifact';
 import { matchFiles, type HashCache } from '../verify/match-files';
@@ -14,17 +13,14 @@ export interface SignedDigest {
   signature?: string;
 }
 
-/** The artifact's own OMS statement (`model.sig` / `<file>.sig`), parsed but not verified; undefined if absent or unreadable. */
+/**
+ * The artifact's own OMS statement (`model.sig` / `<file>.sig`), parsed but not verified;
+ * undefined if there is none. One that is there but cannot be read is a refusal: its
+ * parameters cannot be guessed, and the defaults would give a digest it does not sign.
+ */
 export function readOwnStatement(signature: string): OmsStatement | undefined {
   if (!fs.existsSync(signature)) return undefined;
-  try {
-    const bytes = readBoundedFile(signature, MAX_BUNDLE_BYTES);
-    const bundle = parseBundle(parseJson(bytes, signature, 'BUNDLE_INVALID', 'the signature file'), signature);
-    return readOmsStatement(bundle.envelope.payload, signature);
-  } catch {
-    // An unreadable signature gives no parameters; verification reports it where it matters.
-    return undefined;
-  }
+  return readOmsStatement(readBundle(signature).envelope.payload, signature);
 }
 
 /**

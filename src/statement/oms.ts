@@ -227,7 +227,10 @@ export class ResourceCollector {
   count = 0;
 
   /** `statementBytes`: the size of the statement being parsed, if known (sizes the buffers). */
-  constructor(private readonly statementBytes = 0) {}
+  constructor(
+    private readonly statementBytes = 0,
+    private readonly file?: string,
+  ) {}
 
   readonly onItem = (r: unknown): void => {
     const i = this.count++;
@@ -240,7 +243,11 @@ export class ResourceCollector {
     if (!this.builder) this.builder = new ResourceListBuilder(r.digest.length >> 1, Math.ceil(this.statementBytes / (MIN_ENTRY + r.digest.length)) + 1, this.statementBytes >> 1);
     const ok = HEX.test(r.digest) && r.digest.length === this.builder.width * 2 && r.digest.length > 0;
     if (!ok && this.firstBadDigest < 0) this.firstBadDigest = i;
-    this.builder.add(r.name, r.algorithm, ok ? r.digest : Buffer.alloc(this.builder.width));
+    try {
+      this.builder.add(r.name, r.algorithm, ok ? r.digest : Buffer.alloc(this.builder.width));
+    } catch (err) {
+      throw err instanceof ModelsealError ? new ModelsealError(err.code, err.message, { file: this.file }) : err;
+    }
   };
 
   list(): ResourceList {
@@ -254,18 +261,30 @@ function parseResources(v: unknown, collected: ResourceCollector | undefined, se
     if (!collector || collector.count !== v.count) throw new Error('internal: streamed resources without their collector');
   } else {
     if (!Array.isArray(v)) throw bad('predicate.resources is not a list');
-    collector = new ResourceCollector();
+    collector = new ResourceCollector(0, file);
     for (const r of v) collector.onItem(r);
   }
   if (collector.count === 0) throw bad('predicate.resources is empty: nothing is signed');
   const max = maxResources();
   if (collector.count > max) throw bad(`lists ${collector.count} resources, over the limit of ${max} (set MODELSEAL_MAX_RESOURCES to accept more)`);
   const list = collector.list();
+  checkResourceList(list, serialization, bad, file, { shapeAt: collector.firstShapeProblem, badDigestAt: collector.firstBadDigest });
+  return list;
+}
+
+/**
+ * What a signed resource list must be, whoever made it: verify reads every signature
+ * through it, and sign --from-manifest checks given digests with it before signing them.
+ * Names are safe relative paths (shard names path:start:end tiling their files), listed
+ * once, with the serialization's algorithm and digest width. `problems` are the first
+ * entries a collector could not pack (reported in listed order).
+ */
+export function checkResourceList(list: ResourceList, serialization: Serialization, bad: (m: string) => ModelsealError, file?: string, problems = { shapeAt: -1, badDigestAt: -1 }): void {
   const want = digestBytes(serialization.hashType);
   const accepted = new Set([serialization.hashType, resourceAlgorithm(serialization)]);
   const shards = serialization.method === 'shards';
   const shardNames: ShardName[] = [];
-  const shapeAt = collector.firstShapeProblem;
+  const { shapeAt, badDigestAt } = problems;
   const n = shapeAt >= 0 ? shapeAt + 1 : list.length;
   for (let i = 0; i < n; i++) {
     if (i === shapeAt) throw bad('a resource lacks a string name, algorithm or digest');
@@ -275,7 +294,7 @@ function parseResources(v: unknown, collected: ResourceCollector | undefined, se
     if (path === undefined) throw bad(`resource ${quoted(name)} is not a shard name path:start:end`);
     if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${quoted(name)} is not a safe relative path`);
     if (!accepted.has(list.algorithm(i))) throw bad(`resource ${quoted(name)} has algorithm ${quoted(list.algorithm(i))}, expected ${serialization.hashType}`);
-    if (i === collector.firstBadDigest || list.width !== want) throw bad(`resource ${quoted(name)} has a malformed ${serialization.hashType} digest`);
+    if (i === badDigestAt || list.width !== want) throw bad(`resource ${quoted(name)} has a malformed ${serialization.hashType} digest`);
     if (shard) shardNames.push(shard);
   }
   const { index, duplicate } = NameIndex.of(list);
@@ -283,7 +302,6 @@ function parseResources(v: unknown, collected: ResourceCollector | undefined, se
   if (shards) checkShardTiling(shardNames, serialization.shardSize as number, bad);
   if (!shards && list.length > 1 && index.find('.') >= 0) throw bad('resource "." (single file) cannot be listed with other files');
   checkFileNames(shards ? new Set(shardNames.map((s) => s.path)) : namesOf(list), 'MANIFEST_INVALID', file);
-  return list;
 }
 
 function* namesOf(list: ResourceList): Generator<string> {
@@ -301,7 +319,7 @@ export function readOmsStatement(payload: Buffer, file?: string): OmsStatement {
 
 /** The statement, with predicate.resources (if any) collected packed for parseOmsStatement. */
 export function readStatementCollecting(payload: Buffer, file?: string): { statement: Statement; collector: ResourceCollector } {
-  const collector = new ResourceCollector(payload.length);
+  const collector = new ResourceCollector(payload.length, file);
   return { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: collector.onItem }), collector };
 }
 

@@ -160,6 +160,23 @@ describe('serialization', () => {
   });
 });
 
+describe('names no tree can hold', () => {
+  hostile('M-34', 'a name with an unpaired surrogate is refused, not read as U+FFFD (the file on disk)', async () => {
+    const tree = writeTree(tmpDir(), { '\ufffd.bin': 'x' });
+    const s = await statementFor(tree);
+    expect(s.predicate.resources[0].name).toBe('\ufffd.bin');
+    s.predicate.resources[0].name = '\udcff.bin'; // what Python's surrogateescape gives for a raw 0xFF byte
+    await expectRefusedStatement(s, 'MANIFEST_INVALID', 1, tree);
+  });
+
+  hostile('M-35', 'a name listed both as a file and as a folder is refused', () => {
+    const s = clone(honest);
+    s.predicate.resources.push({ ...clone(s.predicate.resources[0]), name: 'sub/tok.json/inner' });
+    s.predicate.resources.sort((a: any, b: any) => (a.name < b.name ? -1 : 1));
+    return expectRefusedStatement(resubject(s), 'MANIFEST_INVALID', 1);
+  });
+});
+
 describe('through the CLI', () => {
   hostile('M-31', 'the CLI refuses a hostile manifest with exit 1 and one line', () => {
     const signature = writeBundle(path.join(tmpDir(), 'model.sig'), withName('../../etc/passwd'), key.info);
