@@ -160,9 +160,11 @@ describe('bin/load-bundle.js', () => {
     set('dist/bundle/cli.js', times.bundle);
     return root;
   }
-  const load = (root: string, command?: string) => {
+  const load = (root: string, command?: string, runFor = 0) => {
     const call = `loadBundle(${JSON.stringify(root)}${command === undefined ? '' : `, ${JSON.stringify(command)}`})`;
-    const r = spawnSync(process.execPath, ['-e', `const b = require(${JSON.stringify(path.join(REPO, 'bin', 'load-bundle.js'))}).${call}; process.stdout.write(JSON.stringify(b ?? null))`], { encoding: 'utf8' });
+    // runFor: the command then works for that many milliseconds (the bundle is loaded first, as bin/run.js does).
+    const work = runFor > 0 ? `const until = Date.now() + ${runFor}; while (Date.now() < until);` : '';
+    const r = spawnSync(process.execPath, ['-e', `const b = require(${JSON.stringify(path.join(REPO, 'bin', 'load-bundle.js'))}).${call}; ${work} process.stdout.write(JSON.stringify(b ?? null))`], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     return JSON.parse(r.stdout);
   };
@@ -194,6 +196,15 @@ describe('bin/load-bundle.js', () => {
     fs.writeFileSync(cache, Buffer.concat([Buffer.from(stamp), Buffer.alloc(4096, 7)]));
     expect(load(root)).toEqual({ marker: 43 });
     expect(fs.readFileSync(cache).subarray(stamp.length, stamp.length + 4096)).not.toEqual(Buffer.alloc(4096, 7));
+  });
+
+  it('a long run writes no cache (V8 has dropped the bytecode of its start by then); the next short one does', () => {
+    const root = fakeRoot({ entry: 1000, manifest: 1001, bundle: 1002 });
+    const dir = path.join(root, 'dist', 'bundle');
+    expect(load(root, 'verify', 2500)).toEqual({ marker: 42 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['cli.js']);
+    expect(load(root, 'verify')).toEqual({ marker: 42 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['cli.js', 'cli.js.verify.cache']);
   });
 
   it('keeps one cache per command, so the first command run does not decide what the others find compiled', () => {
