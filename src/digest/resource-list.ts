@@ -5,6 +5,7 @@
  * bytes) each. `Manifest.resources` (an array of objects) is made from it only when a
  * caller asks for it; sign, verify and the file match read the packed form.
  */
+import type { Hash } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { quoted } from '../names';
 
@@ -68,6 +69,12 @@ export class ResourceList implements Iterable<ResourceDigest> {
 
   toArray(): ResourceDigest[] {
     return Array.from(this);
+  }
+
+  /** Feeds everything the list holds (names, digests, algorithms, in order) to a hash. */
+  fingerprint(h: Hash): void {
+    h.update(JSON.stringify(this.algorithms)).update(this.algorithmOf);
+    h.update(new Uint8Array(this.ends.buffer, this.ends.byteOffset, this.ends.byteLength)).update(this.names).update(this.digests);
   }
 
   /** The same resources, all under one algorithm (for resources checked to carry it), not copied. */

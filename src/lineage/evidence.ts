@@ -11,6 +11,7 @@ import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-p
 import { subjectNameOf } from '../sign/subject-name';
 import type { Manifest } from '../digest/manifest';
 import { digestArtifact } from '../digest-artifact';
+import type { HashCache } from '../verify/match-files';
 
 /** A signature or provenance bundle found somewhere; nothing in it is trusted yet. */
 export interface Evidence {
@@ -19,6 +20,8 @@ export interface Evidence {
   bundle: SignatureBundle;
   /** The subject digest the (unverified) payload claims. */
   claimedDigest: string;
+  /** The subject name it claims, if any (unverified: a hint that may only agree with the deployer's name). */
+  claimedName?: string;
   /** SHA-256 of the bundle file's bytes as read (so reports can name exactly the file that was verified). */
   fileSha256: string;
   /** Beside an artifact we were given (must verify) or found in an attestation folder (used if it verifies). */
@@ -47,8 +50,8 @@ export interface EvidenceIndex {
 const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
-export function readEvidence(file: string, origin: Evidence['origin']): Evidence {
-  const { fileSha256, ...bundle } = readBundle(file);
+export function readEvidence(file: string, origin: Evidence['origin'], cache?: HashCache): Evidence {
+  const { fileSha256, ...bundle } = cache ? cache.bundle(file) : readBundle(file);
   // Only the type and the subject matter here: a signature's resources are skipped, not kept.
   const statement = parseStatement(bundle.envelope.payload, file, { path: ['predicate', 'resources'], onItem: () => undefined });
   let type: Evidence['type'];
@@ -59,7 +62,8 @@ export function readEvidence(file: string, origin: Evidence['origin']): Evidence
   if (digests.length !== 1 || statement.subject.length !== 1) {
     throw new ModelsealError('STATEMENT_INVALID', 'a signature or provenance must have exactly one subject with a sha256 digest', { file });
   }
-  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], fileSha256, origin };
+  const name = statement.subject[0].name;
+  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], ...(typeof name === 'string' ? { claimedName: name } : {}), fileSha256, origin };
 }
 
 /** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */
@@ -93,10 +97,10 @@ export function indexAttestationFolders(folders: readonly string[]): EvidenceInd
 }
 
 /** The signature and provenance beside an artifact, where they exist. Errors in them are refusals. */
-export function besideEvidence(artifact: string, signature?: string, provenance?: string): Evidence[] {
+export function besideEvidence(artifact: string, signature?: string, provenance?: string, cache?: HashCache): Evidence[] {
   const out: Evidence[] = [];
   for (const f of [signature ?? defaultSignaturePath(artifact), provenance ?? defaultProvenancePath(artifact)]) {
-    if (fs.existsSync(f)) out.push(readEvidence(f, 'beside'));
+    if (fs.existsSync(f)) out.push(readEvidence(f, 'beside', cache));
   }
   return out;
 }

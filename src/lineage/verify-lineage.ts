@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
-import { parseOmsStatement, type OmsStatement } from '../statement/oms';
+import type { OmsStatement } from '../statement/oms';
 import { parseProvenance, type Provenance } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
 import { digestLikeSignature } from '../sign/signed-digest';
@@ -99,10 +99,10 @@ function withFile(err: ModelsealError, file: string | undefined, lineageNode?: s
 /** Verifies one piece of evidence against every signer the policy defines; throws if none signed it. */
 function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
   const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
-  const statement = parseStatement(ev.bundle.envelope.payload, ev.file);
   const out: VerifiedEvidence = { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint };
-  if (ev.type === 'signature') out.oms = parseOmsStatement(statement, ev.file);
-  else out.provenance = parseProvenance(statement, ev.file);
+  // A model signature is read as verify reads it: its resources packed as they are parsed.
+  if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(ev.bundle.envelope.payload, ev.file);
+  else out.provenance = parseProvenance(parseStatement(ev.bundle.envelope.payload, ev.file), ev.file);
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
   if (subject !== expectedDigest) {
     const what = ev.type === 'signature' ? 'signature' : 'provenance';
@@ -379,15 +379,6 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
   return { artifact: path.resolve(artifact), digest: top.digest, name: top.name, rule: top.rule, nodes, skipped: ctx.index.skipped };
 }
 
-function claimedSubjectName(e: Evidence): string | undefined {
-  try {
-    const statement = parseStatement(e.bundle.envelope.payload, e.file);
-    return e.type === 'signature' ? parseOmsStatement(statement, e.file).subjectName : parseProvenance(statement, e.file).subjectName;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Verifies an artifact and, as the policy asks, its whole lineage, and returns the
  * graph with each node's status; on refusal `ok` is false and `error` names the node.
@@ -415,13 +406,13 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
   };
   const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
   try {
-    const evidence = besideEvidence(artifact, options.signature, options.provenance);
+    const evidence = besideEvidence(artifact, options.signature, options.provenance, cache);
     const { manifest, signed } = await digest(artifact, signature);
     // The digest the artifact claims (its signature's subject); its files are checked against that signature in evaluateNode.
     top.digest = signed?.manifest.rootDigest ?? manifest.rootDigest;
     // The rule is picked by the deployer's name (--name, else the path they gave); names the
     // artifact claims for itself may only agree with it, never choose.
-    const claimed = options.name !== undefined ? [] : [signed?.subjectName, ...evidence.filter((e) => e.claimedDigest === top.digest).map(claimedSubjectName)].filter((n): n is string => !!n);
+    const claimed = options.name !== undefined ? [] : [signed?.subjectName, ...evidence.filter((e) => e.claimedDigest === top.digest).map((e) => e.claimedName)].filter((n): n is string => !!n);
     const rule = ruleForNames(policy, [top.name, ...claimed], 'the artifact');
     top.rule = rule.name;
     ctx.roots = new Set(rule.roots ?? []);

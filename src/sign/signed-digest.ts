@@ -18,9 +18,10 @@ export interface SignedDigest {
  * undefined if there is none. One that is there but cannot be read is a refusal: its
  * parameters cannot be guessed, and the defaults would give a digest it does not sign.
  */
-export function readOwnStatement(signature: string): OmsStatement | undefined {
+export function readOwnStatement(signature: string, cache?: HashCache): OmsStatement | undefined {
   if (!fs.existsSync(signature)) return undefined;
-  return readOmsStatement(readBundle(signature).envelope.payload, signature);
+  if (!cache) return readOmsStatement(readBundle(signature).envelope.payload, signature);
+  return cache.omsStatement(cache.bundle(signature).envelope.payload, signature);
 }
 
 /**
@@ -30,7 +31,7 @@ export function readOwnStatement(signature: string): OmsStatement | undefined {
  * defaults. Nothing here is trusted: the signature is not verified, only matched.
  */
 export async function digestLikeSignature(artifact: string, signature: string = defaultSignaturePath(artifact), cache?: HashCache): Promise<SignedDigest> {
-  const signed = readOwnStatement(signature);
+  const signed = readOwnStatement(signature, cache);
   if (!signed) return { manifest: await digestArtifact(artifact) };
   await matchFiles(artifact, signed.manifest, signature, { cache });
   return { manifest: signed.manifest, signed, signature };

@@ -10,7 +10,8 @@ import { ResourceListBuilder, type ResourceList } from '../digest/resource-list'
 import type { Part } from '../digest/partition';
 import { FileAtName, walkArtifact, type ArtifactFile, type ArtifactTree } from '../digest/walk';
 import { WalkAhead } from '../digest/walk-ahead';
-import { parseShardName } from '../statement/oms';
+import { parseShardName, readOmsStatement, type OmsStatement } from '../statement/oms';
+import { readBundle } from '../envelope/bundle';
 import { signatureIgnores } from '../sign/signature-path';
 import { describeDiff, type ManifestDiff } from './compare';
 
@@ -231,9 +232,51 @@ function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string,
   return signedOf.subarray(0, kept.length);
 }
 
-/** Hashes each (tree, serialization) once per cache: lineage checks one artifact against several signatures. */
+/**
+ * Hashes each (tree, serialization) once per cache: lineage checks one artifact against
+ * several signatures. And checks a folder against one signed manifest once: lineage reads
+ * an artifact's own signature (to learn its digest) before the policy verifies that same
+ * signature, and a million-file folder was walked twice.
+ */
 export class HashCache {
   private readonly seen = new Map<string, Promise<Manifest>>();
+  private readonly matched = new Map<string, Promise<FilesMatch>>();
+  private readonly statements = new Map<string, OmsStatement>();
+  private readonly bundles = new Map<string, ReturnType<typeof readBundle>>();
+
+  /** A signature file read once per run: the evidence beside an artifact and its own signature are one read. */
+  bundle(file: string): ReturnType<typeof readBundle> {
+    const key = path.resolve(file);
+    let bundle = this.bundles.get(key);
+    if (!bundle) {
+      bundle = readBundle(file);
+      this.bundles.set(key, bundle);
+    }
+    return bundle;
+  }
+
+  /** A signed statement read once per content (the same bytes always give the same statement). */
+  omsStatement(payload: Buffer, file: string): OmsStatement {
+    const key = `${createHash('sha256').update(payload).digest('hex')} ${path.resolve(file)}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = readOmsStatement(payload, file);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  match(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions, check: () => Promise<FilesMatch>): Promise<FilesMatch> {
+    const h = createHash('sha256').update(JSON.stringify([path.resolve(artifact), signaturePath ?? null, signed.serialization, options.ignorePaths ?? [], options.ignoreUnsignedFiles === true, options.noDefaultIgnores === true, options.part ?? null]));
+    resourceListOf(signed).fingerprint(h);
+    const key = h.digest('hex');
+    let result = this.matched.get(key);
+    if (!result) {
+      result = check();
+      this.matched.set(key, result);
+    }
+    return result;
+  }
 
   hash(tree: ArtifactTree, serialization: Serialization, options: Pick<MatchOptions, 'onProgress' | 'threads' | 'part'>): Promise<Manifest> {
     const h = createHash('sha256').update(JSON.stringify([tree.root, serialization.method, serialization.hashType, serialization.shardSize ?? null, options.part ?? null]));
@@ -312,6 +355,11 @@ export function matchManifest(signed: Manifest, actual: Manifest, what: string):
  * was compared.
  */
 export async function matchFiles(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions = {}): Promise<FilesMatch> {
+  if (options.cache) return options.cache.match(artifact, signed, signaturePath, options, () => matchOnce(artifact, signed, signaturePath, options));
+  return matchOnce(artifact, signed, signaturePath, options);
+}
+
+async function matchOnce(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions): Promise<FilesMatch> {
   const paths = new SignedPaths(resourceListOf(signed), signed.serialization.method === 'shards');
   const tree = await walkSigned(artifact, signed.serialization, signaturePath, options);
   alignSingleFileName(tree, paths, artifact);
