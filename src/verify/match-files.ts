@@ -267,7 +267,7 @@ export class HashCache {
   }
 
   match(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions, check: () => Promise<FilesMatch>): Promise<FilesMatch> {
-    const h = createHash('sha256').update(JSON.stringify([path.resolve(artifact), signaturePath ?? null, signed.serialization, options.ignorePaths ?? [], options.ignoreUnsignedFiles === true, options.noDefaultIgnores === true, options.part ?? null]));
+    const h = createHash('sha256').update(JSON.stringify([path.resolve(artifact), signaturePath === undefined ? null : path.resolve(signaturePath), signed.serialization, options.ignorePaths ?? [], options.ignoreUnsignedFiles === true, options.noDefaultIgnores === true, options.part ?? null]));
     resourceListOf(signed).fingerprint(h);
     const key = h.digest('hex');
     let result = this.matched.get(key);
