@@ -1,7 +1,7 @@
 import { computeManifest, resourceListOf, type DigestOptions, type Manifest } from './digest/manifest';
 import type { Part } from './digest/partition';
 import { parseShardName } from './statement/oms';
-import { subjectNameOf } from './sign/subject-name';
+import { checkSubjectName, subjectNameOf } from './sign/subject-name';
 import { unpackPart, type PackedPart, type PartialManifest } from './statement/partial-manifest';
 import { signatureIgnores } from './sign/signature-path';
 import { checkSignatureBudget } from './sign/signature-budget';
@@ -31,7 +31,8 @@ export async function digestPackedPart(artifact: string, part: Part = { index: 0
     // The whole artifact (0/1) is hashed as sign hashes it: no selection of units.
     ...(part.count > 1 ? { part } : {}),
     beforeHashing: (tree, s) => {
-      // The whole tree must make a signature verify accepts: refused before any worker hashes.
+      // The whole tree must make a signature sign writes and verify accepts: refused before any worker hashes.
+      checkSubjectName(subjectNameOf(artifact), 'UNSUPPORTED_NAME', artifact);
       checkSignatureBudget(tree.files, s, subjectNameOf(artifact));
       options.beforeHashing?.(tree, s);
       files = tree.files;

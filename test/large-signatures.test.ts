@@ -17,6 +17,7 @@ import { cli, REPO } from './helpers/cli';
 import { describeWithPeers } from './helpers/peers';
 import { makePki, OPENSSL } from './helpers/pki';
 import { tmpDir, writeTree } from './helpers/tmp';
+import { describeWithVectors, vector } from './helpers/vectors';
 
 const P256 = path.join(REPO, 'keys-example', 'publisher-p256');
 
@@ -119,6 +120,23 @@ describe('parts and names', () => {
     expect(sign([write(doc(['a-b', 'a/b', 'a.b'].map((name) => ({ name, digest: D, size: 1 }))))]).status).toBe(0);
   });
 
+  it('refuses, as PARTS_INVALID, more algorithms than a list can name, a giant digest, a name the signature ignores', () => {
+    const many = Array.from({ length: 300 }, (_, i) => ({ name: `f${i}`, algorithm: `a${i}`, digest: D, size: 1 }));
+    expect(sign([write(doc(many))]).json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringContaining('256') });
+    const giant = [{ name: 'a', digest: 'ab'.repeat(1_000_000), size: 1 }, ...Array.from({ length: 100 }, (_, i) => ({ name: `b${i}`, digest: D, size: 1 }))];
+    expect(sign([write(doc(giant))]).json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringContaining('malformed sha256 digest') });
+    const ignored = { ...doc([{ name: '.git/config', digest: D, size: 1 }, { name: 'a.bin', digest: D, size: 1 }]), serialization: { method: 'files', hash_type: 'sha256', allow_symlinks: false, ignore_paths: ['.git'] } };
+    expect(sign([write(ignored)]).json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringContaining('the signature ignores') });
+  });
+
+  it('digest --part refuses, before hashing, an artifact whose name no signature may record', () => {
+    const root = writeTree(path.join(tmpDir(), 'bad\u202ename'), { 'a.bin': 'a' });
+    const out = path.join(tmpDir(), 'p.json');
+    const r = cli(['digest', root, '--part', '0/2', '--manifest-out', out, '--json']);
+    expect(r.json.error).toMatchObject({ code: 'UNSUPPORTED_NAME', message: expect.stringContaining("the artifact's name") });
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('refuses the model_signing spellings of hashing flags with --from-manifest', () => {
     const f = write(doc([{ name: 'a', digest: D, size: 1 }]));
     for (const flag of ['--ignore-git-paths', '--no-ignore-git-paths', '--ignore_git_paths']) {
@@ -144,6 +162,19 @@ describe('parts and names', () => {
 });
 
 describe('readers of a model signature other than verify', () => {
+  it('attest --base reads a COSE model.sig as verify does', () => {
+    const dir = tmpDir();
+    const base = writeTree(path.join(dir, 'base'), { 'w.bin': 'base weights', 'x/y.bin': 'more' });
+    const ft = writeTree(path.join(dir, 'ft'), { 'w.bin': 'tuned weights' });
+    expect(cli(['sign', base, '--key', `${P256}.key`, '--format', 'cose', '--signature', path.join(base, 'model.sig'), '--method', 'shards', '--shard-size', '3']).status).toBe(0);
+    const digest = cli(['verify', base, '--key', `${P256}.pub`, '--json']).json.digest;
+    expect(digest).toMatch(/^sha256:/);
+    const a = cli(['attest', ft, '--kind', 'finetune', '--base', base, '--key', `${P256}.key`, '--out', path.join(dir, 'p.sig'), '--json']);
+    expect(a.status).toBe(0);
+    expect(JSON.stringify(a.json)).toContain(digest);
+    expect(JSON.stringify(a.json)).not.toContain(cli(['digest', base, '--json']).json.digest); // not the defaults' digest
+  });
+
   it('attest refuses a base whose own signature is there but unreadable, instead of guessing its parameters', () => {
     const dir = tmpDir();
     const base = writeTree(path.join(dir, 'base'), { 'w.bin': 'base weights' });
@@ -158,5 +189,18 @@ describe('readers of a model signature other than verify', () => {
     const bad = cli(['attest', ft, '--kind', 'finetune', '--base', base, '--key', `${P256}.key`, '--json', '--force']);
     expect(bad.status).toBe(1);
     expect(bad.json.error).toMatchObject({ code: 'BUNDLE_INVALID', file: expect.stringContaining('model.sig') });
+  });
+});
+
+describeWithVectors('readers of a model_signing v0.2 signature', () => {
+  it('attest --base takes the digest verify reports for a v0.2 certificate signature', () => {
+    const base = vector('model-transparency', 'scripts', 'tests', 'v0.2.0-certificate');
+    const v = cli(['verify', base, '--ca-roots', vector('model-transparency', 'scripts', 'tests', 'keys', 'certificate', 'ca-cert.pem'), '--json']);
+    expect(v.status).toBe(0);
+    const dir = tmpDir();
+    const ft = writeTree(path.join(dir, 'ft'), { 'w.bin': 'tuned weights' });
+    const a = cli(['attest', ft, '--kind', 'finetune', '--base', base, '--key', `${P256}.key`, '--out', path.join(dir, 'p.sig'), '--json']);
+    expect(a.status).toBe(0);
+    expect(JSON.stringify(a.json)).toContain(v.json.digest);
   });
 });

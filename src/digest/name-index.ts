@@ -3,15 +3,18 @@
  * without a Map of strings: an open-addressing table of indices, 8 bytes per name.
  * A million-entry Map<string, …> costs ~100 bytes per entry.
  */
+import { finishTableHash, FNV_PRIME, TABLE_HASH_SEED } from '../util/table-hash';
+
 export interface NamedList {
   readonly length: number;
   nameBytes(i: number): Buffer;
 }
 
-function hashBytes(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
+/** The slot hash of a name's bytes (seeded: util/table-hash.ts). */
+export function hashBytes(b: Uint8Array): number {
+  let h = TABLE_HASH_SEED;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return finishTableHash(h);
 }
 
 export class NameIndex {

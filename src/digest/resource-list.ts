@@ -174,7 +174,7 @@ export class ResourceListBuilder {
   private algorithmIndex(algorithm: string): number {
     let k = this.algorithms.indexOf(algorithm);
     if (k < 0) {
-      if (this.algorithms.length === 256) throw new RangeError('more than 256 distinct resource algorithms');
+      if (this.algorithms.length === 256) throw new ModelsealError('MANIFEST_INVALID', 'the resources name more than 256 distinct algorithms');
       k = this.algorithms.push(algorithm) - 1;
     }
     return k;

@@ -51,7 +51,8 @@ const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
 export function readEvidence(file: string, origin: Evidence['origin'], cache?: HashCache): Evidence {
-  const { fileSha256, ...bundle } = cache ? cache.bundle(file) : readBundle(file);
+  // Lineage reads Sigstore bundles (a COSE message beside an artifact is refused, by readBundle).
+  const { fileSha256, ...bundle } = (cache ? cache.signature(file).bundle : undefined) ?? readBundle(file);
   // Only the type and the subject matter here: a signature's resources are skipped, not kept.
   const statement = parseStatement(bundle.envelope.payload, file, { path: ['predicate', 'resources'], onItem: () => undefined });
   let type: Evidence['type'];

@@ -101,7 +101,7 @@ function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedE
   const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
   const out: VerifiedEvidence = { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint };
   // A model signature is read as verify reads it: its resources packed as they are parsed.
-  if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(ev.bundle.envelope.payload, ev.file);
+  if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(ev.bundle.envelope.payload, match.verified.method, ev.file);
   else out.provenance = parseProvenance(parseStatement(ev.bundle.envelope.payload, ev.file), ev.file);
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
   if (subject !== expectedDigest) {

@@ -2,6 +2,7 @@ import { ModelsealError, type ErrorCode } from '../errors';
 import { collisionKey } from './case-fold';
 import { quoted } from './display';
 import { findUnsafeCharacter } from './unsafe';
+import { finishTableHash, FNV_PRIME, TABLE_HASH_SEED } from '../util/table-hash';
 
 /** Why a single file name is refused, or undefined: a character no name may hold. */
 export function fileNameProblem(name: string): string | undefined {
@@ -60,17 +61,17 @@ export function checkFileNames(names: Iterable<string>, code: ErrorCode, file?: 
 const FILE = 1;
 const FOLDER = 2;
 
-// FNV-1a over the parent's id and the key's UTF-16 code units; the two forms must agree.
+// Seeded FNV-1a over the parent's id and the key's UTF-16 code units (util/table-hash.ts); the two forms must agree.
 function hashKey(parent: number, key: string): number {
-  let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  let h = Math.imul(TABLE_HASH_SEED ^ parent, FNV_PRIME);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+  return finishTableHash(h);
 }
 
 function hashStored(parent: number, text: Uint16Array, at: number, length: number): number {
-  let h = Math.imul(0x811c9dc5 ^ parent, 0x01000193);
-  for (let i = at; i < at + length; i++) h = Math.imul(h ^ text[i], 0x01000193);
-  return h >>> 0;
+  let h = Math.imul(TABLE_HASH_SEED ^ parent, FNV_PRIME);
+  for (let i = at; i < at + length; i++) h = Math.imul(h ^ text[i], FNV_PRIME);
+  return finishTableHash(h);
 }
 
 /** Folders and files by (parent, collision key of the segment), with the segment as written; UTF-16 code units in growing arrays. */

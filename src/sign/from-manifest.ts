@@ -12,8 +12,7 @@ import { checkOutputPath } from '../util/atomic-write';
 import { signManifest, signatureTarget, type SignOptions, type SignResult } from './sign-artifact';
 import { checkStatementBudget } from './signature-budget';
 import { signatureIgnores } from './signature-path';
-import { subjectNameOf } from './subject-name';
-import { fileNameProblem, quoted } from '../names';
+import { checkSubjectName, subjectNameOf } from './subject-name';
 
 export interface FromManifestResult extends Omit<SignResult, 'artifact'> {
   /** The tree the parts were checked against; undefined when signing given digests only. */
@@ -140,8 +139,7 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   }
   const manifest = packedManifest(serialization, list, rootDigestOf(list));
   const subjectName = artifact !== undefined ? subjectNameOf(artifact) : joined.name;
-  const problem = fileNameProblem(subjectName);
-  if (problem) throw invalid(`the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, artifact);
+  checkSubjectName(subjectName, 'PARTS_INVALID', artifact);
   checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined });
   const signed = await signManifest(manifest, subjectName, signature, options);
   return { ...signed, ...(artifact !== undefined ? { artifact: path.resolve(artifact) } : {}), parts: count, treeChecked: artifact !== undefined };

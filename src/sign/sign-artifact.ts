@@ -18,8 +18,7 @@ import { defaultSignaturePath, signatureIgnores, type SignatureFormat } from './
 import { defaultCoseClaims, signPayloadCose, signStatementCose } from './sign-cose';
 import type { SigstoreSignOptions } from './sigstore-signer';
 import { signInTotoPayload, signInTotoStatement } from './sign-dsse';
-import { subjectNameOf } from './subject-name';
-import { fileNameProblem, quoted } from '../names';
+import { checkSubjectName, subjectNameOf } from './subject-name';
 import { checkSignatureBudget, checkSignatureBytes } from './signature-budget';
 
 export interface SignOptions extends DigestOptions {
@@ -112,8 +111,7 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   checkOutputPath(signature, { force: options.force }); // fail before hashing and before any call to a Sigstore service
   // The subject name we write is the artifact's own name: the same rules as its files' names.
   const subjectName = subjectNameOf(artifact);
-  const problem = fileNameProblem(subjectName);
-  if (problem) throw new ModelsealError('UNSUPPORTED_NAME', `the artifact's name ${quoted(subjectName)}, which the signature records, ${problem}`, { file: artifact });
+  checkSubjectName(subjectName, 'UNSUPPORTED_NAME', artifact);
   const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName, { keyless: options.sigstore !== undefined }) });
   return { artifact: path.resolve(artifact), ...(await signManifest(manifest, subjectName, signature, options)) };
 }

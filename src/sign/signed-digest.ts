@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Manifest } from '../digest/manifest';
-import { readBundle } from '../envelope/bundle';
-import { readOmsStatement, type OmsStatement } from '../statement/oms';
+import type { OmsStatement } from '../statement/oms';
+import { readUnverifiedStatement } from '../verify/signature-file';
 import { digestArtifact } from '../digest-artifact';
 import { matchFiles, type HashCache } from '../verify/match-files';
 import { defaultSignaturePath } from './signature-path';
@@ -20,8 +20,9 @@ export interface SignedDigest {
  */
 export function readOwnStatement(signature: string, cache?: HashCache): OmsStatement | undefined {
   if (!fs.existsSync(signature)) return undefined;
-  if (!cache) return readOmsStatement(readBundle(signature).envelope.payload, signature);
-  return cache.omsStatement(cache.bundle(signature).envelope.payload, signature);
+  if (!cache) return readUnverifiedStatement(signature);
+  const { payload, method } = cache.signature(signature);
+  return cache.omsStatement(payload, method, signature);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ModelsealError } from '../errors';
 import { digestBytes, parseHashAlgorithm, type HashAlgorithm } from '../digest/algorithms';
 import { packedManifest, resourceListOf, rootDigestOf, resourceAlgorithm, type Manifest, type Serialization } from '../digest/manifest';
+import { isIgnored } from '../digest/ignore';
 import { NameIndex } from '../digest/name-index';
 import { ResourceListBuilder, type ResourceList } from '../digest/resource-list';
 import { StreamedItems } from '../envelope/strict-json';
@@ -285,6 +286,7 @@ export function checkResourceList(list: ResourceList, serialization: Serializati
   const shards = serialization.method === 'shards';
   const shardNames: ShardName[] = [];
   const { shapeAt, badDigestAt } = problems;
+  const ignored = new Set(serialization.ignorePaths);
   const n = shapeAt >= 0 ? shapeAt + 1 : list.length;
   for (let i = 0; i < n; i++) {
     if (i === shapeAt) throw bad('a resource lacks a string name, algorithm or digest');
@@ -293,6 +295,8 @@ export function checkResourceList(list: ResourceList, serialization: Serializati
     const path = shards ? shard?.path : name;
     if (path === undefined) throw bad(`resource ${quoted(name)} is not a shard name path:start:end`);
     if (path !== '.' && !isSafeRelativePath(path)) throw bad(`resource name ${quoted(name)} is not a safe relative path`);
+    // The walk never lists what the signature ignores: no folder could give this resource.
+    if (isIgnored(path, ignored)) throw bad(`resource ${quoted(name)} is under a path the signature ignores (serialization.ignore_paths)`);
     if (!accepted.has(list.algorithm(i))) throw bad(`resource ${quoted(name)} has algorithm ${quoted(list.algorithm(i))}, expected ${serialization.hashType}`);
     if (i === badDigestAt || list.width !== want) throw bad(`resource ${quoted(name)} has a malformed ${serialization.hashType} digest`);
     if (shard) shardNames.push(shard);

@@ -63,7 +63,7 @@ export function* partialManifestChunks(p: PackedPart): Generator<string> {
   const head = JSON.stringify({ mediaType: PARTIAL_MANIFEST_MEDIA_TYPE, part: p.part, name: p.name, serialization: serializationJson(p.serialization) });
   let text = `${head.slice(0, -1)},"resources":[${p.list.length ? '\n' : ''}`;
   for (let i = 0; i < p.list.length; i++) {
-    text += `{"name":${JSON.stringify(p.list.name(i))},"algorithm":${algorithm},"digest":"${p.list.digest(i)}","size":${p.sizes[i]}}${i + 1 < p.list.length ? ',\n' : '\n'}`;
+    text += `{"name":${JSON.stringify(p.list.name(i))},"algorithm":${algorithm},"digest":"${p.list.digest(i)}","size":${JSON.stringify(p.sizes[i])}}${i + 1 < p.list.length ? ',\n' : '\n'}`;
     if (text.length >= CHUNK_CHARS) {
       yield text;
       text = '';
@@ -108,7 +108,8 @@ class PartCollector {
     if (r.algorithm !== undefined && typeof r.algorithm !== 'string') throw this.bad(`resource ${label(r.name)} has algorithm ${JSON.stringify(r.algorithm)}, not a string`);
     if (!Number.isSafeInteger(r.size) || r.size < 0) throw this.bad(`resource ${label(r.name)} has an invalid size`);
     if (this.count === this.sizes.length) throw new Error('internal: more resources than the file can hold');
-    this.builder ??= new ResourceListBuilder(r.digest.length >> 1, this.sizes.length, this.bytes >> 1);
+    // Sized for the most entries of this digest length the file can hold (untouched pages cost nothing).
+    this.builder ??= new ResourceListBuilder(r.digest.length >> 1, Math.ceil(this.bytes / (MIN_ENTRY + r.digest.length)) + 1, this.bytes >> 1);
     const ok = HEX.test(r.digest) && r.digest.length === this.builder.width * 2;
     if (!ok && this.firstBadDigest < 0) this.firstBadDigest = this.count;
     try {

@@ -10,8 +10,9 @@ import { ResourceListBuilder, type ResourceList } from '../digest/resource-list'
 import type { Part } from '../digest/partition';
 import { FileAtName, walkArtifact, type ArtifactFile, type ArtifactTree } from '../digest/walk';
 import { WalkAhead } from '../digest/walk-ahead';
-import { parseShardName, readOmsStatement, type OmsStatement } from '../statement/oms';
-import { readBundle } from '../envelope/bundle';
+import { parseShardName, readStatementCollecting, type OmsStatement } from '../statement/oms';
+import { omsStatementOf, readUnverifiedSignature, type UnverifiedSignature } from './signature-file';
+import type { SigningMethod } from './trusted-signer';
 import { signatureIgnores } from '../sign/signature-path';
 import { describeDiff, type ManifestDiff } from './compare';
 
@@ -242,25 +243,25 @@ export class HashCache {
   private readonly seen = new Map<string, Promise<Manifest>>();
   private readonly matched = new Map<string, Promise<FilesMatch>>();
   private readonly statements = new Map<string, OmsStatement>();
-  private readonly bundles = new Map<string, ReturnType<typeof readBundle>>();
+  private readonly signatures = new Map<string, UnverifiedSignature>();
 
   /** A signature file read once per run: the evidence beside an artifact and its own signature are one read. */
-  bundle(file: string): ReturnType<typeof readBundle> {
+  signature(file: string): UnverifiedSignature {
     const key = path.resolve(file);
-    let bundle = this.bundles.get(key);
-    if (!bundle) {
-      bundle = readBundle(file);
-      this.bundles.set(key, bundle);
+    let signature = this.signatures.get(key);
+    if (!signature) {
+      signature = readUnverifiedSignature(file);
+      this.signatures.set(key, signature);
     }
-    return bundle;
+    return signature;
   }
 
   /** A signed statement read once per content (the same bytes always give the same statement). */
-  omsStatement(payload: Buffer, file: string): OmsStatement {
-    const key = `${createHash('sha256').update(payload).digest('hex')} ${path.resolve(file)}`;
+  omsStatement(payload: Buffer, method: SigningMethod, file: string): OmsStatement {
+    const key = `${createHash('sha256').update(payload).digest('hex')} ${method} ${path.resolve(file)}`;
     let statement = this.statements.get(key);
     if (!statement) {
-      statement = readOmsStatement(payload, file);
+      statement = omsStatementOf(readStatementCollecting(payload, file), method, file);
       this.statements.set(key, statement);
     }
     return statement;

@@ -1,5 +1,5 @@
 import { ModelsealError } from '../errors';
-import { parseBundleContent } from '../envelope/bundle';
+import { parseBundleContent, type SignatureBundle } from '../envelope/bundle';
 import { readSignatureFileContent } from '../envelope/bundle-file';
 import { looksLikeCose } from '../envelope/cose/detect';
 import type { CoseClaims } from '../envelope/cose/sign1';
@@ -8,7 +8,10 @@ import { loadPublicKey } from '../keys/load';
 import type { PublicKeyInfo } from '../keys/key-types';
 import type { SignatureFormat } from '../sign/signature-path';
 import { verifyCoseSign1 } from './cose-verify';
-import { verifyBundleSigners, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
+import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
+import { parseOmsStatement, readStatementCollecting, type OmsStatement, type ResourceCollector } from '../statement/oms';
+import type { Statement } from '../statement/statement';
+import { verifyBundleSigners, type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 /** A signature file whose envelope verified: from here on the format no longer matters. */
 export interface VerifiedSignature {
@@ -41,4 +44,47 @@ export function verifySignatureFile(file: string, signers: readonly TrustedSigne
   if (content.kind === 'cose') return verifyCose(content.bytes, signers, file);
   const bundle = parseBundleContent(content, file);
   return { format: 'bundle', payload: bundle.envelope.payload, signer: verifyBundleSigners(bundle, signers, file) };
+}
+
+/** A signature file read as verifySignatureFile reads it, but NOT verified: what it carries and how it says it was signed. */
+export interface UnverifiedSignature {
+  format: SignatureFormat;
+  payload: Buffer;
+  method: SigningMethod;
+  /** The JSON bundle, with the SHA-256 of the file's bytes (absent for COSE_Sign1). */
+  bundle?: SignatureBundle & { fileSha256: string };
+}
+
+export function readUnverifiedSignature(file: string): UnverifiedSignature {
+  const content = readSignatureFileContent(file, { isCose: (firstBytes) => looksLikeCose(file, firstBytes), sha256: true });
+  if (content.kind === 'cose') return { format: 'cose', payload: parseCoseSign1(content.bytes, file).payload, method: 'key' };
+  const bundle = Object.assign(parseBundleContent(content, file), { fileSha256: content.sha256 as string });
+  const method = bundle.material.kind === 'publicKey' ? 'key' : bundle.material.kind === 'x509CertificateChain' ? 'certificate' : 'sigstore';
+  return { format: 'bundle', payload: bundle.envelope.payload, method, bundle };
+}
+
+/**
+ * A signed statement (as readStatementCollecting read it) as an OMS model signature;
+ * model_signing v0.2's `Digests/v0.1` only in the certificate bundles it wrote. `verify`
+ * reads verified payloads with it, and an artifact's own (unverified) signature is read the
+ * same way. Taking the parsed statement, not the payload, lets callers drop the payload
+ * (a dataset's is hundreds of MB) before the resources are checked.
+ */
+export function omsStatementOf(read: { statement: Statement; collector: ResourceCollector }, method: SigningMethod, file: string): OmsStatement {
+  if (read.statement.predicateType !== LEGACY_PREDICATE_TYPE) return parseOmsStatement(read.statement, file, read.collector);
+  if (method !== 'certificate') {
+    throw new ModelsealError('STATEMENT_INVALID', `a ${LEGACY_PREDICATE_TYPE} statement is accepted only in an X.509 certificate bundle (model_signing v0.2 wrote no others); this one is signed by ${method}`, { file });
+  }
+  return parseLegacyDigestsStatement(read.statement, file);
+}
+
+/** The statement of an unverified signature file (an artifact's own signature), read as verify reads a verified one. */
+export function readUnverifiedStatement(file: string): OmsStatement {
+  const { read, method } = collectUnverified(file);
+  return omsStatementOf(read, method, file);
+}
+
+function collectUnverified(file: string): { read: ReturnType<typeof readStatementCollecting>; method: SigningMethod } {
+  const signature = readUnverifiedSignature(file);
+  return { read: readStatementCollecting(signature.payload, file), method: signature.method };
 }

@@ -4,11 +4,10 @@ import { ModelsealError } from '../errors';
 import type { Manifest, ProgressEvent } from '../digest/manifest';
 import type { CoseClaims } from '../envelope/cose/sign1';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { parseOmsStatement, readStatementCollecting } from '../statement/oms';
-import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
+import { readStatementCollecting } from '../statement/oms';
 import { defaultSignaturePath, type SignatureFormat } from '../sign/signature-path';
 import { matchFiles, walkAheadOfSignature, type FilesMatch } from './match-files';
-import { verifySignatureFile } from './signature-file';
+import { omsStatementOf, verifySignatureFile } from './signature-file';
 import { type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 export interface VerifyOptions {
@@ -83,21 +82,13 @@ function defaultSignatureFor(artifact: string): string {
 /** The verified signature, its statement parsed; returning drops the payload (a dataset's is hundreds of MB). */
 function readVerifiedStatement(signaturePath: string, signers: readonly TrustedSigner[]) {
   const { payload, signer, format, claims } = verifySignatureFile(signaturePath, signers);
-  return { ...readStatementCollecting(payload, signaturePath), signer, format, claims };
+  return { read: readStatementCollecting(payload, signaturePath), signer, format, claims };
 }
 
-/**
- * The signed OMS statement, its resources checked once the payload is gone; model_signing
- * v0.2's `Digests/v0.1` only in the certificate bundles it wrote.
- */
+/** The signed OMS statement, its resources checked once the payload is gone. */
 function readSignedManifest(file: string, signers: readonly TrustedSigner[]) {
-  const { statement, collector, signer, format, claims } = readVerifiedStatement(file, signers);
-  const method = signer.method;
-  if (statement.predicateType !== LEGACY_PREDICATE_TYPE) return { oms: parseOmsStatement(statement, file, collector), signer, format, claims };
-  if (method !== 'certificate') {
-    throw new ModelsealError('STATEMENT_INVALID', `a ${LEGACY_PREDICATE_TYPE} statement is accepted only in an X.509 certificate bundle (model_signing v0.2 wrote no others); this one is signed by ${method}`, { file });
-  }
-  return { oms: parseLegacyDigestsStatement(statement, file), signer, format, claims };
+  const { read, signer, format, claims } = readVerifiedStatement(file, signers);
+  return { oms: omsStatementOf(read, signer.method, file), signer, format, claims };
 }
 
 /**

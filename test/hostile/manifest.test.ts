@@ -177,6 +177,20 @@ describe('names no tree can hold', () => {
   });
 });
 
+describe('lists no reader can hold', () => {
+  hostile('M-36', 'more than 256 distinct resource algorithms are refused as a manifest problem, not a crash', () => {
+    const s = clone(honest);
+    for (let i = 0; i < 300; i++) s.predicate.resources.push({ name: `x${i}.bin`, algorithm: `alg-${i}`, digest: 'ab'.repeat(32) });
+    return expectRefusedStatement(resubject(s), 'MANIFEST_INVALID', 1);
+  });
+
+  hostile('M-37', 'a resource under the signature\'s own ignore_paths is refused (no folder can give it)', () => {
+    const s = clone(honest);
+    s.predicate.serialization.ignore_paths = [...(s.predicate.serialization.ignore_paths ?? []), 'sub'];
+    return expectRefusedStatement(s, 'MANIFEST_INVALID', 1);
+  });
+});
+
 describe('through the CLI', () => {
   hostile('M-31', 'the CLI refuses a hostile manifest with exit 1 and one line', () => {
     const signature = writeBundle(path.join(tmpDir(), 'model.sig'), withName('../../etc/passwd'), key.info);
