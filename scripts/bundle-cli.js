@@ -60,6 +60,30 @@ function main() {
   });
   const out = Object.entries(result.metafile.outputs).map(([f, o]) => `${path.basename(f)} ${(o.bytes / 1024).toFixed(0)} KiB`);
   process.stdout.write(`bundle: wrote ${path.relative(process.cwd(), outdir)} (${out.join(', ')})\n`);
+  warmCodeCaches();
+}
+
+/**
+ * Writes each bundled command's code cache (bin/load-bundle.js) from one short run that
+ * succeeds: the first run after a build would otherwise decide what every later start finds
+ * compiled, and a refusal or a --help compiles little of the path a verify takes.
+ */
+function warmCodeCaches() {
+  const { spawnSync } = require('node:child_process');
+  const os = require('node:os');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelseal-warm-'));
+  try {
+    const model = path.join(tmp, 'model');
+    fs.mkdirSync(model);
+    fs.writeFileSync(path.join(model, 'weights.bin'), 'weights');
+    const key = path.join(tmp, 'key');
+    const { MODELSEAL_CODE_CACHE: _off, ...env } = process.env;
+    const run = (...args) => spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...args, '--quiet'], { env, stdio: 'ignore' }).status;
+    const ok = run('keygen', '--out', key) === 0 && run('sign', model, '--key', `${key}.key`) === 0 && run('verify', model, '--key', `${key}.pub`) === 0 && run('digest', model) === 0;
+    if (!ok) process.stdout.write('bundle: could not write the code caches (they are written by the first short run instead)\n');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 main();
