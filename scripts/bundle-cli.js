@@ -73,12 +73,12 @@ function warmCodeCaches() {
   const os = require('node:os');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelseal-warm-'));
   try {
-    const model = path.join(tmp, 'model');
-    fs.mkdirSync(model);
-    fs.writeFileSync(path.join(model, 'weights.bin'), 'weights');
+    // A one-file model, its result printed as a user sees it (the printing is part of the start).
+    const model = path.join(tmp, 'model.safetensors');
+    fs.writeFileSync(model, 'weights');
     const key = path.join(tmp, 'key');
     const { MODELSEAL_CODE_CACHE: _off, ...env } = process.env;
-    const run = (...args) => spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...args, '--quiet'], { env, stdio: 'ignore' }).status;
+    const run = (...args) => spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...args], { env, stdio: 'ignore' }).status;
     const ok = run('keygen', '--out', key) === 0 && run('sign', model, '--key', `${key}.key`) === 0 && run('verify', model, '--key', `${key}.pub`) === 0 && run('digest', model) === 0;
     if (!ok) process.stdout.write('bundle: could not write the code caches (they are written by the first short run instead)\n');
   } finally {
