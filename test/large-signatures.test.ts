@@ -146,6 +146,14 @@ describe('parts and names', () => {
     }
   });
 
+  it('names a repeated resource as repeated, even when the file after it is listed later', () => {
+    const root = writeTree(tmpDir(), { 'a.bin': 'a', 'b.bin': 'b', 'c.bin': 'c' });
+    const r = (name: string) => ({ name, digest: D, size: 1 });
+    const f = write(doc([r('a.bin'), r('a.bin'), r('b.bin')]));
+    const out = cli(['sign', root, '--key', `${P256}.key`, '--signature', path.join(tmpDir(), 's.sig'), '--from-manifest', f, '--json']);
+    expect(out.json.error).toMatchObject({ code: 'PARTS_INVALID', message: expect.stringContaining('"a.bin" twice or out of order') });
+  });
+
   it('refuses parts that do not hold their own share of the split, even when they join to the tree', async () => {
     const root = model();
     const dir = tmpDir();

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { packedManifest, rootDigestOf, resourceAlgorithm, treeUnits, type Serialization } from '../digest/manifest';
-import { NameIndex } from '../digest/name-index';
 import { partOfUnits } from '../digest/partition';
 import { comparePaths } from '../digest/order';
 import { ResourceList } from '../digest/resource-list';
@@ -85,7 +84,9 @@ function checkAgainstTree(artifact: string, signature: string, serialization: Se
       const inTree = new Set<string>();
       for (let v = 0; v < n; v++) inTree.add(nameOf(v));
       if (!inTree.has(got)) throw invalid(`the parts list ${label(got)}, which the tree does not have`, artifact);
-      if (NameIndex.of(list).index.find(want) < 0) throw invalid(`no part lists ${label(want)}`, artifact);
+      let listed = false;
+      for (let v = 0; v < list.length && !listed; v++) listed = list.name(v) === want;
+      if (!listed) throw invalid(`no part lists ${label(want)}`, artifact);
       throw invalid(`the parts list ${label(got)} twice or out of order (overlapping parts, or parts of another split)`, artifact);
     }
     const size = units.end[u] - units.start[u];
