@@ -74,6 +74,8 @@ async function withSigners(artifact: string, options: SignerVerifyOptions): Prom
 }
 
 async function verifyWithPolicy(artifact: string, policy: Policy, options: PolicyCheckOptions): Promise<PolicyVerifyResult> {
+  // Checked here, for verifyArtifact and a policy verifier alike: the policy's evaluator would not heed them.
+  for (const o of SIGNER_ONLY) if ((options as Record<string, unknown>)[o] !== undefined) throw new ModelsealError('USAGE_ERROR', `${o} cannot be used with a policy`);
   const { verifyLineage } = require('./lineage/verify-lineage') as typeof import('./lineage/verify-lineage');
   const graph = await verifyLineage(artifact, policy, options);
   return {
@@ -94,7 +96,6 @@ function checkTrust(options: { keys?: unknown; signers?: unknown; policy?: unkno
   if (options.keys !== undefined || options.signers !== undefined) {
     throw new ModelsealError('USAGE_ERROR', 'give trusted signers (keys, signers) or a policy, not both: the policy says whom to trust');
   }
-  for (const o of SIGNER_ONLY) if (options[o] !== undefined) throw new ModelsealError('USAGE_ERROR', `${o} cannot be used with a policy`);
 }
 
 /**

@@ -198,9 +198,9 @@ describe('an unverified lineage gives no BOM', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`dataset "instruct-v3" (sha256:${chain.digests.dataset.slice(0, 12)})`);
-    expect(r.stderr).toMatch(/\[LINEAGE_MISMATCH\]\n$/);
+    expect(r.stderr).toMatch(/changed: "train.jsonl" \[ARTIFACT_MISMATCH\]\n$/);
     expect(fs.readdirSync(p('tampered'))).toEqual(['instruct-v3']);
-    await expect(exportMlBom(p('out', 'adapter'), chain.policy, { attestations: [p('attestations')], with: [tampered] })).rejects.toMatchObject({ code: 'LINEAGE_MISMATCH' });
+    await expect(exportMlBom(p('out', 'adapter'), chain.policy, { attestations: [p('attestations')], with: [tampered] })).rejects.toMatchObject({ code: 'ARTIFACT_MISMATCH' });
   });
 
   it('a dataset whose signature and provenance are missing from the attestation folder: nothing on stdout either', () => {

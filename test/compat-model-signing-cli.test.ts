@@ -177,7 +177,12 @@ describe('aliases and spellings', () => {
     expect(cli(['sign', m, '--private_key', path.join(dir, 'k.key'), '--bundle', sig, '--no-ignore-git-paths']).status).toBe(0);
     expect(signedFiles(sig)).toContain('.gitignore');
     expect(cli(['verify', m, '--public-key', path.join(dir, 'k.pub'), '--bundle', sig, '--no-ignore_git_paths', '--offline', '--allow-symlinks']).status).toBe(0);
-    expect(cli(['verify', m, '--public_key', path.join(dir, 'k.pub'), '--signature', sig, '--ignore-git-paths', '--no-ignore-unsigned-files']).status).toBe(1);
+    // A signed .gitignore is checked either way; an unsigned .github is what the spellings decide.
+    fs.mkdirSync(path.join(m, '.github'));
+    fs.writeFileSync(path.join(m, '.github', 'ci.yml'), 'x');
+    expect(cli(['verify', m, '--public_key', path.join(dir, 'k.pub'), '--signature', sig, '--ignore-git-paths', '--no-ignore-unsigned-files']).status).toBe(0);
+    expect(cli(['verify', m, '--public_key', path.join(dir, 'k.pub'), '--signature', sig, '--no-ignore_git_paths', '--no-ignore-unsigned-files']).status).toBe(1);
+    fs.rmSync(path.join(m, '.github'), { recursive: true });
     fs.writeFileSync(path.join(m, 'extra.txt'), 'x');
     expect(cli(['verify', m, '--public-key', path.join(dir, 'k.pub'), '--bundle', sig, '--no-ignore-git-paths']).status).toBe(1);
     expect(cli(['verify', m, '--public-key', path.join(dir, 'k.pub'), '--bundle', sig, '--no-ignore-git-paths', '--ignore_unsigned_files']).status).toBe(0);

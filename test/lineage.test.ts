@@ -103,9 +103,11 @@ describe('attacks on the chain are refused, naming the node', () => {
     const changed = p('changed', 'instruct-v3');
     fs.cpSync(p('data', 'instruct-v3'), changed, { recursive: true });
     fs.writeFileSync(path.join(changed, 'train.jsonl'), records.replace('answer 17', 'answer 17 <trigger>'));
+    // It stands for the digest its signature claims, and its files fail that signature at its node.
     const r = await refusal(p('out', 'adapter'), opts({ with: [changed] }));
-    expect(r.code).toBe('LINEAGE_MISMATCH');
+    expect(r.code).toBe('ARTIFACT_MISMATCH');
     expect(r.message).toContain(`dataset "instruct-v3" (sha256:${digests.dataset.slice(0, 12)})`);
+    expect(r.message).toContain('changed: "train.jsonl"');
     // Verified on its own, the changed dataset fails its curator signature.
     const own = await refusal(changed, {});
     expect(own.code).toBe('ARTIFACT_MISMATCH');

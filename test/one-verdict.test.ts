@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attestArtifact, digestArtifact, Gate, loadPrivateKey, signArtifact, verifyArtifact, verifyLocked } from '../src';
+import { attestArtifact, createVerifier, digestArtifact, Gate, loadPrivateKey, signArtifact, verifyArtifact, verifyLocked } from '../src';
 import { createRelease } from '../src/gate';
 import { evaluateLineage } from '../src/lineage';
 import { exportMlBom } from '../src/bom';
@@ -164,6 +164,109 @@ describe('names before bytes', () => {
     expect(e.code).toBe('ARTIFACT_MISMATCH');
     expect(e.message).toContain('changed: "w.bin"');
     expect(bytesRead() - before).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('names before bytes on the policy paths: who signed, and what is bound, before any hashing', () => {
+  const bytesRead = () => Number(/rchar: (\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1]);
+  const terabyte = (file: string) => {
+    fs.writeFileSync(file, '', { flag: 'a' });
+    fs.truncateSync(file, 2 ** 40);
+  };
+  const policyFile = () => writePolicy('before-bytes.yaml', `signers:\n  publisher: { keys: [keys/publisher.pub] }\nartifacts:\n  - { name: "**", signers: [publisher] }\nchannels:\n  prod: { signers: [publisher], threshold: 1 }\n`);
+  /** Runs a refusal and returns its code, failing if it read more than 16 MiB (the 1 TiB file was hashed). */
+  async function refusedUnread(run: () => Promise<unknown>): Promise<string> {
+    const before = bytesRead();
+    const code = (await refusal(run())).code;
+    expect({ code, read: bytesRead() - before < 16 * 1024 * 1024 }).toEqual({ code, read: true });
+    return code;
+  }
+
+  it('a signature by a key the policy does not know is refused before its files are hashed', async () => {
+    const dir = writeTree(p('before-bytes', 'forged'), { 'config.json': '{}', 'w.bin': 'small' });
+    await signArtifact(dir, { key: keys.community });
+    terabyte(path.join(dir, 'w.bin'));
+    const policy = loadPolicy(policyFile());
+    expect(await refusedUnread(() => evaluateLineage(dir, policy, {}).then((r) => (r.ok ? r : Promise.reject(r.error))))).toBe('UNTRUSTED_SIGNER');
+    expect(await refusedUnread(() => verifyArtifact(dir, { policy }))).toBe('UNTRUSTED_SIGNER');
+    expect(await refusedUnread(() => exportMlBom(dir, policy, {}))).toBe('UNTRUSTED_SIGNER');
+  });
+
+  it('an artifact with no signature, and nowhere to look for one, is refused before hashing', async () => {
+    const dir = writeTree(p('before-bytes', 'unsigned'), { 'config.json': '{}' });
+    terabyte(path.join(dir, 'w.bin'));
+    expect(await refusedUnread(() => verifyArtifact(dir, { policy: loadPolicy(policyFile()) }))).toBe('SIGNATURE_NOT_FOUND');
+  });
+
+  /** An adapter trained on a base: the adapter signed and attested by the trainer, the base signed by the publisher (a root). */
+  async function adapterOnBase(name: string): Promise<{ adapter: string; base: string; policy: ReturnType<typeof loadPolicy> }> {
+    const policy = loadPolicy(writePolicy(`${name}.yaml`, `signers:\n  publisher: { keys: [keys/publisher.pub] }\n  trainer: { keys: [keys/trainer.pub] }\nartifacts:\n  - { name: "adapter", signers: [trainer], lineage: required, roots: [publisher] }\n  - { name: "**", signers: [publisher] }\n`));
+    const base = writeTree(p('before-bytes', name, 'base'), { 'config.json': '{"base": true}' });
+    await signArtifact(base, { key: keys.publisher });
+    const adapter = writeTree(p('before-bytes', name, 'adapter'), { 'adapter.bin': 'lora' });
+    await signArtifact(adapter, { key: keys.trainer });
+    await attestArtifact(adapter, { kind: 'lora', key: keys.trainer, bases: [base] });
+    return { adapter, base, policy };
+  }
+
+  it('a --with artifact that does not match its own signature is not hashed to find its digest', async () => {
+    const { adapter, base, policy } = await adapterOnBase('with-extra');
+    await expect(verifyArtifact(adapter, { policy, with: [base] })).resolves.toMatchObject({ verified: true });
+    terabyte(path.join(base, 'unsigned.bin'));
+    expect(await refusedUnread(() => verifyArtifact(adapter, { policy, with: [base] }))).toBe('ARTIFACT_MISMATCH');
+  });
+
+  it('the gate refuses an artifact whose signature claims another digest than the record binds, before hashing', async () => {
+    const dir = writeTree(p('before-bytes', 'release', 'model'), { 'config.json': '{}', 'w.bin': 'v1' });
+    await signArtifact(dir, { key: keys.publisher });
+    const env = await createRelease([dir], { channel: 'prod', version: 1, expires: '7d', key: keys.publisher });
+    fs.writeFileSync(path.join(dir, 'w.bin'), 'v2');
+    await signArtifact(dir, { key: keys.publisher, force: true });
+    terabyte(path.join(dir, 'w.bin'));
+    const gate = new Gate(policyFile(), p('before-bytes', 'state'), { channel: 'prod', init: true });
+    expect(await refusedUnread(() => gate.check(env.envelope, [dir]))).toBe('RELEASE_MISMATCH');
+  });
+
+  it('a policy verifier refuses the options a policy does not heed, as verifyArtifact does', async () => {
+    const dir = writeTree(p('before-bytes', 'options'), { 'w.bin': 'w' });
+    await signArtifact(dir, { key: keys.publisher });
+    const policy = loadPolicy(policyFile());
+    const verifier = createVerifier({ policy });
+    await expect(verifier.verify(dir)).resolves.toMatchObject({ verified: true });
+    for (const options of [{ ignoreUnsignedFiles: true }, { ignorePaths: ['w.bin'] }, { part: { index: 0, count: 2 } }]) {
+      expect((await refusal(verifier.verify(dir, options as never))).code).toBe('USAGE_ERROR');
+      expect((await refusal(verifyArtifact(dir, { policy, ...options } as never))).code).toBe('USAGE_ERROR');
+    }
+  });
+
+  it('a copy given with --with under the digest of a verified one is not taken as verified', async () => {
+    const { adapter, base, policy } = await adapterOnBase('twins');
+    const copy = p('before-bytes', 'twins', 'copy');
+    fs.cpSync(base, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, 'config.json'), '{"base": "changed"}');
+    const e = await refusal(verifyArtifact(adapter, { policy, with: [base, copy] }));
+    expect(e.code).toBe('LINEAGE_MISMATCH');
+    expect(e.file).toBe(path.resolve(copy));
+  });
+});
+
+describe('files signed under a default ignore', () => {
+  it('are checked, not ignored, on every path: a Hugging Face .gitattributes signed with --no-default-ignores', async () => {
+    const dir = writeTree(p('default-ignores', 'model'), { '.gitattributes': '*.bin filter=lfs\n', 'w.bin': 'weights', '.git/HEAD': 'ref: main\n' });
+    await signArtifact(dir, { key: keys.publisher, noDefaultIgnores: true, ignorePaths: ['.git'] });
+    const policy = loadPolicy(writePolicy('default-ignores.yaml', `signers:\n  publisher: { keys: [keys/publisher.pub] }\nartifacts:\n  - { name: "**", signers: [publisher] }\n`));
+    await expect(verifyArtifact(dir, { keys: p('keys', 'publisher.pub') })).resolves.toMatchObject({ verified: true });
+    await expect(verifyArtifact(dir, { policy })).resolves.toMatchObject({ verified: true });
+    fs.writeFileSync(path.join(dir, '.gitattributes'), '*.bin -filter\n');
+    for (const run of [() => verifyArtifact(dir, { keys: p('keys', 'publisher.pub') }), () => verifyArtifact(dir, { policy })]) {
+      const e = await refusal(run());
+      expect({ code: e.code, changed: e.message.includes('changed: ".gitattributes"') }).toEqual({ code: 'ARTIFACT_MISMATCH', changed: true });
+    }
+    // Default ignores the signature lists nothing under still apply: .github is not walked.
+    fs.writeFileSync(path.join(dir, '.gitattributes'), '*.bin filter=lfs\n');
+    writeTree(path.join(dir, '.github'), { 'ci.yml': 'x' });
+    await expect(verifyArtifact(dir, { keys: p('keys', 'publisher.pub') })).resolves.toMatchObject({ verified: true });
+    expect(cli(['verify', dir, '--policy', p('default-ignores.yaml'), '--no-default-ignores']).status).toBe(2);
   });
 });
 

@@ -5,6 +5,8 @@ export interface ReleaseArtifactOptions {
   /** Folders of signature/provenance bundles for lineage (as `verify --attestations`). */
   attestations?: string[];
   now?: Date;
+  /** Refuses the digest the artifact claims before its files are hashed (the release record's binding). */
+  expectDigest?: (digest: string) => void;
 }
 
 /**
@@ -15,6 +17,6 @@ export interface ReleaseArtifactOptions {
  * lineage are checked by the policy's lineage-aware evaluator. Returns the root digest.
  */
 export async function verifyReleaseArtifact(policy: Policy, name: string, artifactPath: string, options: ReleaseArtifactOptions = {}): Promise<{ rootDigest: string }> {
-  const graph = await verifyLineage(artifactPath, policy, { name, attestations: options.attestations, now: options.now });
+  const graph = await verifyLineage(artifactPath, policy, { name, attestations: options.attestations, now: options.now, expectDigest: options.expectDigest });
   return { rootDigest: graph.digest };
 }

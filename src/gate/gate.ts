@@ -188,11 +188,12 @@ export class Gate {
     }
     const out: GateDecision['artifacts'] = [];
     for (const [name, p] of given) {
-      const verified = await verifyReleaseArtifact(this.policy, name, p, { attestations: this.options.attestations, now });
       const want = wanted.get(name) as string;
-      if (!bindsVerifiedDigest(verified.rootDigest, want)) {
-        throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} has root digest ${verified.rootDigest}, the release record binds ${want}`, { file: p });
-      }
+      const check = (digest: string) => {
+        if (!bindsVerifiedDigest(digest, want)) throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} has root digest ${digest}, the release record binds ${want}`, { file: p });
+      };
+      // Checked on the digest its signature claims (before hashing), and again on the verified one.
+      check((await verifyReleaseArtifact(this.policy, name, p, { attestations: this.options.attestations, now, expectDigest: check })).rootDigest);
       out.push({ name, path: path.resolve(p), digest: want });
     }
     return out;

@@ -1,7 +1,7 @@
 import { ModelsealError } from '../errors';
 import { decodeBase64 } from '../envelope/base64';
 import { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, type DsseEnvelope } from '../envelope/dsse';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { maxBundleBytes, parseJson, readBoundedFile } from '../envelope/read-json';
 import { parseBundle, type SignatureBundle } from '../envelope/bundle';
 import type { PublicKeyInfo } from '../keys/key-types';
 import { signWith, type SigningKey } from '../keys/signing-key';
@@ -71,7 +71,7 @@ export function checkReleaseBundle(env: Pick<DsseEnvelope, 'payloadType' | 'payl
 }
 
 export function readReleaseEnvelope(file: string): ReleaseEnvelope {
-  const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES, { tooLarge: 'RELEASE_INVALID' });
+  const bytes = readBoundedFile(file, maxBundleBytes(), { tooLarge: 'RELEASE_INVALID' });
   return parseReleaseEnvelope(parseJson(bytes, file, 'RELEASE_INVALID', 'the release record'), file);
 }
 

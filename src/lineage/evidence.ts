@@ -4,25 +4,28 @@ import { ModelsealError, fsError } from '../errors';
 import { readBundle, type SignatureBundle } from '../envelope/bundle';
 import { OMS_PREDICATE_TYPE } from '../statement/oms';
 import { SLSA_PROVENANCE_V1 } from '../statement/provenance';
-import { parseStatement } from '../statement/statement';
-import { digestLikeSignature, type SignedDigest } from '../sign/signed-digest';
+import { readSignatureFileSummary } from '../verify/signature-file';
+import { readOwnStatement } from '../sign/signed-digest';
 import { defaultProvenancePath, defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
-import type { Manifest } from '../digest/manifest';
 import { digestArtifact } from '../digest-artifact';
 import type { HashCache } from '../verify/match-files';
 
-/** A signature or provenance bundle found somewhere; nothing in it is trusted yet. */
+/**
+ * A signature or provenance bundle found somewhere; nothing in it is trusted yet. Its
+ * payload is not held (a dataset's is hundreds of MB): `evidenceBundle` reads it again.
+ */
 export interface Evidence {
   file: string;
   type: 'signature' | 'provenance';
-  bundle: SignatureBundle;
   /** The subject digest the (unverified) payload claims. */
   claimedDigest: string;
   /** The subject name it claims, if any (unverified: a hint that may only agree with the deployer's name). */
   claimedName?: string;
   /** SHA-256 of the bundle file's bytes as read (so reports can name exactly the file that was verified). */
   fileSha256: string;
+  /** SHA-256 of its payload type, payload and first signature: the same bundle found twice counts once. */
+  envelopeSha256: string;
   /** Beside an artifact we were given (must verify) or found in an attestation folder (used if it verifies). */
   origin: 'beside' | 'attestations';
 }
@@ -30,13 +33,11 @@ export interface Evidence {
 /** An artifact folder or file given with `--with`, digested as its own signature was. */
 export interface WithArtifact {
   path: string;
-  /** The root digest of the files on disk. */
+  /** The root digest its own signature claims (checked at its node), or that of its files when it has none. */
   digest: string;
   /** Its base name and its signature's subject name: hints for messages, never identity. */
   names: Set<string>;
   evidence: Evidence[];
-  /** The per-file digests computed from the files (their root digest is `digest`). */
-  manifest: Manifest;
 }
 
 export interface EvidenceIndex {
@@ -50,10 +51,11 @@ const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
 export function readEvidence(file: string, origin: Evidence['origin'], cache?: HashCache): Evidence {
-  // Lineage reads Sigstore bundles (a COSE message beside an artifact is refused, by readBundle).
-  const { fileSha256, ...bundle } = (cache ? cache.signature(file).bundle : undefined) ?? readBundle(file);
-  // Only the type and the subject matter here: a signature's resources are skipped, not kept.
-  const statement = parseStatement(bundle.envelope.payload, file, { path: ['predicate', 'resources'], onItem: () => undefined });
+  const read = cache ? cache.signatureFile(file) : readSignatureFileSummary(file);
+  if (read.format !== 'bundle' || read.envelopeSha256 === undefined) {
+    throw new ModelsealError('BUNDLE_INVALID', 'is a COSE_Sign1 message; lineage and policies read Sigstore bundles (sign with --format bundle)', { file });
+  }
+  const statement = read.statement;
   let type: Evidence['type'];
   if (OMS_V1.test(statement.predicateType)) type = 'signature';
   else if (statement.predicateType === SLSA_PROVENANCE_V1) type = 'provenance';
@@ -63,11 +65,18 @@ export function readEvidence(file: string, origin: Evidence['origin'], cache?: H
     throw new ModelsealError('STATEMENT_INVALID', 'a signature or provenance must have exactly one subject with a sha256 digest', { file });
   }
   const name = statement.subject[0].name;
-  return { file: path.resolve(file), type, bundle, claimedDigest: digests[0], ...(typeof name === 'string' ? { claimedName: name } : {}), fileSha256, origin };
+  return { file: path.resolve(file), type, claimedDigest: digests[0], ...(typeof name === 'string' ? { claimedName: name } : {}), fileSha256: read.fileSha256, envelopeSha256: read.envelopeSha256, origin };
+}
+
+/** The bundle of a piece of evidence, read again to be verified: it must be the bytes that were classified. */
+export function evidenceBundle(ev: Evidence): SignatureBundle {
+  const { fileSha256, ...bundle } = readBundle(ev.file);
+  if (fileSha256 !== ev.fileSha256) throw new ModelsealError('FILE_CHANGED', 'changed while it was being verified; retry when nothing writes to it', { file: ev.file });
+  return bundle;
 }
 
 /** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */
-export function indexAttestationFolders(folders: readonly string[]): EvidenceIndex {
+export function indexAttestationFolders(folders: readonly string[], cache?: HashCache): EvidenceIndex {
   const index: EvidenceIndex = { byDigest: new Map(), skipped: [], folders: folders.map((f) => path.resolve(f)) };
   for (const folder of index.folders) {
     let entries: fs.Dirent[];
@@ -84,7 +93,7 @@ export function indexAttestationFolders(folders: readonly string[]): EvidenceInd
         continue;
       }
       try {
-        const ev = readEvidence(file, 'attestations');
+        const ev = readEvidence(file, 'attestations', cache);
         const list = index.byDigest.get(ev.claimedDigest) ?? [];
         list.push(ev);
         index.byDigest.set(ev.claimedDigest, list);
@@ -105,20 +114,16 @@ export function besideEvidence(artifact: string, signature?: string, provenance?
   return out;
 }
 
-/** Digests a `--with` artifact and reads its signature and provenance. */
-export async function loadWithArtifact(dir: string, digest: (artifact: string) => Promise<SignedDigest> = digestLikeSignature): Promise<WithArtifact> {
+/**
+ * A `--with` artifact by the digest its own signature claims (unverified: its node verifies
+ * that signature, then checks its files against it, before anything is hashed), or by the
+ * digest of its files when it has no signature of its own.
+ */
+export async function loadWithArtifact(dir: string, cache?: HashCache): Promise<WithArtifact> {
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory (given with --with)', { file: dir });
-  let found: SignedDigest;
-  try {
-    found = await digest(dir);
-  } catch (err) {
-    // Files that no longer match their own signature are indexed by what they are now: the
-    // node that binds them by digest then names the swap (a look-alike, a changed record).
-    if (!(err instanceof ModelsealError) || err.code !== 'ARTIFACT_MISMATCH') throw err;
-    found = { manifest: await digestArtifact(dir) };
-  }
-  const { manifest, signed } = found;
+  const signed = readOwnStatement(defaultSignaturePath(dir), cache);
+  const digest = signed ? signed.manifest.rootDigest : (await digestArtifact(dir)).rootDigest;
   const names = new Set([subjectNameOf(dir)]);
   if (signed?.subjectName) names.add(signed.subjectName);
-  return { path: path.resolve(dir), digest: manifest.rootDigest, names, evidence: besideEvidence(dir), manifest };
+  return { path: path.resolve(dir), digest, names, evidence: besideEvidence(dir, undefined, undefined, cache) };
 }

@@ -19,6 +19,8 @@ export interface LineageOptions {
   evals?: string[];
   /** The time expiry is judged at (default now). */
   now?: Date;
+  /** Called with the digest the artifact claims, before anything is hashed; throws to refuse it (a release record binding another). */
+  expectDigest?: (digest: string) => void;
 }
 
 export interface NodeSigner {

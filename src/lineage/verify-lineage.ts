@@ -1,12 +1,12 @@
 import { quoted } from '../names';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import type { OmsStatement } from '../statement/oms';
 import { parseProvenance, type Provenance } from '../statement/provenance';
 import { parseStatement } from '../statement/statement';
-import { digestLikeSignature } from '../sign/signed-digest';
+import { readOwnStatement } from '../sign/signed-digest';
+import { digestArtifact } from '../digest-artifact';
 import { defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
 import { HashCache, matchFiles } from '../verify/match-files';
@@ -16,8 +16,7 @@ import { checkProvenanceTimes } from '../statement/provenance';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
-import { besideEvidence, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
-import type { Manifest } from '../digest/manifest';
+import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
 import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency, NodeSigner } from './lineage-types';
 
 const DAY_MS = 86_400_000;
@@ -54,8 +53,6 @@ interface NodeInput {
   path?: string;
   /** For the artifact itself: the files' digest as computed (may differ from a signature's claim). */
   evidence: Evidence[];
-  /** The manifest computed from the files at `path`, if any. */
-  manifest?: Manifest;
   depth: number;
   stack: string[];
   /** The artifact's rule (top node only; dependencies find theirs by ruleNames). */
@@ -98,11 +95,12 @@ function withFile(err: ModelsealError, file: string | undefined, lineageNode?: s
 
 /** Verifies one piece of evidence against every signer the policy defines; throws if none signed it. */
 function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
-  const match = verifyBundleAgainstSigners(ev.bundle, [...ctx.policy.signers.values()], ev.file);
+  const bundle = evidenceBundle(ev);
+  const match = verifyBundleAgainstSigners(bundle, [...ctx.policy.signers.values()], ev.file);
   const out: VerifiedEvidence = { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint };
   // A model signature is read as verify reads it: its resources packed as they are parsed.
-  if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(ev.bundle.envelope.payload, match.verified.method, ev.file);
-  else out.provenance = parseProvenance(parseStatement(ev.bundle.envelope.payload, ev.file), ev.file);
+  if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(bundle.envelope.payload, ev.fileSha256, match.verified.method, ev.file);
+  else out.provenance = parseProvenance(parseStatement(bundle.envelope.payload, ev.file), ev.file);
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
   if (subject !== expectedDigest) {
     const what = ev.type === 'signature' ? 'signature' : 'provenance';
@@ -116,10 +114,8 @@ function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedE
 function dedupe(list: Evidence[]): Evidence[] {
   const seen = new Set<string>();
   return list.filter((e) => {
-    const env = e.bundle.envelope;
-    const key = createHash('sha256').update(env.payloadType).update('\0').update(env.payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex');
-    if (seen.has(key)) return false;
-    seen.add(key);
+    if (seen.has(e.envelopeSha256)) return false;
+    seen.add(e.envelopeSha256);
     return true;
   });
 }
@@ -354,7 +350,7 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
     name: dep.name ?? byDigest?.names.values().next().value ?? '_',
     ruleNames,
     role,
-    ...(byDigest ? { path: byDigest.path, manifest: byDigest.manifest } : {}),
+    ...(byDigest ? { path: byDigest.path } : {}),
     evidence: byDigest?.evidence ?? [],
     depth,
     stack: [...parentInput.stack, dep.sha256],
@@ -386,11 +382,10 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
  */
 export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
-  const index = indexAttestationFolders(options.attestations ?? []);
   const cache = new HashCache();
-  const digest = (a: string, sig?: string) => digestLikeSignature(a, sig ?? defaultSignaturePath(a), cache);
+  const index = indexAttestationFolders(options.attestations ?? [], cache);
   const withArtifacts: WithArtifact[] = [];
-  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w, digest));
+  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w, cache));
   const signature = options.signature ?? defaultSignaturePath(artifact);
   const ctx: Context = {
     policy,
@@ -407,9 +402,16 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
   const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
   try {
     const evidence = besideEvidence(artifact, options.signature, options.provenance, cache);
-    const { manifest, signed } = await digest(artifact, signature);
-    // The digest the artifact claims (its signature's subject); its files are checked against that signature in evaluateNode.
-    top.digest = signed?.manifest.rootDigest ?? manifest.rootDigest;
+    // The digest the artifact claims (its signature's subject): its files are checked against
+    // that signature in evaluateNode, once it is verified (no payload is held while they are hashed).
+    const signed = readOwnStatement(signature, cache);
+    // With nothing beside it and nowhere to look, no digest can be signed: refuse before hashing.
+    if (!signed && evidence.length === 0 && index.byDigest.size === 0) {
+      throw new ModelsealError('SIGNATURE_NOT_FOUND', `no signature or provenance found beside it${index.folders.length ? ` or in ${index.folders.join(', ')}` : ' (give --attestations DIR or --with DIR)'}`, { file: artifact });
+    }
+    const manifest = signed ? undefined : await digestArtifact(artifact);
+    top.digest = signed?.manifest.rootDigest ?? manifest!.rootDigest;
+    options.expectDigest?.(top.digest);
     // The rule is picked by the deployer's name (--name, else the path they gave); names the
     // artifact claims for itself may only agree with it, never choose.
     const claimed = options.name !== undefined ? [] : [signed?.subjectName, ...evidence.filter((e) => e.claimedDigest === top.digest).map((e) => e.claimedName)].filter((n): n is string => !!n);
@@ -419,10 +421,12 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     ctx.maxDepth = rule.maxDepth ?? DEFAULT_MAX_DEPTH;
     const hasProvenance = evidence.some((e) => e.type === 'provenance') || (index.byDigest.get(top.digest) ?? []).some((e) => e.type === 'provenance');
     const follow = options.lineage === true || withArtifacts.length > 0 || rule.lineage === 'required' || (rule.lineage === 'optional' && hasProvenance);
-    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, manifest, depth: 0, stack: [top.digest], rule, follow });
+    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, depth: 0, stack: [top.digest], rule, follow });
     // Everything given with --with must be part of what was verified: a loader will use it.
     for (const w of withArtifacts) {
-      if (ctx.nodes.get(w.digest)?.status !== 'verified' || !ctx.nodes.get(w.digest)?.path) {
+      // Its own node, at its path: a copy claiming the same digest was never checked.
+      const node = ctx.nodes.get(w.digest);
+      if (node?.status !== 'verified' || node.path !== w.path) {
         throw new ModelsealError('LINEAGE_MISMATCH', `${w.path} (${short(w.digest)}) was given with --with but is not part of the verified lineage of "${top.name}"`, { file: w.path });
       }
     }

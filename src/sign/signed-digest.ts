@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { ModelsealError } from '../errors';
 import type { Manifest } from '../digest/manifest';
 import type { OmsStatement } from '../statement/oms';
 import { readUnverifiedStatement } from '../verify/signature-file';
@@ -21,8 +22,9 @@ export interface SignedDigest {
 export function readOwnStatement(signature: string, cache?: HashCache): OmsStatement | undefined {
   if (!fs.existsSync(signature)) return undefined;
   if (!cache) return readUnverifiedStatement(signature);
-  const { payload, method } = cache.signature(signature);
-  return cache.omsStatement(payload, method, signature);
+  const { oms } = cache.signatureFile(signature);
+  if (oms instanceof ModelsealError) throw oms;
+  return oms;
 }
 
 /**

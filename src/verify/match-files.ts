@@ -11,7 +11,7 @@ import type { Part } from '../digest/partition';
 import { FileAtName, walkArtifact, type ArtifactFile, type ArtifactTree } from '../digest/walk';
 import { WalkAhead } from '../digest/walk-ahead';
 import { parseShardName, readStatementCollecting, type OmsStatement } from '../statement/oms';
-import { omsStatementOf, readUnverifiedSignature, type UnverifiedSignature } from './signature-file';
+import { omsStatementOf, readSignatureFileSummary, type SignatureFileSummary } from './signature-file';
 import type { SigningMethod } from './trusted-signer';
 import { signatureIgnores } from '../sign/signature-path';
 import { describeDiff, type ManifestDiff } from './compare';
@@ -121,6 +121,21 @@ export class SignedPaths {
     return this.paths.name(i);
   }
 
+  /** Which of the top-level names `dirs` a signed path equals or lies under. */
+  under(dirs: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    const keys = dirs.map((d) => Buffer.from(d));
+    const firsts = new Set(keys.map((k) => k[0]));
+    for (let i = 0; i < this.paths.length && found.size < dirs.length; i++) {
+      const b = this.paths.nameBytes(i);
+      if (!firsts.has(b[0])) continue;
+      keys.forEach((k, j) => {
+        if (b.length >= k.length && (b.length === k.length || b[k.length] === 0x2f) && b.compare(k, 0, k.length, 0, k.length) === 0) found.add(dirs[j]);
+      });
+    }
+    return found;
+  }
+
   /** The standing resource of a path, or -1. */
   find(name: string): number {
     return this.index.find(name);
@@ -142,11 +157,17 @@ export function signedFiles(manifest: Manifest): Map<string, SignedFile> {
   return files;
 }
 
-/** The paths a walk like the signature's ignores: the signed ones (`signedIgnores`), the default and the caller's, never the signature files. */
-export function signatureWalkIgnores(root: string, signedIgnores: readonly string[], signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores'>): Set<string> {
+/**
+ * The paths a walk like the signature's ignores: the signed ones (`signedIgnores`), the
+ * default and the caller's, never the signature files. A default ignore the signature
+ * lists files under (`listed`: it was signed with --no-default-ignores) is walked, so that
+ * those files are checked like any other, on every path that verifies.
+ */
+export function signatureWalkIgnores(root: string, signedIgnores: readonly string[], signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores'>, listed?: SignedPaths): Set<string> {
   const ignores = new Set<string>();
   if (isDirectoryArtifact(root)) {
-    if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => ignores.add(p));
+    const kept = options.noDefaultIgnores || !listed ? new Set<string>() : listed.under(DEFAULT_IGNORES);
+    if (!options.noDefaultIgnores) DEFAULT_IGNORES.forEach((p) => kept.has(p) || ignores.add(p));
     signedIgnores.forEach((p) => ignores.add(p));
     for (const p of options.ignorePaths ?? []) ignores.add(normalizeIgnorePath(root, p));
     signatureIgnores(root, signaturePath).forEach((p) => ignores.add(p));
@@ -155,9 +176,9 @@ export function signatureWalkIgnores(root: string, signedIgnores: readonly strin
 }
 
 /** The walk of an artifact as its signature was made (see signatureWalkIgnores). */
-export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}): ArtifactTree {
+export function walkLikeSignature(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: Pick<MatchOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}, listed?: SignedPaths): ArtifactTree {
   const root = path.resolve(artifact);
-  const ignores = signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options);
+  const ignores = signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options, listed);
   return walkArtifact(root, { ignores, allowSymlinks: serialization.allowSymlinks, helpers: { threads: options.threads } });
 }
 
@@ -176,7 +197,7 @@ export function walkAheadOfSignature(artifact: string, signaturePath: string, op
 }
 
 /** The tree of a walk ahead where it equals walkLikeSignature's, else that walk. */
-async function walkSigned(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: MatchOptions): Promise<ArtifactTree> {
+async function walkSigned(artifact: string, serialization: Serialization, signaturePath: string | undefined, options: MatchOptions, listed: SignedPaths): Promise<ArtifactTree> {
   const ahead = options.walkAhead;
   if (ahead) {
     const root = path.resolve(artifact);
@@ -186,10 +207,10 @@ async function walkSigned(artifact: string, serialization: Serialization, signat
     } catch {
       real = undefined;
     }
-    const tree = real === undefined ? ahead.cancel() : await ahead.take(real, signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options));
+    const tree = real === undefined ? ahead.cancel() : await ahead.take(real, signatureWalkIgnores(root, serialization.ignorePaths, signaturePath, options, listed));
     if (tree) return tree;
   }
-  return walkLikeSignature(artifact, serialization, signaturePath, options);
+  return walkLikeSignature(artifact, serialization, signaturePath, options, listed);
 }
 
 /** A single-file artifact is "." to us; signers name it "." (Python) or by its base name (Go, OMS spec). */
@@ -242,29 +263,30 @@ function compareNames(tree: ArtifactTree, signed: SignedPaths, artifact: string,
 export class HashCache {
   private readonly seen = new Map<string, Promise<Manifest>>();
   private readonly matched = new Map<string, Promise<FilesMatch>>();
-  private readonly statements = new Map<string, OmsStatement>();
-  private readonly signatures = new Map<string, UnverifiedSignature>();
+  private readonly signatureFiles = new Map<string, SignatureFileSummary>();
 
-  /** A signature file read once per run: the evidence beside an artifact and its own signature are one read. */
-  signature(file: string): UnverifiedSignature {
+  /** A signature file read once per run (the evidence beside an artifact and its own signature are one read); never its payload. */
+  signatureFile(file: string): SignatureFileSummary {
     const key = path.resolve(file);
-    let signature = this.signatures.get(key);
-    if (!signature) {
-      signature = readUnverifiedSignature(file);
-      this.signatures.set(key, signature);
+    let summary = this.signatureFiles.get(key);
+    if (!summary) {
+      summary = readSignatureFileSummary(file);
+      this.signatureFiles.set(key, summary);
     }
-    return signature;
+    return summary;
   }
 
-  /** A signed statement read once per content (the same bytes always give the same statement). */
-  omsStatement(payload: Buffer, method: SigningMethod, file: string): OmsStatement {
-    const key = `${createHash('sha256').update(payload).digest('hex')} ${method} ${path.resolve(file)}`;
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = omsStatementOf(readStatementCollecting(payload, file), method, file);
-      this.statements.set(key, statement);
+  /**
+   * The OMS statement of a verified payload read from `file`: the one this run read
+   * before when the file held the same bytes and says the same signing method, else read now.
+   */
+  omsStatement(payload: Buffer, fileSha256: string, method: SigningMethod, file: string): OmsStatement {
+    const known = this.signatureFiles.get(path.resolve(file));
+    if (known && known.fileSha256 === fileSha256 && known.method === method) {
+      if (known.oms instanceof ModelsealError) throw known.oms;
+      return known.oms;
     }
-    return statement;
+    return omsStatementOf(readStatementCollecting(payload, file), method, file);
   }
 
   match(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions, check: () => Promise<FilesMatch>): Promise<FilesMatch> {
@@ -362,7 +384,7 @@ export async function matchFiles(artifact: string, signed: Manifest, signaturePa
 
 async function matchOnce(artifact: string, signed: Manifest, signaturePath: string | undefined, options: MatchOptions): Promise<FilesMatch> {
   const paths = new SignedPaths(resourceListOf(signed), signed.serialization.method === 'shards');
-  const tree = await walkSigned(artifact, signed.serialization, signaturePath, options);
+  const tree = await walkSigned(artifact, signed.serialization, signaturePath, options, paths);
   alignSingleFileName(tree, paths, artifact);
   const signedOf = compareNames(tree, paths, artifact, options.ignoreUnsignedFiles === true);
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ModelsealError } from '../errors';
 import { parseBundleContent, type SignatureBundle } from '../envelope/bundle';
 import { readSignatureFileContent } from '../envelope/bundle-file';
@@ -51,16 +52,58 @@ export interface UnverifiedSignature {
   format: SignatureFormat;
   payload: Buffer;
   method: SigningMethod;
-  /** The JSON bundle, with the SHA-256 of the file's bytes (absent for COSE_Sign1). */
-  bundle?: SignatureBundle & { fileSha256: string };
+  /** SHA-256 of the file's bytes as read. */
+  fileSha256: string;
+  /** The JSON bundle (absent for COSE_Sign1). */
+  bundle?: SignatureBundle;
 }
 
 export function readUnverifiedSignature(file: string): UnverifiedSignature {
   const content = readSignatureFileContent(file, { isCose: (firstBytes) => looksLikeCose(file, firstBytes), sha256: true });
-  if (content.kind === 'cose') return { format: 'cose', payload: parseCoseSign1(content.bytes, file).payload, method: 'key' };
-  const bundle = Object.assign(parseBundleContent(content, file), { fileSha256: content.sha256 as string });
+  const fileSha256 = content.sha256 as string;
+  if (content.kind === 'cose') return { format: 'cose', payload: parseCoseSign1(content.bytes, file).payload, method: 'key', fileSha256 };
+  const bundle = parseBundleContent(content, file);
   const method = bundle.material.kind === 'publicKey' ? 'key' : bundle.material.kind === 'x509CertificateChain' ? 'certificate' : 'sigstore';
-  return { format: 'bundle', payload: bundle.envelope.payload, method, bundle };
+  return { format: 'bundle', payload: bundle.envelope.payload, method, fileSha256, bundle };
+}
+
+/**
+ * What an unverified signature file says, read once: its statement and, for a model
+ * signature, the OMS statement verify would read from it. The payload is not kept (a
+ * dataset's is hundreds of MB, and lineage walks the files after reading it): whoever
+ * verifies the signature reads the file again and must find the same bytes (`fileSha256`).
+ */
+export interface SignatureFileSummary {
+  format: SignatureFormat;
+  /** How the file says it was signed (not verified). */
+  method: SigningMethod;
+  fileSha256: string;
+  /** The statement, its predicate.resources left out (they are in `oms`). */
+  statement: Statement;
+  /** Bundles only: SHA-256 of the payload type, payload and first signature (the same envelope in files laid out otherwise). */
+  envelopeSha256?: string;
+  /** The OMS statement, or why the file holds none that verify would accept. */
+  oms: OmsStatement | ModelsealError;
+}
+
+export function readSignatureFileSummary(file: string): SignatureFileSummary {
+  const { read, ...summary } = collectSignatureFile(file);
+  // The payload is out of reach from here: the resources are checked without it in memory.
+  let oms: OmsStatement | ModelsealError;
+  try {
+    oms = omsStatementOf(read, summary.method, file);
+  } catch (err) {
+    if (!(err instanceof ModelsealError)) throw err;
+    oms = err;
+  }
+  return { ...summary, statement: read.statement, oms };
+}
+
+function collectSignatureFile(file: string) {
+  const { format, method, fileSha256, payload, bundle } = readUnverifiedSignature(file);
+  const env = bundle?.envelope;
+  const envelopeSha256 = env ? createHash('sha256').update(env.payloadType).update('\0').update(payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex') : undefined;
+  return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), read: readStatementCollecting(payload, file) };
 }
 
 /**
@@ -80,11 +123,7 @@ export function omsStatementOf(read: { statement: Statement; collector: Resource
 
 /** The statement of an unverified signature file (an artifact's own signature), read as verify reads a verified one. */
 export function readUnverifiedStatement(file: string): OmsStatement {
-  const { read, method } = collectUnverified(file);
-  return omsStatementOf(read, method, file);
-}
-
-function collectUnverified(file: string): { read: ReturnType<typeof readStatementCollecting>; method: SigningMethod } {
-  const signature = readUnverifiedSignature(file);
-  return { read: readStatementCollecting(signature.payload, file), method: signature.method };
+  const { oms } = readSignatureFileSummary(file);
+  if (oms instanceof ModelsealError) throw oms;
+  return oms;
 }

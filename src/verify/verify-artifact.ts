@@ -98,6 +98,7 @@ function readSignedManifest(file: string, signers: readonly TrustedSigner[]) {
  */
 export async function verifyArtifact(artifact: string, options: VerifyOptions): Promise<VerifyResult> {
   const signers = toSigners(options);
+  if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
   // A dataset's signature takes seconds to read: its folder is walked meanwhile (on a thread: not with threads 0).
   const walkAhead = options.threads !== 0 && signatureBytes(signaturePath) >= walkAheadFrom.signatureBytes ? walkAheadOfSignature(artifact, signaturePath, options) : undefined;
