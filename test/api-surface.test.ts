@@ -142,7 +142,7 @@ describe('the CLI uses the public surface', () => {
   });
 
   it('src/cli/internal.ts, the one way to internals, holds flag mapping and output writing only', () => {
-    expect(importsOf(path.join(cliDir, 'internal.ts')).sort()).toEqual(['../digest-artifact', '../digest/manifest', '../sign/client-trust-config', '../sign/sign-warnings', '../statement/partial-manifest', '../util/atomic-write', '../verify/signers-from-flags']);
+    expect(importsOf(path.join(cliDir, 'internal.ts')).sort()).toEqual(['../digest-artifact', '../digest/manifest', '../sign/client-trust-config', '../sign/sign-warnings', '../sign/signature-path', '../statement/partial-manifest', '../util/atomic-write', '../verify/signers-from-flags']);
   });
 
   it('the check sees a forbidden import (it can fail)', () => {

@@ -136,4 +136,16 @@ describeWithPeers(OPENSSL, 'certificate-chain method (sign --key --certificate -
     expect(cli(['sign', model, '--certificate', pki.rootCert]).status).toBe(2);
     expect(cli(['sign', model, '--sigstore', '--key', pki.intKey]).status).toBe(2);
   });
+
+  it('a certificate that is not for the signing key is refused before anything is hashed', async () => {
+    const big = writeTree(path.join(dir, 'big-model'), { 'config.json': '{}' });
+    fs.writeFileSync(path.join(big, 'w.bin'), '');
+    fs.truncateSync(path.join(big, 'w.bin'), 2 ** 40);
+    const rchar = () => Number(/rchar: (\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1]);
+    const before = rchar();
+    const e = await refusal(signArtifact(big, { key: loadPrivateKey(pki.leaf('mismatch-a').key), certificate: { certificate: pki.leaf('mismatch-b').cert } }));
+    expect(e.code).toBe('KEY_INVALID');
+    expect(rchar() - before).toBeLessThan(16 * 1024 * 1024);
+    expect(fs.existsSync(path.join(big, 'model.sig'))).toBe(false);
+  });
 });

@@ -211,6 +211,65 @@ describe('digest --part and sign --from-manifest', () => {
     expect(ok.status).toBe(0);
   });
 
+  it('ignore paths relative to the working folder leave out of the parts what sign leaves out', async () => {
+    const parent = tmpDir();
+    const model = path.join(parent, 'model');
+    fs.cpSync(root, model, { recursive: true });
+    const ignore = ['--ignore-paths', 'model/data/0'];
+    const outs = [0, 1].map((k) => path.join(tmpDir(), `rel-${k}.json`));
+    for (const [k, out] of outs.entries()) expect(cli(['digest', 'model', ...ignore, '--part', `${k}/2`, '--manifest-out', out], { cwd: parent }).status).toBe(0);
+    const joined = path.join(tmpDir(), 'rel-joined.sig');
+    const single = path.join(tmpDir(), 'rel-single.sig');
+    expect(cli(['sign', 'model', '--key', `${keys}.key`, '--signature', joined, '--from-manifest', ...outs], { cwd: parent }).status).toBe(0);
+    expect(cli(['sign', 'model', '--key', `${keys}.key`, '--signature', single, ...ignore], { cwd: parent }).status).toBe(0);
+    expect(fs.readFileSync(joined).equals(fs.readFileSync(single))).toBe(true);
+  });
+
+  it('a signature written inside the tree is recorded among its ignored paths, as sign records it', async () => {
+    const copy = tmpDir();
+    fs.cpSync(root, copy, { recursive: true });
+    const parts = await digestParts(copy, 2);
+    const sig = path.join(copy, 'data', 'custom.sig');
+    expect(cli(['sign', copy, '--key', `${keys}.key`, '--signature', sig, '--from-manifest', ...parts]).status).toBe(0);
+    const joined = fs.readFileSync(sig);
+    expect(cli(['sign', copy, '--key', `${keys}.key`, '--signature', sig, '--force']).status).toBe(0);
+    expect(joined.equals(fs.readFileSync(sig))).toBe(true);
+    // Parts hashed with the signature in the tree list it: the refusal says so.
+    const stale = await digestParts(copy, 2);
+    const r = cli(['sign', copy, '--key', `${keys}.key`, '--signature', sig, '--force', '--from-manifest', ...stale, '--json']);
+    expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 2, code: 'PARTS_INVALID' });
+    expect(r.json.error.message).toContain('where this signature is to be written');
+  });
+
+  it('verify --part says it checked one part, in words and in JSON', async () => {
+    const sig = path.join(tmpDir(), 'part-words.sig');
+    expect(cli(['sign', root, '--key', `${keys}.key`, '--signature', sig]).status).toBe(0);
+    const human = cli(['verify', root, '--key', `${keys}.pub`, '--signature', sig, '--part', '1/3']);
+    expect(human.status).toBe(0);
+    expect(human.stdout).toMatch(/^Verified part 1\/3 of /);
+    expect(human.stdout).toContain('the artifact is verified only when every part of the split passes');
+    const json = cli(['verify', root, '--key', `${keys}.pub`, '--signature', sig, '--part', '1/3', '--json']).json;
+    expect(json).toMatchObject({ ok: true, partial: true, part: { index: 1, count: 3 } });
+    expect(cli(['verify', root, '--key', `${keys}.pub`, '--signature', sig, '--json']).json.partial).toBeUndefined();
+    const empty = cli(['verify', root, '--key', `${keys}.pub`, '--signature', sig, '--part', '999/1000']);
+    expect(empty.stdout).toContain('(it is empty)');
+  });
+
+  it('an unknown hash in a part is an input error like the part\'s other faults; oci:// takes no parts', () => {
+    const part = path.join(tmpDir(), 'md5.json');
+    const good = path.join(tmpDir(), 'good.json');
+    expect(cli(['digest', root, '--manifest-out', good]).status).toBe(0);
+    const json = JSON.parse(fs.readFileSync(good, 'utf8'));
+    json.serialization.hash_type = 'md5';
+    fs.writeFileSync(part, JSON.stringify(json));
+    const r = cli(['sign', '--key', `${keys}.key`, '--signature', path.join(tmpDir(), 'x.sig'), '--from-manifest', part, '--json']);
+    expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 2, code: 'PARTS_INVALID' });
+    const oci = cli(['sign', 'oci://127.0.0.1:9/m:1', '--key', `${keys}.key`, '--from-manifest', good, '--json']);
+    expect({ status: oci.status, message: oci.json.error.message }).toEqual({ status: 2, message: expect.stringContaining('--from-manifest does not apply to an oci:// reference') });
+    const ociPart = cli(['verify', 'oci://127.0.0.1:9/m:1', '--key', `${keys}.pub`, '--part', '0/2', '--json']);
+    expect({ status: ociPart.status, message: ociPart.json.error.message }).toEqual({ status: 2, message: expect.stringContaining('--part does not apply to an oci:// reference') });
+  });
+
   it('usage: --part needs --manifest-out, the manifest must be outside the artifact, hashing flags do not mix with --from-manifest', () => {
     expect(cli(['digest', root, '--part', '0/2']).status).toBe(2);
     expect(cli(['digest', root, '--part', '2/2', '--manifest-out', path.join(tmpDir(), 'p.json')]).stderr).toContain('--part must be');

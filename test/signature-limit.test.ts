@@ -31,9 +31,9 @@ function treeWithNames(count: number, nameLength: number): string {
   return root;
 }
 
-function withEnv<T>(fn: () => T): T {
+function withEnv<T>(fn: () => T, max = MAX): T {
   const before = process.env[MAX_RESOURCES_ENV];
-  process.env[MAX_RESOURCES_ENV] = String(MAX);
+  process.env[MAX_RESOURCES_ENV] = String(max);
   try {
     return fn();
   } finally {
@@ -42,11 +42,11 @@ function withEnv<T>(fn: () => T): T {
   }
 }
 
-function signable(root: string): boolean {
+function signable(root: string, max = MAX): boolean {
   const tree = walkArtifact(root);
   const s = resolveSerialization(root, true, { ignorePaths: signatureIgnores(root) }); // as sign resolves it
   try {
-    withEnv(() => checkSignatureBudget(tree.files, s, path.basename(root)));
+    withEnv(() => checkSignatureBudget(tree.files, s, path.basename(root)), max);
     return true;
   } catch (err) {
     expect((err as { code: string }).code).toBe('SIGNATURE_TOO_LARGE');
@@ -122,26 +122,30 @@ describe('sign and verify share one limit', () => {
   });
 
   it('verify accepts the largest signature sign allows (longest names at the resource limit)', () => {
-    // Find the longest name length sign accepts for MAX files: the byte limit binds there.
+    // Find the longest name length sign accepts for BIG files: the byte limit binds there
+    // (at 200 files not even 4,000-byte names fill the envelope reserve).
+    const BIG = 1500;
+    const bigEnv = { [MAX_RESOURCES_ENV]: String(BIG) };
     let lo = 20;
-    let hi = 1500;
-    expect(signable(treeWithNames(MAX, lo))).toBe(true);
-    expect(signable(treeWithNames(MAX, hi))).toBe(false);
+    let hi = 4000;
+    expect(signable(treeWithNames(BIG, lo), BIG)).toBe(true);
+    expect(signable(treeWithNames(BIG, hi), BIG)).toBe(false);
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (signable(treeWithNames(MAX, mid))) lo = mid;
+      if (signable(treeWithNames(BIG, mid), BIG)) lo = mid;
       else hi = mid;
     }
     const keys = path.join(tmpDir(), 'k');
     expect(cli(['keygen', '--out', keys, '--type', 'ecdsa-p384']).status).toBe(0);
-    const largest = treeWithNames(MAX, lo);
-    expect(cli(['sign', largest, '--key', `${keys}.key`], { env }).status).toBe(0);
+    const largest = treeWithNames(BIG, lo);
+    expect(cli(['sign', largest, '--key', `${keys}.key`], { env: bigEnv }).status).toBe(0);
     const size = fs.statSync(path.join(largest, 'model.sig')).size;
-    expect(size).toBeLessThanOrEqual(signatureByteLimit(MAX));
-    const v = cli(['verify', largest, '--key', `${keys}.pub`, '--json'], { env });
+    expect(size).toBeLessThanOrEqual(signatureByteLimit(BIG));
+    expect(size).toBeGreaterThan(signatureByteLimit(BIG) - 128 * 1024); // the bound is tight: little of the limit is left unused
+    const v = cli(['verify', largest, '--key', `${keys}.pub`, '--json'], { env: bigEnv });
     expect(v.status).toBe(0);
-    expect(v.json.resources).toBe(MAX);
-    const next = cli(['sign', treeWithNames(MAX, hi), '--key', `${keys}.key`, '--json'], { env });
+    expect(v.json.resources).toBe(BIG);
+    const next = cli(['sign', treeWithNames(BIG, hi), '--key', `${keys}.key`, '--json'], { env: bigEnv });
     expect(next.status).toBe(2);
     expect(next.json.error.code).toBe('SIGNATURE_TOO_LARGE');
   });
@@ -156,6 +160,18 @@ describe('sign and verify share one limit', () => {
     expect(r.status).toBe(1);
     expect(r.json.error.code).toBe('BUNDLE_INVALID');
     expect(r.json.error.message).toContain(`over the ${signatureByteLimit(MAX)}-byte limit`);
+  });
+
+  it('a small MODELSEAL_MAX_RESOURCES still signs and verifies what it counts (the statement head is in the reserve)', () => {
+    const keys = path.join(tmpDir(), 'k');
+    expect(cli(['keygen', '--out', keys]).status).toBe(0);
+    const one = { [MAX_RESOURCES_ENV]: '1' };
+    const root = writeTree(tmpDir(), { 'a.txt': 'a' });
+    expect(cli(['sign', root, '--key', `${keys}.key`], { env: one }).status).toBe(0);
+    expect(cli(['verify', root, '--key', `${keys}.pub`], { env: one }).status).toBe(0);
+    const ten = treeWithNames(10, 250);
+    expect(cli(['sign', ten, '--key', `${keys}.key`], { env: { [MAX_RESOURCES_ENV]: '10' } }).status).toBe(0);
+    expect(cli(['verify', ten, '--key', `${keys}.pub`], { env: { [MAX_RESOURCES_ENV]: '10' } }).status).toBe(0);
   });
 
   it('a malformed MODELSEAL_MAX_RESOURCES is a usage error', () => {

@@ -22,20 +22,20 @@ export function threadsFlag() {
   });
 }
 
+/** The hashing options of the flags, with the ignore paths as cliIgnorePaths resolved them (relative to the working folder, as model_signing's CLI). */
 export function digestOptionsFrom(flags: {
   method: string;
   'shard-size': number;
   hash: string;
-  'ignore-paths'?: string[];
   'allow-symlinks': boolean;
   'default-ignores': boolean;
   threads?: number;
-}): DigestOptions {
+}, ignorePaths: string[]): DigestOptions {
   return {
     method: flags.method as DigestOptions['method'],
     shardSize: flags['shard-size'],
     hashType: flags.hash as DigestOptions['hashType'],
-    ignorePaths: flags['ignore-paths'] ?? [],
+    ignorePaths,
     allowSymlinks: flags['allow-symlinks'],
     noDefaultIgnores: !flags['default-ignores'],
     threads: flags.threads,

@@ -10,3 +10,4 @@ export { checkOutputPath, writeFileAtomic } from '../util/atomic-write';
 export { digestPackedPart } from '../digest-artifact';
 export { resourceListOf } from '../digest/manifest';
 export { partialManifestChunks } from '../statement/partial-manifest';
+export { refuseOutputInside } from '../sign/signature-path';

@@ -36,8 +36,8 @@ export default class Digest extends BaseCommand {
     const ignores = cliIgnorePaths(args.artifact, flags['ignore-paths']);
     printWarnings('digest', ignores.warnings, flags);
     const progress = progressReporter(!flags.json && !flags.quiet, 'hashing');
-    if (flags['manifest-out'] !== undefined) return this.writePart(args.artifact, flags['manifest-out'], flags, progress);
-    const manifest = await digestArtifact(args.artifact, { ...digestOptionsFrom(flags), ignorePaths: ignores.paths, onProgress: progress.onProgress }).finally(() => progress.done());
+    if (flags['manifest-out'] !== undefined) return this.writePart(args.artifact, flags['manifest-out'], flags, ignores, progress);
+    const manifest = await digestArtifact(args.artifact, { ...digestOptionsFrom(flags, ignores.paths), onProgress: progress.onProgress }).finally(() => progress.done());
     const s = manifest.serialization;
     return this.reportStreamed(
       {
@@ -55,19 +55,25 @@ export default class Digest extends BaseCommand {
     );
   }
 
-  private async writePart(artifact: string, out: string, flags: Parameters<typeof digestOptionsFrom>[0] & { part?: string; force: boolean }, progress: ReturnType<typeof progressReporter>): Promise<void> {
+  private async writePart(
+    artifact: string,
+    out: string,
+    flags: Parameters<typeof digestOptionsFrom>[0] & { part?: string; force: boolean },
+    ignores: ReturnType<typeof cliIgnorePaths>,
+    progress: ReturnType<typeof progressReporter>,
+  ): Promise<void> {
     const part = flags.part !== undefined ? parsePart(flags.part) : { index: 0, count: 1 };
     const target = path.resolve(out);
     if (signatureInside(artifact, target) !== undefined) {
       throw new ModelsealError('USAGE_ERROR', 'the manifest would be written inside the artifact, changing what the other parts hash; write it outside', { file: out });
     }
     checkOutputPath(target, { force: flags.force }); // before hashing
-    const packed = await digestPackedPart(artifact, part, { ...digestOptionsFrom(flags), onProgress: progress.onProgress }).finally(() => progress.done());
+    const packed = await digestPackedPart(artifact, part, { ...digestOptionsFrom(flags, ignores.paths), onProgress: progress.onProgress }).finally(() => progress.done());
     writeFileAtomic(target, partialManifestChunks(packed), { force: flags.force });
     const bytes = packed.sizes.reduce((n, size) => n + size, 0);
     const count = packed.list.length;
     this.report(
-      { ok: true, artifact, manifest: target, part, resources: count, bytes },
+      { ok: true, artifact, manifest: target, part, resources: count, bytes, ...warningsJson(ignores.warnings) },
       `Wrote part ${part.index}/${part.count} of ${artifact} (${count} resources, ${bytes} bytes) -> ${target}`,
     );
   }

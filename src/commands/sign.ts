@@ -99,7 +99,7 @@ export default class Sign extends BaseCommand {
     const ignores = cliIgnorePaths(artifact, flags['ignore-paths']);
     printWarnings('sign', ignores.warnings, flags);
     const progress = progressReporter(!flags.json && !flags.quiet, 'signing');
-    const result = await signArtifact(artifact, { ...digestOptionsFrom(flags), ignorePaths: ignores.paths, ...signOptions, onProgress: progress.onProgress }).finally(() => progress.done());
+    const result = await signArtifact(artifact, { ...digestOptionsFrom(flags, ignores.paths), ...signOptions, onProgress: progress.onProgress }).finally(() => progress.done());
     const by = signedByText(result);
     const late = signWarnings(result.keyType, result.format);
     printWarnings('sign', late, flags);
@@ -153,7 +153,7 @@ export default class Sign extends BaseCommand {
   }
 
   private async runOci(reference: string, method: Pick<OciSignOptions, 'key' | 'sigstore' | 'certificate'>, flags: { 'plain-http'?: boolean; 'registry-token'?: string }): Promise<void> {
-    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', ...HASHING_FLAGS], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)', SIGN_ALIASES);
+    refuseFlags(this.argv, ['signature', 'force', 'format', 'issuer', 'subject', 'from-manifest', ...HASHING_FLAGS], 'does not apply to an oci:// reference (the signature is attached to the manifest; files/sha256 from the layers)', SIGN_ALIASES);
     const result = await signOci(reference, { ...method, ...registryOptionsFrom(flags) });
     this.report(
       {

@@ -4,7 +4,7 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { toSignedEntity } from '@sigstore/verify';
 import { ModelsealError } from '../errors';
-import { parseJson, readBoundedFile, MAX_BUNDLE_BYTES } from '../envelope/read-json';
+import { parseJson, readBoundedFile, maxBundleBytes } from '../envelope/read-json';
 import { DsseSignatureContent, PrehashedMessageContent } from '../verify/signature-content';
 import { verifySigstoreBundle, type SigstoreVerified } from '../verify/sigstore-verify';
 import { loadTrustedRoot, trustMaterialFor } from '../verify/trust-root';
@@ -102,7 +102,7 @@ export function conformanceVerifyBundle(req: VerifyBundleRequest): SigstoreVerif
   if (!req.key && !(req.identity && req.issuer)) {
     throw new ModelsealError('USAGE_ERROR', 'give --certificate-identity and --certificate-oidc-issuer, or --key');
   }
-  const json = parseJson(readBoundedFile(req.bundle, MAX_BUNDLE_BYTES), req.bundle, 'BUNDLE_INVALID', 'the bundle');
+  const json = parseJson(readBoundedFile(req.bundle, maxBundleBytes()), req.bundle, 'BUNDLE_INVALID', 'the bundle');
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);

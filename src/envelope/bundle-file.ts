@@ -12,7 +12,8 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ModelsealError } from '../errors';
 import { reservePreAuthHeadroom } from './dsse';
-import { MAX_BUNDLE_BYTES, openBoundedFile, parseJson, readFully } from './read-json';
+import { maxBundleBytes, openBoundedFile, parseJson, readFully } from './read-json';
+import { maxResources } from './signature-limit';
 
 /** Bytes read per system call. */
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -344,7 +345,8 @@ function readOpen(fd: number, size: number, file: string, options: BundleFileOpt
  * comes decoded, in a buffer that also serves as its PAE.
  */
 export function readSignatureFileContent(file: string, options: BundleFileOptions = {}): SignatureFileContent {
-  const { fd, size } = openBoundedFile(file, options.maxBytes ?? MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
+  const limitHint = options.maxBytes === undefined ? `(signatures of up to ${maxResources()} resources: set MODELSEAL_MAX_RESOURCES, on both sides, for larger ones)` : undefined;
+  const { fd, size } = openBoundedFile(file, options.maxBytes ?? maxBundleBytes(), { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID', ...(limitHint ? { limitHint } : {}) });
   const hash = options.sha256 ? createHash('sha256') : undefined;
   let read: Buffer | SkeletonBuilder;
   try {

@@ -1,28 +1,23 @@
 import * as fs from 'node:fs';
 import { ModelsealError, fsError, type ErrorCode } from '../errors';
-import { DEFAULT_MAX_RESOURCES, maxResources, signatureByteLimit } from './signature-limit';
+import { maxResources, signatureByteLimit } from './signature-limit';
 import { parseStrictJson, type StrictJsonOptions } from './strict-json';
-
-function configuredLimit(): number {
-  try {
-    return signatureByteLimit(maxResources());
-  } catch {
-    // A malformed MODELSEAL_MAX_RESOURCES is reported as a usage error where it is used
-    // (sign, and the resource count check of every parsed signature); never at import.
-    return signatureByteLimit(DEFAULT_MAX_RESOURCES);
-  }
-}
 
 /**
  * Model signature files over this size are refused before they are read or parsed. It
  * grows with the number of resources a signature may list (see signature-limit.ts), so
- * every signature that `sign` writes is accepted.
+ * every signature that `sign` writes is accepted; it is read at each use, as sign reads it
+ * (a library caller may set MODELSEAL_MAX_RESOURCES after loading modelseal).
  */
-export const MAX_BUNDLE_BYTES = configuredLimit();
+export function maxBundleBytes(): number {
+  return signatureByteLimit(maxResources());
+}
 
 export interface BoundedFileCodes {
   notFound?: ErrorCode;
   tooLarge?: ErrorCode;
+  /** Says where the limit comes from, after it in the message. */
+  limitHint?: string;
 }
 
 /**
@@ -43,7 +38,7 @@ export function openBoundedFile(file: string, maxBytes: number, codes: BoundedFi
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new ModelsealError(st.isDirectory() ? 'USAGE_ERROR' : 'SPECIAL_FILE', st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file (FIFO, socket or device)', { file });
     if (st.size > maxBytes) {
-      throw new ModelsealError(codes.tooLarge ?? 'USAGE_ERROR', `is ${st.size} bytes, over the ${maxBytes}-byte limit`, { file });
+      throw new ModelsealError(codes.tooLarge ?? 'USAGE_ERROR', `is ${st.size} bytes, over the ${maxBytes}-byte limit${codes.limitHint ? ` ${codes.limitHint}` : ''}`, { file });
     }
     return { fd, size: st.size };
   } catch (err) {

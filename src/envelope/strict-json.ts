@@ -18,6 +18,16 @@ import { quoted } from '../names';
  */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * Values a document may hold outside the streamed list (`items`), and values per streamed
+ * element. Bytes alone do not bound memory: 280 MB of `{},` is 90 million objects, several
+ * GB of heap. Real bundles hold a few hundred values outside their payload (a long X.509
+ * chain a few tens of thousands), a statement a few dozen outside its resources, an element
+ * of the resource list three or four; the list itself is streamed and has its own limit.
+ */
+export const MAX_JSON_VALUES = 2_000_000;
+export const MAX_ITEM_VALUES = 4096;
+
 export interface StrictJsonItems {
   /** Object keys from the document root to the array whose elements are streamed; [] is the root itself. */
   path: readonly string[];
@@ -128,6 +138,9 @@ class Reader {
   private readonly cachedKey: (string | undefined)[] = new Array(KEY_CACHE);
   private readonly cachedAt = new Int32Array(KEY_CACHE);
   private readonly cachedLength = new Int32Array(KEY_CACHE);
+  /** Values built outside the streamed list, and inside the element being streamed (-1: none is). */
+  private kept = 0;
+  private itemValues = -1;
 
   constructor(
     private readonly b: Buffer,
@@ -167,6 +180,9 @@ class Reader {
 
   /** `onPath`: how many keys of items.path lead here, or -1 when this value is off that path. */
   private value(depth: number, onPath: number): unknown {
+    if (this.itemValues >= 0) {
+      if (++this.itemValues > MAX_ITEM_VALUES) throw new Fail(`an element of the list holds more than ${MAX_ITEM_VALUES} values`);
+    } else if (++this.kept > MAX_JSON_VALUES) throw new Fail(`it holds more than ${MAX_JSON_VALUES} values`);
     const c = this.pos < this.end ? this.b[this.pos] : -1;
     if (c === 0x7b || c === 0x5b) {
       if (depth >= this.maxDepth) throw new Fail(`nesting is deeper than ${this.maxDepth} levels`);
@@ -324,7 +340,14 @@ class Reader {
   private streamed(depth: number): StreamedItems {
     const onItem = this.items!.onItem;
     let index = 0;
-    return new StreamedItems(this.elements(() => onItem(this.value(depth, -1), index++)));
+    return new StreamedItems(
+      this.elements(() => {
+        this.itemValues = 0;
+        const item = this.value(depth, -1);
+        this.itemValues = -1;
+        onItem(item, index++);
+      }),
+    );
   }
 
   private object(depth: number, onPath: number): Record<string, unknown> {

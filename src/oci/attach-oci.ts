@@ -1,6 +1,6 @@
 import { ModelsealError } from '../errors';
 import { parseBundle } from '../envelope/bundle';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { maxBundleBytes, parseJson, readBoundedFile } from '../envelope/read-json';
 import { parseOmsStatement } from '../statement/oms';
 import { parseStatement } from '../statement/statement';
 import { checkLayersMatchSigned } from './match-layers';
@@ -26,7 +26,7 @@ export interface OciAttachResult {
  * layers. The signature is not judged here (no trust is given); verify and pull do that.
  */
 export async function attachOci(reference: string, bundleFile: string, options: RegistryOptions): Promise<OciAttachResult> {
-  const bytes = readBoundedFile(bundleFile, MAX_BUNDLE_BYTES, { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
+  const bytes = readBoundedFile(bundleFile, maxBundleBytes(), { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
   const bundle = parseBundle(parseJson(bytes, bundleFile, 'BUNDLE_INVALID', 'the signature file'), bundleFile);
   const statement = parseStatement(bundle.envelope.payload, bundleFile);
   const opened = await openModel(reference, options);

@@ -1,5 +1,5 @@
 import { ModelsealError } from '../errors';
-import { MAX_BUNDLE_BYTES } from '../envelope/read-json';
+import { maxBundleBytes } from '../envelope/read-json';
 import { BUNDLE_CONTENT_ANNOTATION, BUNDLE_PREDICATE_ANNOTATION, CREATED_ANNOTATION, EMPTY_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, SIGSTORE_BUNDLE } from './media-types';
 import { parseImageIndex, parseImageManifest, type Descriptor } from './oci-manifest';
 import { sha256Digest, type RegistryClient } from './registry-client';
@@ -64,7 +64,7 @@ export async function findBundles(client: RegistryClient, subject: string, wantP
       if (m.artifactType !== SIGSTORE_BUNDLE || m.layers.length !== 1 || m.layers[0].mediaType !== SIGSTORE_BUNDLE) {
         throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: not a Sigstore bundle referrer (artifactType and one layer of ${SIGSTORE_BUNDLE})`);
       }
-      if (m.layers[0].size > MAX_BUNDLE_BYTES) throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: the bundle is ${m.layers[0].size} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`);
+      if (m.layers[0].size > maxBundleBytes()) throw new ModelsealError('OCI_MANIFEST_INVALID', `${what}: the bundle is ${m.layers[0].size} bytes, over the ${maxBundleBytes()}-byte limit`);
       const bundle = await client.getBlob(m.layers[0].digest, m.layers[0].size);
       out.bundles.push({ digest: d.digest, bundle, predicateType: m.annotations?.[BUNDLE_PREDICATE_ANNOTATION] });
     } catch (err) {

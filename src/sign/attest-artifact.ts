@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelsealError } from '../errors';
 import { BUNDLE_MEDIA_TYPE } from '../envelope/bundle';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { maxBundleBytes, parseJson, readBoundedFile } from '../envelope/read-json';
 import type { SigningKey } from '../keys/signing-key';
 import {
   buildProvenanceStatement,
@@ -80,7 +80,7 @@ async function resolveInput(ref: string, role: 'base_model' | 'dataset', warning
   for (const file of [defaultSignaturePath(ref), defaultProvenancePath(ref)]) {
     if (!fs.existsSync(file)) continue;
     try {
-      const bytes = readBoundedFile(file, MAX_BUNDLE_BYTES);
+      const bytes = readBoundedFile(file, maxBundleBytes());
       deps.push({ role: 'attestation', sha256: createHash('sha256').update(bytes).digest('hex'), name: `${name}/${path.basename(file)}`, mediaType: BUNDLE_MEDIA_TYPE, subject: manifest.rootDigest });
     } catch (err) {
       warnings.push({ code: 'INPUT_SIGNATURE_UNREADABLE', message: `${file}: ${(err as Error).message}` });

@@ -8,9 +8,9 @@ import { walkArtifact } from '../digest/walk';
 import { checkResourceList, omsStatementChunks, parseShardName, serializationJson } from '../statement/oms';
 import { readPackedPart, type PackedPart } from '../statement/partial-manifest';
 import { checkOutputPath } from '../util/atomic-write';
-import { signManifest, signatureTarget, type SignOptions, type SignResult } from './sign-artifact';
+import { certificateBytes, signManifest, signatureTarget, type SignOptions, type SignResult } from './sign-artifact';
 import { checkStatementBudget } from './signature-budget';
-import { signatureIgnores } from './signature-path';
+import { signatureIgnores, signatureInside } from './signature-path';
 import { checkSubjectName, subjectNameOf } from './subject-name';
 
 export interface FromManifestResult extends Omit<SignResult, 'artifact'> {
@@ -66,8 +66,8 @@ function joinParts(parts: PackedPart[], files: string[]): { serialization: Seria
 }
 
 /** The joined parts must list exactly the resources the tree gives, in order, with the tree's sizes. */
-function checkAgainstTree(artifact: string, signature: string, serialization: Serialization, list: ResourceList, sizes: Float64Array): void {
-  const ignores = new Set([...serialization.ignorePaths, ...signatureIgnores(artifact, signature)]);
+function checkAgainstTree(artifact: string, signatureInTree: string | undefined, serialization: Serialization, list: ResourceList, sizes: Float64Array): void {
+  const ignores = new Set([...serialization.ignorePaths, ...signatureIgnores(artifact)]);
   const tree = walkArtifact(artifact, { ignores, allowSymlinks: serialization.allowSymlinks });
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   const units = treeUnits(tree.files, shardSize);
@@ -83,6 +83,7 @@ function checkAgainstTree(artifact: string, signature: string, serialization: Se
     if (got !== want) {
       const inTree = new Set<string>();
       for (let v = 0; v < n; v++) inTree.add(nameOf(v));
+      if (got === signatureInTree) throw invalid(`the parts list ${label(got)}, where this signature is to be written: hash the parts with --ignore-paths for it, or write the signature outside the tree`, artifact);
       if (!inTree.has(got)) throw invalid(`the parts list ${label(got)}, which the tree does not have`, artifact);
       let listed = false;
       for (let v = 0; v < list.length && !listed; v++) listed = list.name(v) === want;
@@ -126,10 +127,13 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   const joined = joinParts(parts, manifests);
   const count = parts[0].part.count;
   parts.length = 0; // the joined list holds what the parts held
-  const { serialization } = joined;
+  let { serialization } = joined;
   let list = joined.list;
   if (list.length === 0) throw invalid('the parts are empty (no resources): nothing to sign');
-  if (artifact !== undefined) checkAgainstTree(artifact, signature, serialization, list, joined.sizes);
+  // A signature written inside the tree is among its ignored paths, as sign records it.
+  const inside = artifact !== undefined ? signatureInside(artifact, signature) : undefined;
+  if (inside !== undefined && !serialization.ignorePaths.includes(inside)) serialization = { ...serialization, ignorePaths: [...serialization.ignorePaths, inside] };
+  if (artifact !== undefined) checkAgainstTree(artifact, inside, serialization, list, joined.sizes);
   else list = sortedList(list, serialization);
   // What verify checks of a signed resource list is checked now, by the same function.
   try {
@@ -141,7 +145,7 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   const manifest = packedManifest(serialization, list, rootDigestOf(list));
   const subjectName = artifact !== undefined ? subjectNameOf(artifact) : joined.name;
   checkSubjectName(subjectName, 'PARTS_INVALID', artifact);
-  checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined });
+  checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined, materialBytes: certificateBytes(options) });
   const signed = await signManifest(manifest, subjectName, signature, options);
   return { ...signed, ...(artifact !== undefined ? { artifact: path.resolve(artifact) } : {}), parts: count, treeChecked: artifact !== undefined };
 }

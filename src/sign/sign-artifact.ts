@@ -104,6 +104,15 @@ export async function signPayload(payload: Buffer, options: Pick<SignOptions, 'k
   return { bundle: serializeKeyBundle(envelope, key.publicKey.hint), method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
 }
 
+/**
+ * The base64 bytes of the certificate chain a signature will carry, loaded (and checked
+ * against the key) before anything is hashed: a wrong or oversized chain is refused at once.
+ */
+export function certificateBytes(options: SignOptions): number {
+  if (!options.certificate || !options.key) return 0;
+  return loadCertificateMaterial(options.certificate, options.key).reduce((n, c) => n + base64Length(c.raw.length), 0);
+}
+
 /** Hashes an artifact and writes its OMS v1.0 signature (a Sigstore bundle or COSE_Sign1) atomically. */
 export async function signArtifact(artifact: string, options: SignOptions): Promise<SignResult> {
   const signature = signatureTarget(artifact, options);
@@ -112,7 +121,8 @@ export async function signArtifact(artifact: string, options: SignOptions): Prom
   // The subject name we write is the artifact's own name: the same rules as its files' names.
   const subjectName = subjectNameOf(artifact);
   checkSubjectName(subjectName, 'UNSUPPORTED_NAME', artifact);
-  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName, { keyless: options.sigstore !== undefined }) });
+  const budget = { keyless: options.sigstore !== undefined, materialBytes: certificateBytes(options) };
+  const manifest = await computeManifest(artifact, { ...options, ignorePaths, beforeHashing: (tree, s) => checkSignatureBudget(tree.files, s, subjectName, budget) });
   return { artifact: path.resolve(artifact), ...(await signManifest(manifest, subjectName, signature, options)) };
 }
 

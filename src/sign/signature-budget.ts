@@ -20,9 +20,13 @@ function digits(n: number): number {
   return d;
 }
 
-function tooLarge(what: string, serialization: Serialization, files: ReadonlyArray<{ size: number }>, max: number): ModelsealError {
+/** The bundle around the statement when signed with a key or keyless (hint, signature, log entry, certificate): a few KB. */
+const ENVELOPE_ALLOWANCE = 64 * 1024;
+
+function tooLarge(what: string, serialization: Serialization, files: ReadonlyArray<{ size: number }>, max: number, byCount: boolean): ModelsealError {
   let advice = `raise ${MAX_RESOURCES_ENV} (now ${max}) for both sign and verify`;
-  if (serialization.method === 'shards') {
+  if (serialization.method === 'shards' && !byCount) advice = `use a larger --shard-size, or ${advice}`;
+  else if (serialization.method === 'shards') {
     const total = files.reduce((n, f) => n + f.size, 0);
     const room = max - files.length;
     // Each file gives at most size/shard + 1 shards: this shard size keeps the count within the limit.
@@ -35,24 +39,26 @@ function tooLarge(what: string, serialization: Serialization, files: ReadonlyArr
  * Refuses, before anything is hashed, a configuration whose signature verify would
  * refuse (too many resources, or too many bytes of names). The resource count is
  * computed without listing the shards (a 1 TiB file in 1-byte shards is refused at once);
- * the statement length is exact. The envelope around the statement must fit in
- * ENVELOPE_RESERVE, which `checkSignatureBytes` checks once it is signed.
+ * the statement length is exact, the envelope around it estimated (ENVELOPE_ALLOWANCE and
+ * the certificate chain); `checkSignatureBytes` checks the written bytes once it is signed.
  */
 export function checkSignatureBudget(files: ReadonlyArray<{ name: string; size: number }>, serialization: Serialization, subjectName: string, options: BudgetOptions = {}): void {
   const max = maxResources();
   const count = resourceCount(files, serialization);
-  if (count > max) throw tooLarge(`list ${count} resources, over the limit of ${max}`, serialization, files, max);
+  if (count > max) throw tooLarge(`list ${count} resources, over the limit of ${max}`, serialization, files, max, true);
   if (count === 0) return; // nothing to sign: computeManifest says so
   const statement = statementLength(files, serialization, subjectName);
-  const bytes = ENVELOPE_RESERVE + base64Length(statement);
+  const bytes = base64Length(statement) + ENVELOPE_ALLOWANCE + (options.materialBytes ?? 0);
   const limit = signatureByteLimit(max);
-  if (bytes > limit) throw tooLarge(`be about ${bytes} bytes, over the ${limit}-byte limit for ${max} resources`, serialization, files, max);
+  if (bytes > limit) throw tooLarge(`be about ${bytes} bytes, over the ${limit}-byte limit for ${max} resources`, serialization, files, max, false);
   checkWholeString(statement, options);
 }
 
 export interface BudgetOptions {
   /** Keyless (Sigstore) signing, whose client builds the bundle as one string. */
   keyless?: boolean;
+  /** Bytes of verification material beyond the allowance: the base64 of an X.509 chain. */
+  materialBytes?: number;
 }
 
 /** A keyless bundle is one JavaScript string: its base64 payload must fit in one. Key and COSE signatures are written in chunks. */
@@ -100,6 +106,6 @@ export function checkSignatureBytes(bytes: number): void {
 export function checkStatementBudget(count: number, statementBytes: number, options: BudgetOptions = {}): void {
   const max = maxResources();
   if (count > max) throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would list ${count} resources, over the limit of ${max} verify accepts; raise ${MAX_RESOURCES_ENV} for both sign and verify`);
-  checkSignatureBytes(ENVELOPE_RESERVE + base64Length(statementBytes));
+  checkSignatureBytes(base64Length(statementBytes) + ENVELOPE_ALLOWANCE + (options.materialBytes ?? 0));
   checkWholeString(statementBytes, options);
 }

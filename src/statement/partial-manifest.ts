@@ -3,7 +3,7 @@ import { digestBytes } from '../digest/algorithms';
 import { resourceAlgorithm, type Serialization } from '../digest/manifest';
 import { checkPart, type Part } from '../digest/partition';
 import { ResourceList, ResourceListBuilder } from '../digest/resource-list';
-import { MAX_BUNDLE_BYTES, parseJson, readBoundedFile } from '../envelope/read-json';
+import { maxBundleBytes, parseJson, readBoundedFile } from '../envelope/read-json';
 import { StreamedItems } from '../envelope/strict-json';
 import { isObject } from './statement';
 import { parseSerialization, parseShardName, serializationJson } from './oms';
@@ -158,14 +158,21 @@ function parsePart(text: Buffer, file: string): PackedPart {
     throw bad((err as Error).message);
   }
   if (typeof json.name !== 'string') throw bad('name (the subject name) is not a string');
-  const serialization = parseSerialization(json.serialization, (m) => bad(m), file);
+  let serialization: Serialization;
+  try {
+    serialization = parseSerialization(json.serialization, (m) => bad(m), file);
+  } catch (err) {
+    // An unknown hash is a refusal in a signature, but a part is input: the same code as its other faults.
+    if (err instanceof ModelsealError && err.code === 'UNSUPPORTED_ALGORITHM') throw bad(err.reason);
+    throw err;
+  }
   if (!(json.resources instanceof StreamedItems)) throw bad('resources is not a list');
   return { part, name: json.name, serialization, ...collector.finish(serialization) };
 }
 
 /** Reads a partial manifest packed, with the strict JSON reader: what `sign --from-manifest` reads. */
 export function readPackedPart(file: string): PackedPart {
-  return parsePart(readBoundedFile(file, MAX_BUNDLE_BYTES, { tooLarge: 'PARTS_INVALID' }), file);
+  return parsePart(readBoundedFile(file, maxBundleBytes(), { tooLarge: 'PARTS_INVALID' }), file);
 }
 
 export function readPartialManifest(file: string): PartialManifest {

@@ -94,9 +94,11 @@ function infoOf(key: KeyObject, file?: string): PublicKeyInfo {
   }
 }
 
-function isLegacyPayload(payload: Buffer): boolean {
+/** Read only once the signature verified: an unverified payload is not parsed before its signature is checked. */
+function isLegacyPayload(payload: Buffer, file?: string): boolean {
+  const { parseStatement } = require('../statement/statement') as typeof import('../statement/statement');
   try {
-    return JSON.parse(payload.toString('utf8'))?.predicateType === LEGACY_PREDICATE_TYPE;
+    return parseStatement(payload, file).predicateType === LEGACY_PREDICATE_TYPE;
   } catch {
     return false;
   }
@@ -179,11 +181,15 @@ function verifyCaSigner(bundle: SignatureBundle, signer: Extract<TrustedSigner, 
   const source = typeof signer.roots === 'string' ? signer.roots : Array.isArray(signer.roots) && typeof signer.roots[0] === 'string' ? signer.roots.join(', ') : undefined;
   const { verifyCertificatePath } = require('./certificate-verify') as typeof import('./certificate-verify');
   const path = verifyCertificatePath(chain, { roots, intermediates: certsFrom(signer.intermediates), source, validAtNotBefore: signer.validAtNotBefore }, file);
-  const content = dsseContent(bundle, isLegacyPayload(bundle.envelope.payload));
+  const content = dsseContent(bundle, true);
   const leafKey = createPublicKey(path.leaf.publicKey.export({ type: 'spki', format: 'pem' }));
   const info = infoOf(leafKey, file);
   if (!content.verifySignature(leafKey)) {
     throw new ModelsealError('SIGNATURE_MISMATCH', `the signature does not verify with the key of the signing certificate (${subjectOf(path.leaf)})`, { file });
+  }
+  // model_signing v0.2's pre-standard encoding, for the statements it wrote and no others.
+  if (content.usedLegacyPae && !isLegacyPayload(bundle.envelope.payload, file)) {
+    throw new ModelsealError('SIGNATURE_MISMATCH', `the signature verifies only in model_signing v0.2's pre-standard DSSE encoding, which is accepted for its ${LEGACY_PREDICATE_TYPE} statements only`, { file });
   }
   return {
     method: 'certificate',

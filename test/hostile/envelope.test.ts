@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MAX_BUNDLE_BYTES } from '../../src/envelope/read-json';
+import { maxBundleBytes } from '../../src/envelope/read-json';
 import { DEFAULT_MAX_RESOURCES, signatureByteLimit } from '../../src/envelope/signature-limit';
 import { verifyArtifact } from '../../src/verify/verify-artifact';
 import { bundleObject, cliOnTree, expectCliRefusal, expectCode, hostile, makeKey, statementFor, writeBundle, type TestKey } from '../helpers/hostile';
@@ -49,7 +49,7 @@ describe('JSON of the signature file', () => {
     for (let i = 0; i < 100; i++) fs.writeSync(fd, chunk);
     fs.writeSync(fd, '"}');
     fs.closeSync(fd);
-    expect(MAX_BUNDLE_BYTES).toBe(signatureByteLimit(DEFAULT_MAX_RESOURCES)); // the limit grows with the resource count (issue 16)
+    expect(maxBundleBytes()).toBe(signatureByteLimit(DEFAULT_MAX_RESOURCES)); // the limit grows with the resource count (issue 16)
     expect(fs.statSync(f).size).toBeGreaterThan(signatureByteLimit(100_000));
     const r = cliOnTree(root, ['verify', root, '--key', key.publicPath, '--signature', f], { env: { MODELSEAL_MAX_RESOURCES: '100000' } });
     expectCliRefusal(r, 'BUNDLE_INVALID', 1);
@@ -227,5 +227,33 @@ describe('bundle structure', () => {
     const before = snapshotTree(root);
     await expectCode(verifyLib(signature), 'ARTIFACT_MISMATCH', 1);
     expect(snapshotTree(root)).toEqual(before);
+  });
+});
+
+describe('values, not only bytes', () => {
+  /** `n` empty objects as JSON text: 3 bytes each, a few hundred MB of heap per hundred million. */
+  const empties = (n: number) => `[${'{},'.repeat(n - 1)}{}]`;
+  /** Peak RSS of a CLI verify of a signature file, in MiB, with its result. */
+  function verifyMeasured(signature: string, keyPath = key.publicPath) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, path.join(__dirname, '..', '..', 'bin', 'run.js'), 'verify', root, '--key', keyPath, '--signature', signature, '--json'], { encoding: 'utf8' });
+    const lines = r.stderr.trim().split('\n');
+    return { status: r.status, json: JSON.parse(r.stdout), peakMiB: Number(lines[lines.length - 1]) / 1024 };
+  }
+
+  hostile('E-33', 'a bundle padded with 3 million empty objects beside its payload is refused, in bounded memory', () => {
+    const text = JSON.stringify(honestBundle());
+    const r = verifyMeasured(sigFile(`${text.slice(0, -1)},"x":${empties(3_000_000)}}`));
+    expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 1, code: 'BUNDLE_INVALID' });
+    expect(r.json.error.message).toContain('more than 2000000 values');
+    expect(r.peakMiB).toBeLessThan(400);
+  });
+
+  hostile('E-34', 'a signed statement holding 3 million values outside its resources, or one resource entry holding 5,000, is refused', async () => {
+    const padded = { ...honest, predicate: { ...honest.predicate, x: JSON.parse(empties(3_000_000)) } };
+    await expectCode(verifyLib(sigFile(JSON.stringify(bundleObject(padded, key.info)))), 'STATEMENT_INVALID', 1);
+    const fat = JSON.parse(JSON.stringify(honest));
+    fat.predicate.resources[0].x = JSON.parse(empties(5000));
+    const e = await expectCode(verifyLib(sigFile(JSON.stringify(bundleObject(fat, key.info)))), 'STATEMENT_INVALID', 1);
+    expect(e.message).toContain('an element of the list holds more than 4096 values');
   });
 });

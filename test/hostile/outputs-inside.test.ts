@@ -40,4 +40,18 @@ describe('outputs never land inside an artifact named through a symlink', () => 
     const ok = await new Gate(fx.policyFile, fx.stateDir, { channel: 'dev', init: true }).check(file, [model]);
     expect(ok.channel).toBe('dev');
   });
+
+  it('release create refuses a record inside an artifact it names (named through a link), before signing', () => {
+    const root = tmpDir();
+    const key = makeKey(root, 'k');
+    const model = writeTree(path.join(root, 'model'), { 'weights.bin': 'w' });
+    expect(cli(['sign', model, '--key', key.privatePath]).status).toBe(0);
+    fs.symlinkSync(model, path.join(root, 'link'));
+    const before = snapshotTree(model);
+    const r = cli(['release', 'create', model, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', key.privatePath, '--out', path.join(root, 'link', 'release.json')], { cwd: root });
+    expect(r.stderr).toMatch(/the release record would be written inside the artifact .*\[OUTPUT_UNSAFE\]\n$/);
+    expect(r.status).toBe(2);
+    expect(snapshotTree(model)).toEqual(before);
+    expect(cli(['release', 'create', model, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', key.privatePath, '--out', path.join(root, 'release.json')], { cwd: root }).status).toBe(0);
+  });
 });

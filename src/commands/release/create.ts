@@ -6,7 +6,7 @@ import { ModelsealError } from '../../api/errors';
 import { createRelease } from '../../api/release';
 import { signerTimeoutFlag, signingKeyFlag } from '../../cli/key-flags';
 import { certificateFlags, keylessFlags, releaseSigner, signedByJson, signedByText } from '../../cli/signer-flags';
-import { writeFileAtomic } from '../../cli/internal';
+import { checkOutputPath, refuseOutputInside, writeFileAtomic } from '../../cli/internal';
 
 export default class ReleaseCreate extends BaseCommand {
   static override summary = 'Create a signed release record binding a channel, a version, an expiry and the exact set of signed artifacts.';
@@ -41,8 +41,11 @@ export default class ReleaseCreate extends BaseCommand {
     const artifacts = argv as string[];
     if (artifacts.length === 0) throw new ModelsealError('USAGE_ERROR', 'name at least one artifact (see --help)');
     const signing = await releaseSigner(flags);
-    const result = await createRelease(artifacts, { channel: flags.channel, version: flags.version, expires: flags.expires, ...signing });
     const out = path.resolve(flags.out);
+    // Before any signing: the record must not become an unsigned file of an artifact it names.
+    for (const a of artifacts) refuseOutputInside(a, out, 'the release record');
+    checkOutputPath(out, { force: flags.force });
+    const result = await createRelease(artifacts, { channel: flags.channel, version: flags.version, expires: flags.expires, ...signing });
     writeFileAtomic(out, result.json, { force: flags.force });
     const r = result.record;
     this.report(
