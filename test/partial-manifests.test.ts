@@ -200,6 +200,7 @@ describe('digest --part and sign --from-manifest', () => {
       [[{ name: 'a', digest: d, size: 1 }, { name: 'a', digest: d, size: 1 }], /listed twice/],
       [[{ name: 'a', digest: 'zz', size: 1 }], /malformed sha256 digest/],
       [[], /empty/],
+      [[{ name: `${'d/'.repeat(60_000)}f`, digest: d, size: 1 }], /more than any file system's path/],
     ] as const) {
       const r = cli(['sign', '--key', `${keys}.key`, '--signature', sig, '--from-manifest', list(resources as unknown as object[]), '--json']);
       expect(r.status).toBe(2);

@@ -5,7 +5,15 @@ import { findUnsafeCharacter } from './unsafe';
 import { finishTableHash, FNV_PRIME, TABLE_HASH_SEED } from '../util/table-hash';
 
 /** Why a single file name is refused, or undefined: a character no name may hold. */
+/**
+ * Longer than any path a file system gives (Linux: 4,096 bytes; Windows long paths: 32,767
+ * UTF-16 units, under 98,302 bytes of UTF-8): only a hand-made list can name it.
+ */
+export const MAX_NAME_BYTES = 98_302;
+
 export function fileNameProblem(name: string): string | undefined {
+  // Three bytes per UTF-16 unit at most: only names that may be long are measured.
+  if (name.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(name) > MAX_NAME_BYTES) return `is ${Buffer.byteLength(name)} bytes long, more than any file system's path (${MAX_NAME_BYTES})`;
   const bad = findUnsafeCharacter(name);
   return bad ? `holds ${bad.text}` : undefined;
 }
