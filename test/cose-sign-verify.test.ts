@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCoseSign1 } from '../src/envelope/cose/sign1';
+import { encodeCoseSign1, parseCoseSign1, sigStructure } from '../src/envelope/cose/sign1';
+import { encodeCanonical, newTag } from '../src/envelope/cose/cbor';
 import { exitCodeFor, ModelsealError } from '../src/errors';
 import { loadPrivateKey, loadPublicKey } from '../src/keys/load';
 import { writeKeyPair } from '../src/keys/write';
@@ -304,5 +305,17 @@ describe('verify refuses bad COSE_Sign1 signatures', () => {
     const r = cli(['verify', dir, '--key', keys.ed25519.pub, '--signature', write(Buffer.concat([good, Buffer.from([0])]))]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^modelseal verify: .*bad-\d+\.cose: COSE_Sign1: the message is not strict CBOR: 1 trailing byte\(s\) after the CBOR item at byte \d+ \[BUNDLE_INVALID\]\n$/);
+  });
+});
+
+describe('the hand-written COSE structures around a payload', () => {
+  it('are byte for byte what the canonical CBOR encoder writes, at every length boundary', () => {
+    const prot = Buffer.from('a3012603781d6170706c69636174696f6e2f766e642e696e2d746f746f2b6a736f6e', 'hex');
+    const sig = Buffer.alloc(64, 9);
+    for (const n of [1, 23, 24, 255, 256, 65535, 65536, 300_000]) {
+      const payload = Buffer.alloc(n, n % 251);
+      expect(encodeCoseSign1(prot, payload, sig).equals(encodeCanonical(newTag([prot, new Map(), payload, sig], 18), { topLevelTag: true }))).toBe(true);
+      expect(sigStructure(prot, payload).equals(encodeCanonical(['Signature1', prot, Buffer.alloc(0), payload]))).toBe(true);
+    }
   });
 });

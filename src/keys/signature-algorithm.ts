@@ -1,4 +1,4 @@
-import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createSign, createVerify, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { KeyType } from './key-types';
 import { signEd25519, verifyEd25519 } from './ed25519';
 
@@ -42,4 +42,34 @@ export function verifyBytes(type: KeyType, key: KeyObject, data: Uint8Array, sig
   if (only !== 'ieee-p1363' && tryVerify(hash, data, key, 'der', signature)) return true;
   if (only === 'der') return false;
   return signature.length === 2 * ECDSA_FIELD_BYTES[type] && tryVerify(hash, data, key, 'ieee-p1363', signature);
+}
+
+/**
+ * signBytes over the concatenation of `parts`: ECDSA hashes them in order, so a large
+ * message is never joined; Ed25519 (which reads its message twice) signs it joined.
+ */
+export function signParts(type: KeyType, key: KeyObject, parts: readonly Uint8Array[], ecdsaEncoding: EcdsaEncoding = 'der'): Buffer {
+  if (type === 'ed25519') return signEd25519(key, Buffer.concat(parts));
+  const signer = createSign(ECDSA_HASH[type]);
+  for (const p of parts) signer.update(p);
+  return signer.sign({ key, dsaEncoding: ecdsaEncoding });
+}
+
+function tryVerifyParts(hash: string, parts: readonly Uint8Array[], key: KeyObject, encoding: EcdsaEncoding, signature: Uint8Array): boolean {
+  try {
+    const verifier = createVerify(hash);
+    for (const p of parts) verifier.update(p);
+    return verifier.verify({ key, dsaEncoding: encoding }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** verifyBytes over the concatenation of `parts`, joined only for Ed25519. */
+export function verifyParts(type: KeyType, key: KeyObject, parts: readonly Uint8Array[], signature: Uint8Array, only?: EcdsaEncoding): boolean {
+  if (type === 'ed25519') return verifyEd25519(key, Buffer.concat(parts), signature);
+  const hash = ECDSA_HASH[type];
+  if (only !== 'ieee-p1363' && tryVerifyParts(hash, parts, key, 'der', signature)) return true;
+  if (only === 'der') return false;
+  return signature.length === 2 * ECDSA_FIELD_BYTES[type] && tryVerifyParts(hash, parts, key, 'ieee-p1363', signature);
 }

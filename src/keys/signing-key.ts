@@ -1,7 +1,7 @@
 import { ModelsealError } from '../errors';
 import { derToRaw, rawToDer } from './ecdsa-der';
 import type { KeyType, PrivateKeyInfo, PublicKeyInfo } from './key-types';
-import { signBytes, verifyBytes, type EcdsaEncoding } from './signature-algorithm';
+import { signBytes, signParts, verifyBytes, type EcdsaEncoding } from './signature-algorithm';
 
 /** Where a signing key lives. */
 export type KeySource = 'file' | 'pkcs11' | 'exec';
@@ -47,6 +47,12 @@ export function signWith(key: SigningKey, data: Uint8Array, ecdsaEncoding: Ecdsa
   }
   if (key.type !== 'ed25519' && ecdsaEncoding === 'ieee-p1363') return derToRaw(signature, FIELD_BYTES[key.type]);
   return signature;
+}
+
+/** signWith over the concatenation of `parts`: a key in memory hashes them in order; one held elsewhere gets them joined. */
+export function signPartsWith(key: SigningKey, parts: readonly Uint8Array[], ecdsaEncoding: EcdsaEncoding = 'der'): Buffer {
+  if (isExternalKey(key)) return signWith(key, Buffer.concat(parts), ecdsaEncoding);
+  return signParts(key.type, key.key, parts, ecdsaEncoding);
 }
 
 /** The longest DER encoding of an ECDSA signature for a key type (two INTEGERs of field size + 1 in a SEQUENCE). */

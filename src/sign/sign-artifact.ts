@@ -186,7 +186,7 @@ export async function signManifest(manifest: Manifest, subjectName: string, sign
     const { buffer } = serializeOmsStatementInto(manifest, subjectName);
     const subject = { subject: [{ name: subjectName, digest: { sha256: manifest.rootDigest } }] };
     const message = signPayloadCose(buffer, key, defaultCoseClaims(subject, key, options.claims));
-    checkSignatureBytes(message.length);
+    checkSignatureBytes(message.reduce((n, part) => n + part.length, 0));
     writeFileAtomic(signature, message, { force: options.force });
     return { ...done, method: 'key', keyType: key.type, keyHint: key.publicKey.hint };
   }

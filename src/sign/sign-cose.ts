@@ -1,7 +1,7 @@
 import { COSE_ALG } from '../envelope/cose/headers';
-import { encodeCoseSign1, encodeProtectedHeader, sigStructure, type CoseClaims } from '../envelope/cose/sign1';
+import { coseSign1Parts, encodeProtectedHeader, sigStructureParts, type CoseClaims } from '../envelope/cose/sign1';
 import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
-import { signWith, type SigningKey } from '../keys/signing-key';
+import { signPartsWith, type SigningKey } from '../keys/signing-key';
 import { serializeStatement, type Statement } from '../statement/statement';
 
 /**
@@ -21,17 +21,21 @@ export function defaultCoseClaims(statement: Pick<Statement<unknown>, 'subject'>
  * of the key hint; ECDSA signatures are raw r||s as COSE requires.
  */
 export function signStatementCose(statement: Statement<unknown>, key: SigningKey, claims: Partial<CoseClaims> = {}): Buffer {
-  return signPayloadCose(serializeStatement(statement), key, defaultCoseClaims(statement, key, claims));
+  return Buffer.concat(signPayloadCose(serializeStatement(statement), key, defaultCoseClaims(statement, key, claims)));
 }
 
-/** signStatementCose over statement bytes already serialized (a large OMS statement, made from the packed manifest). */
-export function signPayloadCose(payload: Buffer, key: SigningKey, claims: CoseClaims): Buffer {
+/**
+ * signStatementCose over statement bytes already serialized (a large OMS statement, made
+ * from the packed manifest); the message comes in parts around the payload, which is
+ * neither copied to be signed nor to be written.
+ */
+export function signPayloadCose(payload: Buffer, key: SigningKey, claims: CoseClaims): Buffer[] {
   const protectedBytes = encodeProtectedHeader({
     alg: COSE_ALG[key.type],
     contentType: IN_TOTO_PAYLOAD_TYPE,
     kid: Buffer.from(key.publicKey.hint, 'hex'),
     claims,
   });
-  const signature = signWith(key, sigStructure(protectedBytes, payload), 'ieee-p1363');
-  return encodeCoseSign1(protectedBytes, payload, signature);
+  const signature = signPartsWith(key, sigStructureParts(protectedBytes, payload), 'ieee-p1363');
+  return coseSign1Parts(protectedBytes, payload, signature);
 }

@@ -1,10 +1,10 @@
 import { ModelsealError } from '../errors';
 import { algName, COSE_ALG } from '../envelope/cose/headers';
 import { readCoseHeaders, type CoseHeaders } from '../envelope/cose/read-headers';
-import { sigStructure, type CoseSign1 } from '../envelope/cose/sign1';
+import { sigStructureParts, type CoseSign1 } from '../envelope/cose/sign1';
 import { IN_TOTO_PAYLOAD_TYPE } from '../envelope/dsse';
 import type { PublicKeyInfo } from '../keys/key-types';
-import { verifyBytes } from '../keys/signature-algorithm';
+import { verifyParts } from '../keys/signature-algorithm';
 
 /**
  * Verifies a COSE_Sign1 message against trusted public keys and returns the key that
@@ -20,8 +20,8 @@ export function verifyCoseSign1(msg: CoseSign1, keys: readonly PublicKeyInfo[], 
   if (fitting.length === 0) {
     throw new ModelsealError('SIGNATURE_MISMATCH', `COSE_Sign1: alg ${algName(headers.alg)} does not match the given key (${given})`, { file });
   }
-  const tbs = sigStructure(msg.protectedBytes, msg.payload);
-  const signer = fitting.find((k) => verifyBytes(k.type, k.key, tbs, msg.signature, 'ieee-p1363'));
+  const tbs = sigStructureParts(msg.protectedBytes, msg.payload);
+  const signer = fitting.find((k) => verifyParts(k.type, k.key, tbs, msg.signature, 'ieee-p1363'));
   if (!signer) {
     const kid = headers.kid?.toString('hex');
     const named = kid && !keys.some((k) => k.hint === kid) ? ` (the message names key ${kid.slice(0, 12)}…)` : '';

@@ -1,6 +1,6 @@
 import { ModelsealError } from '../../errors';
 import { CborFormatError, checkStrictCbor } from './cbor-strict';
-import { decodeChecked, encodeCanonical, isTag, newTag } from './cbor';
+import { decodeChecked, encodeCanonical, isTag } from './cbor';
 import { CLAIM, COSE_SIGN1_TAG, HEADER } from './headers';
 
 /** The SCITT signed-statement claims we write and read (CWT claims header, RFC 9597). */
@@ -27,8 +27,6 @@ export interface CoseSign1 {
   signature: Buffer;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** Serializes the protected header in canonical order: alg(1), content type(3), kid(4), CWT claims(15). */
 export function encodeProtectedHeader(h: CoseProtectedHeader): Buffer {
   const claims = new Map<number, unknown>([
@@ -45,14 +43,50 @@ export function encodeProtectedHeader(h: CoseProtectedHeader): Buffer {
   );
 }
 
-/** Sig_structure for COSE_Sign1 (RFC 9052 §4.4) with empty external_aad: the bytes that are signed. */
-export function sigStructure(protectedBytes: Buffer, payload: Buffer): Buffer {
-  return encodeCanonical(['Signature1', protectedBytes, EMPTY, payload]);
+/**
+ * The head of a CBOR byte string of `n` bytes (major type 2), in its shortest form. The
+ * two structures around a payload are written by hand, not by cbor-x: the encoder would copy
+ * the payload (a dataset's statement is hundreds of MB) into each of them, and the fixed
+ * shape below is canonical CBOR by construction (test/cose-sign-verify.test.ts compares
+ * it with cbor-x's canonical encoding).
+ */
+function bstrHead(n: number): Buffer {
+  if (n < 24) return Buffer.of(0x40 | n);
+  if (n < 0x100) return Buffer.of(0x58, n);
+  const wide = n < 0x10000 ? 2 : n < 0x100000000 ? 4 : 8;
+  const b = Buffer.alloc(1 + wide);
+  b[0] = wide === 2 ? 0x59 : wide === 4 ? 0x5a : 0x5b;
+  if (wide === 8) b.writeBigUInt64BE(BigInt(n), 1);
+  else b.writeUIntBE(n, 1, wide);
+  return b;
 }
 
-/** The tagged COSE_Sign1 message: [protected, unprotected = {}, payload, signature]. */
+const bstr = (b: Buffer): Buffer => Buffer.concat([bstrHead(b.length), b]);
+/** array(4), text(10) "Signature1". */
+const SIG_STRUCTURE_START = Buffer.from([0x84, 0x6a, ...Buffer.from('Signature1')]);
+/** tag(18), array(4). */
+const COSE_SIGN1_START = Buffer.of(0xc0 | COSE_SIGN1_TAG, 0x84);
+
+/**
+ * Sig_structure for COSE_Sign1 (RFC 9052 §4.4) with empty external_aad, the bytes that
+ * are signed, as [everything before the payload, the payload]: signers and verifiers that
+ * can hash in parts never join them.
+ */
+export function sigStructureParts(protectedBytes: Buffer, payload: Buffer): [Buffer, Buffer] {
+  return [Buffer.concat([SIG_STRUCTURE_START, bstr(protectedBytes), bstrHead(0), bstrHead(payload.length)]), payload];
+}
+
+export function sigStructure(protectedBytes: Buffer, payload: Buffer): Buffer {
+  return Buffer.concat(sigStructureParts(protectedBytes, payload));
+}
+
+/** The tagged COSE_Sign1 message [protected, unprotected = {}, payload, signature], in three parts (the payload as given). */
+export function coseSign1Parts(protectedBytes: Buffer, payload: Buffer, signature: Buffer): [Buffer, Buffer, Buffer] {
+  return [Buffer.concat([COSE_SIGN1_START, bstr(protectedBytes), Buffer.of(0xa0), bstrHead(payload.length)]), payload, bstr(signature)];
+}
+
 export function encodeCoseSign1(protectedBytes: Buffer, payload: Buffer, signature: Buffer): Buffer {
-  return encodeCanonical(newTag([protectedBytes, new Map(), payload, signature], COSE_SIGN1_TAG), { topLevelTag: true });
+  return Buffer.concat(coseSign1Parts(protectedBytes, payload, signature));
 }
 
 function invalid(file: string | undefined, message: string): ModelsealError {
@@ -109,7 +143,8 @@ export function parseCoseSign1(bytes: Buffer, file?: string): CoseSign1 {
     protectedBytes: Buffer.from(protectedBytes),
     protected: protectedHeader as Map<number | string, unknown>,
     unprotected: unprotected as Map<number | string, unknown>,
-    payload: Buffer.from(payload),
+    // A view, not a copy: the message's bytes are not changed after this.
+    payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
     signature: Buffer.from(signature),
   };
 }
