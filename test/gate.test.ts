@@ -114,7 +114,7 @@ describe('update gate', () => {
     const gate = new Gate(fx.policyFile, fx.stateDir, { channel: 'prod', init: true });
     const swapped = await refusal(gate.check(env, [model, otherAdapter]));
     expect(swapped.code).toBe('RELEASE_MISMATCH');
-    expect(swapped.message).toContain('artifact "adapter" has root digest');
+    expect(swapped.message).toContain('artifact "adapter" is signed as root digest');
     expect((await refusal(gate.check(env, [model]))).code).toBe('RELEASE_MISMATCH');
     const extra = await fx.artifact('tokenizer', 'vocab');
     const e = await refusal(gate.check(env, [model, adapter, extra]));

@@ -195,7 +195,20 @@ describe('names before bytes on the policy paths: who signed, and what is bound,
   it('an artifact with no signature, and nowhere to look for one, is refused before hashing', async () => {
     const dir = writeTree(p('before-bytes', 'unsigned'), { 'config.json': '{}' });
     terabyte(path.join(dir, 'w.bin'));
-    expect(await refusedUnread(() => verifyArtifact(dir, { policy: loadPolicy(policyFile()) }))).toBe('SIGNATURE_NOT_FOUND');
+    const policy = loadPolicy(policyFile());
+    expect(await refusedUnread(() => verifyArtifact(dir, { policy }))).toBe('SIGNATURE_NOT_FOUND');
+    // An attestation folder holding only bundles no policy signer made gives nothing to look up.
+    const dropped = writeTree(p('before-bytes', 'dropped'), { 'x.bin': 'x' });
+    await signArtifact(dropped, { key: keys.community, signature: p('before-bytes', 'attestations', 'x.sig') });
+    expect(await refusedUnread(() => verifyArtifact(dir, { policy, attestations: [p('before-bytes', 'attestations')] }))).toBe('SIGNATURE_NOT_FOUND');
+  });
+
+  it('a --with artifact without a signature is not hashed before the artifact that needs it verified', async () => {
+    const { adapter, base, policy } = await adapterOnBase('with-unsigned');
+    fs.rmSync(path.join(base, 'model.sig'));
+    terabyte(path.join(base, 'w.bin'));
+    await signArtifact(adapter, { key: keys.community, force: true });
+    expect(await refusedUnread(() => verifyArtifact(adapter, { policy, with: [base] }))).toBe('UNTRUSTED_SIGNER');
   });
 
   /** An adapter trained on a base: the adapter signed and attested by the trainer, the base signed by the publisher (a root). */

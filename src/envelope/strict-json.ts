@@ -27,6 +27,8 @@ export const MAX_JSON_DEPTH = 64;
  */
 export const MAX_JSON_VALUES = 2_000_000;
 export const MAX_ITEM_VALUES = 4096;
+/** A double has 17 significant digits; a longer number is padding (and 540 MB of digits broke Number()). */
+const MAX_NUMBER_CHARS = 4096;
 
 export interface StrictJsonItems {
   /** Object keys from the document root to the array whose elements are streamed; [] is the root itself. */
@@ -235,6 +237,7 @@ class Reader {
       }
     }
     this.pos = p;
+    if (p - start > MAX_NUMBER_CHARS) throw new Fail(`a number of more than ${MAX_NUMBER_CHARS} characters`);
     // Integers of up to 15 digits are exact as computed; anything else goes through Number().
     if (simple && p - start <= 15) return b[start] === 0x2d ? -n : n;
     const text = b.toString('latin1', start, p);
@@ -247,7 +250,18 @@ class Reader {
     const b = this.b;
     const end = this.end;
     let p = this.pos + 1; // opening quote
+    // Most strings have no escape: one decode, nothing else allocated.
+    while (p < end && b[p] !== QUOTE && b[p] !== BACKSLASH && b[p] >= 0x20) p++;
+    if (p < end && b[p] === QUOTE) {
+      const whole = decode(b, this.pos + 1, p);
+      this.pos = p + 1;
+      return whole;
+    }
+    p = this.pos + 1;
     let out = '';
+    // Pieces between escapes are joined a thousand at a time: appended one by one, each
+    // escape would leave a rope node of its own (18 bytes of heap per byte of `\n\n…`).
+    const pieces: string[] = [];
     for (;;) {
       const run = p;
       let c = -1;
@@ -256,12 +270,16 @@ class Reader {
         if (c === QUOTE || c === BACKSLASH || c < 0x20) break;
         p++;
       }
-      if (p > run) out += decode(b, run, p);
+      if (p > run) pieces.push(decode(b, run, p));
       this.pos = p;
       if (p >= end) throw this.unexpected();
       if (c === QUOTE) {
         this.pos = p + 1;
-        return out;
+        return pieces.length === 1 && out === '' ? pieces[0] : out + pieces.join('');
+      }
+      if (pieces.length >= 1024) {
+        out += pieces.join('');
+        pieces.length = 0;
       }
       if (c !== BACKSLASH) throw this.unexpected('control character in a string');
       const e = p + 1 < end ? b[p + 1] : -1;
@@ -272,10 +290,10 @@ class Reader {
           if (h < 0) throw this.unexpected('bad \\u escape');
           unit = unit * 16 + h;
         }
-        out += String.fromCharCode(unit);
+        pieces.push(String.fromCharCode(unit));
         p += 6;
       } else if (ESCAPES[e] !== undefined) {
-        out += ESCAPES[e];
+        pieces.push(ESCAPES[e]);
         p += 2;
       } else {
         throw this.unexpected('bad escape');

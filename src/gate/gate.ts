@@ -190,7 +190,7 @@ export class Gate {
     for (const [name, p] of given) {
       const want = wanted.get(name) as string;
       const check = (digest: string) => {
-        if (!bindsVerifiedDigest(digest, want)) throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} has root digest ${digest}, the release record binds ${want}`, { file: p });
+        if (!bindsVerifiedDigest(digest, want)) throw new ModelsealError('RELEASE_MISMATCH', `artifact ${JSON.stringify(name)} is signed as root digest ${digest}, the release record binds ${want}`, { file: p });
       };
       // Checked on the digest its signature claims (before hashing), and again on the verified one.
       check((await verifyReleaseArtifact(this.policy, name, p, { attestations: this.options.attestations, now, expectDigest: check })).rootDigest);

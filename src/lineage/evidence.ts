@@ -33,8 +33,11 @@ export interface Evidence {
 /** An artifact folder or file given with `--with`, digested as its own signature was. */
 export interface WithArtifact {
   path: string;
-  /** The root digest its own signature claims (checked at its node), or that of its files when it has none. */
-  digest: string;
+  /**
+   * The root digest its own signature claims (checked at its node), or that of its files
+   * when it has none: computed only once the artifact that needs it has verified (withDigest).
+   */
+  digest?: string;
   /** Its base name and its signature's subject name: hints for messages, never identity. */
   names: Set<string>;
   evidence: Evidence[];
@@ -51,7 +54,8 @@ const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
 export function readEvidence(file: string, origin: Evidence['origin'], cache?: HashCache): Evidence {
-  const read = cache ? cache.signatureFile(file) : readSignatureFileSummary(file);
+  // Beside an artifact, read once for the run (it is used); elsewhere only classified.
+  const read = cache ? cache.signatureFile(file) : readSignatureFileSummary(file, { skipResources: true });
   if (read.format !== 'bundle' || read.envelopeSha256 === undefined) {
     throw new ModelsealError('BUNDLE_INVALID', 'is a COSE_Sign1 message; lineage and policies read Sigstore bundles (sign with --format bundle)', { file });
   }
@@ -76,7 +80,7 @@ export function evidenceBundle(ev: Evidence): SignatureBundle {
 }
 
 /** Indexes a plain folder of bundles (not recursive) by the subject digest they claim. */
-export function indexAttestationFolders(folders: readonly string[], cache?: HashCache): EvidenceIndex {
+export function indexAttestationFolders(folders: readonly string[]): EvidenceIndex {
   const index: EvidenceIndex = { byDigest: new Map(), skipped: [], folders: folders.map((f) => path.resolve(f)) };
   for (const folder of index.folders) {
     let entries: fs.Dirent[];
@@ -93,7 +97,7 @@ export function indexAttestationFolders(folders: readonly string[], cache?: Hash
         continue;
       }
       try {
-        const ev = readEvidence(file, 'attestations', cache);
+        const ev = readEvidence(file, 'attestations');
         const list = index.byDigest.get(ev.claimedDigest) ?? [];
         list.push(ev);
         index.byDigest.set(ev.claimedDigest, list);
@@ -119,11 +123,16 @@ export function besideEvidence(artifact: string, signature?: string, provenance?
  * that signature, then checks its files against it, before anything is hashed), or by the
  * digest of its files when it has no signature of its own.
  */
-export async function loadWithArtifact(dir: string, cache?: HashCache): Promise<WithArtifact> {
+export function loadWithArtifact(dir: string, cache?: HashCache): WithArtifact {
   if (!fs.existsSync(dir)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory (given with --with)', { file: dir });
   const signed = readOwnStatement(defaultSignaturePath(dir), cache);
-  const digest = signed ? signed.manifest.rootDigest : (await digestArtifact(dir)).rootDigest;
   const names = new Set([subjectNameOf(dir)]);
   if (signed?.subjectName) names.add(signed.subjectName);
-  return { path: path.resolve(dir), digest, names, evidence: besideEvidence(dir, undefined, undefined, cache) };
+  return { path: path.resolve(dir), ...(signed ? { digest: signed.manifest.rootDigest } : {}), names, evidence: besideEvidence(dir, undefined, undefined, cache) };
+}
+
+/** The digest of a `--with` artifact, its files hashed the first time one without a signature is asked for. */
+export async function withDigest(w: WithArtifact): Promise<string> {
+  w.digest ??= (await digestArtifact(w.path)).rootDigest;
+  return w.digest;
 }

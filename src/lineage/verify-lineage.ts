@@ -16,7 +16,7 @@ import { checkProvenanceTimes } from '../statement/provenance';
 import { verifyBundleAgainstSigners } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
-import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
+import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, withDigest, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
 import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency, NodeSigner } from './lineage-types';
 
 const DAY_MS = 86_400_000;
@@ -108,6 +108,22 @@ function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedE
     throw new ModelsealError('SUBJECT_MISMATCH', `this ${what} is about another artifact${about ? ` ("${about}")` : ''}: its subject is ${short(subject)}, not ${short(expectedDigest)}`, { file: ev.file });
   }
   return out;
+}
+
+/** Whether any bundle of the attestation folders verifies for a signer of the policy (whatever its subject). */
+function anyKnownSigner(ctx: Context): boolean {
+  const signers = [...ctx.policy.signers.values()];
+  for (const list of ctx.index.byDigest.values()) {
+    for (const ev of list) {
+      try {
+        verifyBundleAgainstSigners(evidenceBundle(ev), signers, ev.file);
+        return true;
+      } catch {
+        // not by a known signer (or unreadable): it cannot be used, whatever the digest
+      }
+    }
+  }
+  return false;
 }
 
 /** The same bundle may sit beside an artifact and in an attestation folder: count it once (the first, beside, wins). */
@@ -336,11 +352,14 @@ async function followDependency(ctx: Context, parent: LineageNode, dep: NodeDepe
   }
   if (depth > ctx.maxDepth) throw new ModelsealError('LINEAGE_TOO_DEEP', `following ${depLabel} goes past the policy's maxDepth ${ctx.maxDepth}`);
 
+  // The node that needs them has verified: only now is a --with artifact without a signature hashed.
+  for (const w of ctx.withArtifacts) await withDigest(w);
   const byDigest = ctx.withArtifacts.find((w) => w.digest === dep.sha256);
   if (!byDigest && dep.name !== undefined) {
     const lookAlike = ctx.withArtifacts.find((w) => w.names.has(dep.name!));
     if (lookAlike) {
-      throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but the artifact given with --with has ${short(lookAlike.digest)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
+      const what = lookAlike.evidence.some((e) => e.type === 'signature') ? 'its own signature names' : 'its files have';
+      throw new ModelsealError('LINEAGE_MISMATCH', `${depLabel} is bound by digest, but for the artifact given with --with ${what} ${short(lookAlike.digest!)}: not the one this provenance was made from (swapped or changed)`, { file: lookAlike.path });
     }
   }
   // The parent's binding names it; the --with path only where the binding gives no name.
@@ -383,9 +402,8 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
 export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const cache = new HashCache();
-  const index = indexAttestationFolders(options.attestations ?? [], cache);
-  const withArtifacts: WithArtifact[] = [];
-  for (const w of options.with ?? []) withArtifacts.push(await loadWithArtifact(w, cache));
+  const index = indexAttestationFolders(options.attestations ?? []);
+  const withArtifacts = (options.with ?? []).map((w) => loadWithArtifact(w, cache));
   const signature = options.signature ?? defaultSignaturePath(artifact);
   const ctx: Context = {
     policy,
@@ -405,9 +423,10 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     // The digest the artifact claims (its signature's subject): its files are checked against
     // that signature in evaluateNode, once it is verified (no payload is held while they are hashed).
     const signed = readOwnStatement(signature, cache);
-    // With nothing beside it and nowhere to look, no digest can be signed: refuse before hashing.
-    if (!signed && evidence.length === 0 && index.byDigest.size === 0) {
-      throw new ModelsealError('SIGNATURE_NOT_FOUND', `no signature or provenance found beside it${index.folders.length ? ` or in ${index.folders.join(', ')}` : ' (give --attestations DIR or --with DIR)'}`, { file: artifact });
+    // Found by its digest only: unless some attestation a policy signer made could be about
+    // it, no digest can be signed, and it is refused before its files are hashed.
+    if (!signed && evidence.length === 0 && !anyKnownSigner(ctx)) {
+      throw new ModelsealError('SIGNATURE_NOT_FOUND', `no signature or provenance found beside it${index.folders.length ? `, nor one by a signer the policy knows in ${index.folders.join(', ')}` : ' (give --attestations DIR)'}`, { file: artifact });
     }
     const manifest = signed ? undefined : await digestArtifact(artifact);
     top.digest = signed?.manifest.rootDigest ?? manifest!.rootDigest;
@@ -425,9 +444,9 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     // Everything given with --with must be part of what was verified: a loader will use it.
     for (const w of withArtifacts) {
       // Its own node, at its path: a copy claiming the same digest was never checked.
-      const node = ctx.nodes.get(w.digest);
+      const node = w.digest === undefined ? undefined : ctx.nodes.get(w.digest);
       if (node?.status !== 'verified' || node.path !== w.path) {
-        throw new ModelsealError('LINEAGE_MISMATCH', `${w.path} (${short(w.digest)}) was given with --with but is not part of the verified lineage of "${top.name}"`, { file: w.path });
+        throw new ModelsealError('LINEAGE_MISMATCH', `${w.path}${w.digest ? ` (${short(w.digest)})` : ''} was given with --with but is not part of the verified lineage of "${top.name}"`, { file: w.path });
       }
     }
     const evals = checkTopArtifactGuards(ctx, artifact, top, rule, options);

@@ -1,8 +1,7 @@
 import { ModelsealError } from '../errors';
 import { parseBundle } from '../envelope/bundle';
 import { maxBundleBytes, parseJson, readBoundedFile } from '../envelope/read-json';
-import { parseOmsStatement } from '../statement/oms';
-import { parseStatement } from '../statement/statement';
+import { parseOmsStatement, readStatementCollecting } from '../statement/oms';
 import { checkLayersMatchSigned } from './match-layers';
 import { openModel, type RegistryOptions } from './open-model';
 import { attachBundle } from './referrers';
@@ -28,11 +27,12 @@ export interface OciAttachResult {
 export async function attachOci(reference: string, bundleFile: string, options: RegistryOptions): Promise<OciAttachResult> {
   const bytes = readBoundedFile(bundleFile, maxBundleBytes(), { notFound: 'SIGNATURE_NOT_FOUND', tooLarge: 'BUNDLE_INVALID' });
   const bundle = parseBundle(parseJson(bytes, bundleFile, 'BUNDLE_INVALID', 'the signature file'), bundleFile);
-  const statement = parseStatement(bundle.envelope.payload, bundleFile);
+  // Read as verify reads it: the resources packed as they are parsed.
+  const { statement, collector } = readStatementCollecting(bundle.envelope.payload, bundleFile);
   const opened = await openModel(reference, options);
   const root = opened.model.manifest.rootDigest;
   if (OMS_V1.test(statement.predicateType)) {
-    const oms = parseOmsStatement(statement, bundleFile);
+    const oms = parseOmsStatement(statement, bundleFile, collector);
     checkLayersMatchSigned(oms.manifest, opened.model.manifest, opened.pinned);
   } else if (!statement.subject.some((s) => s.digest?.sha256 === root)) {
     throw new ModelsealError('SUBJECT_MISMATCH', `is about another artifact: no subject has the sha256 ${root} of ${opened.pinned}`, { file: bundleFile });

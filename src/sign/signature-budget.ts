@@ -20,6 +20,8 @@ function digits(n: number): number {
   return d;
 }
 
+const MAX_IGNORE_PATHS = 1_000_000;
+
 /** The bundle around the statement when signed with a key or keyless (hint, signature, log entry, certificate): a few KB. */
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 
@@ -43,6 +45,10 @@ function tooLarge(what: string, serialization: Serialization, files: ReadonlyArr
  * the certificate chain); `checkSignatureBytes` checks the written bytes once it is signed.
  */
 export function checkSignatureBudget(files: ReadonlyArray<{ name: string; size: number }>, serialization: Serialization, subjectName: string, options: BudgetOptions = {}): void {
+  // The statement outside its resources is read value by value (MAX_JSON_VALUES): keep well inside that.
+  if (serialization.ignorePaths.length > MAX_IGNORE_PATHS) {
+    throw new ModelsealError('SIGNATURE_TOO_LARGE', `the signature would record ${serialization.ignorePaths.length} ignore paths, more than verify reads (${MAX_IGNORE_PATHS}); ignore a folder instead of its files`);
+  }
   const max = maxResources();
   const count = resourceCount(files, serialization);
   if (count > max) throw tooLarge(`list ${count} resources, over the limit of ${max}`, serialization, files, max, true);

@@ -24,7 +24,7 @@ export function readOwnStatement(signature: string, cache?: HashCache): OmsState
   if (!cache) return readUnverifiedStatement(signature);
   const { oms } = cache.signatureFile(signature);
   if (oms instanceof ModelsealError) throw oms;
-  return oms;
+  return oms as OmsStatement;
 }
 
 /**

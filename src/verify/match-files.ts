@@ -282,7 +282,7 @@ export class HashCache {
    */
   omsStatement(payload: Buffer, fileSha256: string, method: SigningMethod, file: string): OmsStatement {
     const known = this.signatureFiles.get(path.resolve(file));
-    if (known && known.fileSha256 === fileSha256 && known.method === method) {
+    if (known?.oms && known.fileSha256 === fileSha256 && known.method === method) {
       if (known.oms instanceof ModelsealError) throw known.oms;
       return known.oms;
     }

@@ -5,7 +5,7 @@ type SignatureContent = SignedEntity['signature'];
 import { preAuthEncoding } from '../envelope/dsse';
 import { keyTypeOf } from '../keys/load';
 import { verifyBytes } from '../keys/signature-algorithm';
-import { legacyPreAuthEncoding } from './legacy-pae';
+import { verifyLegacyPreAuth } from './legacy-pae';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
@@ -67,7 +67,7 @@ export class DsseSignatureContent implements SignatureContent {
     if (verifyWithKey(key, this.pae, this.signature)) return true;
     if (!this.allowLegacyPae || key.asymmetricKeyType !== 'ec') return false;
     try {
-      this.usedLegacyPae = nodeVerify('sha256', legacyPreAuthEncoding(this.parts.payloadType, this.parts.payload), key, this.signature);
+      this.usedLegacyPae = verifyLegacyPreAuth(this.parts.payloadType, this.parts.payload, key, this.signature);
     } catch {
       this.usedLegacyPae = false;
     }

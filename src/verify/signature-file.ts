@@ -11,7 +11,7 @@ import type { SignatureFormat } from '../sign/signature-path';
 import { verifyCoseSign1 } from './cose-verify';
 import { LEGACY_PREDICATE_TYPE, parseLegacyDigestsStatement } from '../statement/oms-legacy';
 import { parseOmsStatement, readStatementCollecting, type OmsStatement, type ResourceCollector } from '../statement/oms';
-import type { Statement } from '../statement/statement';
+import { parseStatement, type Statement } from '../statement/statement';
 import { verifyBundleSigners, type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
 /** A signature file whose envelope verified: from here on the format no longer matters. */
@@ -82,16 +82,21 @@ export interface SignatureFileSummary {
   statement: Statement;
   /** Bundles only: SHA-256 of the payload type, payload and first signature (the same envelope in files laid out otherwise). */
   envelopeSha256?: string;
-  /** The OMS statement, or why the file holds none that verify would accept. */
-  oms: OmsStatement | ModelsealError;
+  /** The OMS statement, or why the file holds none that verify would accept; absent when its resources were skipped. */
+  oms?: OmsStatement | ModelsealError;
 }
 
-export function readSignatureFileSummary(file: string): SignatureFileSummary {
-  const { read, ...summary } = collectSignatureFile(file);
+/**
+ * Reads a signature file as a summary. `skipResources`: only classify it (the resources are
+ * parsed and dropped, nothing per resource is kept), for files that may never be used.
+ */
+export function readSignatureFileSummary(file: string, options: { skipResources?: boolean } = {}): SignatureFileSummary {
+  const { read, ...summary } = collectSignatureFile(file, options.skipResources === true);
+  if (!read.collector) return { ...summary, statement: read.statement };
   // The payload is out of reach from here: the resources are checked without it in memory.
   let oms: OmsStatement | ModelsealError;
   try {
-    oms = omsStatementOf(read, summary.method, file);
+    oms = omsStatementOf({ statement: read.statement, collector: read.collector }, summary.method, file);
   } catch (err) {
     if (!(err instanceof ModelsealError)) throw err;
     oms = err;
@@ -99,11 +104,14 @@ export function readSignatureFileSummary(file: string): SignatureFileSummary {
   return { ...summary, statement: read.statement, oms };
 }
 
-function collectSignatureFile(file: string) {
+function collectSignatureFile(file: string, skipResources: boolean) {
   const { format, method, fileSha256, payload, bundle } = readUnverifiedSignature(file);
   const env = bundle?.envelope;
   const envelopeSha256 = env ? createHash('sha256').update(env.payloadType).update('\0').update(payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex') : undefined;
-  return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), read: readStatementCollecting(payload, file) };
+  const read: { statement: Statement; collector?: ResourceCollector } = skipResources
+    ? { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: () => undefined }) }
+    : readStatementCollecting(payload, file);
+  return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), read };
 }
 
 /**
@@ -125,5 +133,5 @@ export function omsStatementOf(read: { statement: Statement; collector: Resource
 export function readUnverifiedStatement(file: string): OmsStatement {
   const { oms } = readSignatureFileSummary(file);
   if (oms instanceof ModelsealError) throw oms;
-  return oms;
+  return oms as OmsStatement;
 }

@@ -94,11 +94,16 @@ function infoOf(key: KeyObject, file?: string): PublicKeyInfo {
   }
 }
 
-/** Read only once the signature verified: an unverified payload is not parsed before its signature is checked. */
+/**
+ * Whether a statement is model_signing v0.2's, read only once its signature verified (an
+ * unverified payload is not parsed before its signature is checked). Its subjects, one per
+ * file, are streamed past: a large v0.2 statement reads here in bounded memory.
+ */
 function isLegacyPayload(payload: Buffer, file?: string): boolean {
-  const { parseStatement } = require('../statement/statement') as typeof import('../statement/statement');
+  const { parseJson } = require('../envelope/read-json') as typeof import('../envelope/read-json');
   try {
-    return parseStatement(payload, file).predicateType === LEGACY_PREDICATE_TYPE;
+    const s = parseJson(payload, file, 'STATEMENT_INVALID', 'the signed statement', { items: { path: ['subject'], onItem: () => undefined } }) as { predicateType?: unknown } | null;
+    return s?.predicateType === LEGACY_PREDICATE_TYPE;
   } catch {
     return false;
   }

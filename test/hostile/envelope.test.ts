@@ -10,6 +10,7 @@ import { DEFAULT_MAX_RESOURCES, signatureByteLimit } from '../../src/envelope/si
 import { verifyArtifact } from '../../src/verify/verify-artifact';
 import { bundleObject, cliOnTree, expectCliRefusal, expectCode, hostile, makeKey, statementFor, writeBundle, type TestKey } from '../helpers/hostile';
 import { snapshotTree, tmpDir, writeTree } from '../helpers/tmp';
+import { arr, bstr, int, map, tag } from '../helpers/cbor-bytes';
 
 let key: TestKey;
 let other: TestKey;
@@ -246,6 +247,28 @@ describe('values, not only bytes', () => {
     expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 1, code: 'BUNDLE_INVALID' });
     expect(r.json.error.message).toContain('more than 2000000 values');
     expect(r.peakMiB).toBeLessThan(400);
+  });
+
+  hostile('E-35', 'a bundle whose strings are 60 MB of escapes is read in bounded memory', () => {
+    const b = honestBundle();
+    const escapes = '\\n'.repeat(480_000); // just under the 1 MiB a string outside the payload may take
+    const padding = Array.from({ length: 60 }, (_, i) => `"p${i}":"${escapes}"`).join(',');
+    const text = JSON.stringify(b).replace('"publicKey":{', `"publicKey":{${padding},`);
+    const r = verifyMeasured(sigFile(text));
+    expect(r.status).toBe(0); // only the payload and its signature decide; the extra strings are read, then dropped
+    expect(r.peakMiB).toBeLessThan(400);
+  });
+
+  hostile('E-36', 'a COSE message with a million items in nested arrays (each array within its limit), and a number of 5,000 digits in a bundle, are refused', async () => {
+    const inner = arr(Array.from({ length: 1000 }, () => int(0)));
+    const message = tag(18, arr([bstr(Buffer.from([0xa1, 0x01, 0x26])), map([[int(99), arr(Array.from({ length: 1000 }, () => inner))]]), bstr(Buffer.from('{}')), bstr(Buffer.alloc(64))]));
+    const cose = path.join(tmpDir(), 'model.cose');
+    fs.writeFileSync(cose, message);
+    const e = await expectCode(verifyLib(cose), 'BUNDLE_INVALID', 1);
+    expect(e.message).toContain('more than 100000 items in all');
+    const long = JSON.stringify(honestBundle()).replace('"mediaType"', `"x":${'9'.repeat(5000)},"mediaType"`);
+    const n = await expectCode(verifyLib(sigFile(long)), 'BUNDLE_INVALID', 1);
+    expect(n.message).toContain('a number of more than 4096 characters');
   });
 
   hostile('E-34', 'a signed statement holding 3 million values outside its resources, or one resource entry holding 5,000, is refused', async () => {

@@ -34,6 +34,8 @@ export class CborFormatError extends Error {
 
 const MAX_DEPTH = 16;
 const DEFAULT_MAX_ITEMS = 1000;
+/** Items in the whole message: nested arrays each within maxItems still multiply (550 MB of zeros decoded to 4.9 GB). */
+const MAX_TOTAL_ITEMS = 100_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class Walker {
@@ -93,8 +95,11 @@ class Walker {
     return { major, ai, arg, start };
   }
 
+  private items = 0;
+
   private item(depth: number): void {
     if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+    if (++this.items > MAX_TOTAL_ITEMS) this.fail(`more than ${MAX_TOTAL_ITEMS} items in all`);
     const { major, arg, start } = this.head();
     switch (major) {
       case 0:
