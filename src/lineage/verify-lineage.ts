@@ -10,10 +10,12 @@ import { digestArtifact } from '../digest-artifact';
 import { defaultSignaturePath } from '../sign/signature-path';
 import { subjectNameOf } from '../sign/subject-name';
 import { HashCache, matchFiles } from '../verify/match-files';
+import { walkWhileReading } from '../verify/verify-artifact';
+import type { WalkAhead } from '../digest/walk-ahead';
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_DEPTH, type ArtifactRule, type Policy } from '../policy/policy-types';
 import { ruleForNames } from '../policy/rules';
 import { checkProvenanceTimes } from '../statement/provenance';
-import { verifyBundleAgainstSigners } from '../policy/verify-signers';
+import { verifyBundleAgainstSigners, type SignerMatch } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
 import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, withDigest, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
@@ -64,6 +66,8 @@ interface NodeInput {
   ruleNames?: string[];
   /** Follow the provenance of the top node (dependencies that are not roots are always followed). */
   follow?: boolean;
+  /** A walk of `path` started while its signature was read (top node: match-files takes it where it equals the signed walk). */
+  walkAhead?: WalkAhead;
   /** A human label for the node that needs this one. */
   neededBy?: string;
 }
@@ -95,12 +99,33 @@ function withFile(err: ModelsealError, file: string | undefined, lineageNode?: s
 
 /** Verifies one piece of evidence against every signer the policy defines; throws if none signed it. */
 function identify(ctx: Context, ev: Evidence, expectedDigest: string): VerifiedEvidence {
+  const out = ev.type === 'signature' ? identifiedInRead(ctx, ev) : undefined;
+  return checkSubject(ev, out ?? identifyNow(ctx, ev), expectedDigest);
+}
+
+/** A model signature this run verified as it read it (beside the artifact): the same bytes, not read again. */
+function identifiedInRead(ctx: Context, ev: Evidence): VerifiedEvidence | undefined {
+  const read = ctx.cache.verifiedRead(ev.file, ev.fileSha256);
+  if (!read?.verification) return undefined;
+  if ('error' in read.verification) throw read.verification.error;
+  const match = read.verification.value as SignerMatch;
+  if (read.method !== match.verified.method || read.oms === undefined) return undefined;
+  if (read.oms instanceof ModelsealError) throw read.oms;
+  return { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint, oms: read.oms };
+}
+
+/** Reads the evidence again (it must be the bytes classified), verifies it and reads its statement. */
+function identifyNow(ctx: Context, ev: Evidence): VerifiedEvidence {
   const bundle = evidenceBundle(ev);
   const match = verifyBundleAgainstSigners(bundle, [...ctx.policy.signers.values()], ev.file);
   const out: VerifiedEvidence = { evidence: ev, signers: match.signers.map((s) => s.name), keyHint: match.verified.keyHint };
   // A model signature is read as verify reads it: its resources packed as they are parsed.
   if (ev.type === 'signature') out.oms = ctx.cache.omsStatement(bundle.envelope.payload, ev.fileSha256, match.verified.method, ev.file);
   else out.provenance = parseProvenance(parseStatement(bundle.envelope.payload, ev.file), ev.file);
+  return out;
+}
+
+function checkSubject(ev: Evidence, out: VerifiedEvidence, expectedDigest: string): VerifiedEvidence {
   const subject = out.oms?.manifest.rootDigest ?? out.provenance!.subjectDigest;
   if (subject !== expectedDigest) {
     const what = ev.type === 'signature' ? 'signature' : 'provenance';
@@ -207,7 +232,7 @@ async function verifyNodeInto(ctx: Context, input: NodeInput, node: LineageNode)
   // The files, when we have them, must be what every signature about them lists (names and digests).
   if (input.path) {
     for (const v of verified) {
-      if (v.oms) await matchFiles(input.path, v.oms.manifest, v.evidence.file, { cache: ctx.cache });
+      if (v.oms) await matchFiles(input.path, v.oms.manifest, v.evidence.file, { cache: ctx.cache, walkAhead: input.walkAhead });
     }
     node.filesChecked = verified.some((v) => v.oms);
   }
@@ -401,7 +426,9 @@ function graphOf(ctx: Context, artifact: string, top: { digest: string; name: st
  */
 export async function evaluateLineage(artifact: string, policy: Policy, options: LineageOptions = {}): Promise<LineageEvaluation> {
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
-  const cache = new HashCache();
+  // Signatures read through the cache (beside an artifact) are verified in that one read.
+  const signers = [...policy.signers.values()];
+  const cache = new HashCache({ verifyBundle: (bundle, file) => verifyBundleAgainstSigners(bundle, signers, file) });
   const index = indexAttestationFolders(options.attestations ?? []);
   const withArtifacts = (options.with ?? []).map((w) => loadWithArtifact(w, cache));
   const signature = options.signature ?? defaultSignaturePath(artifact);
@@ -418,6 +445,8 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     skewMs: (policy.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS) * 1000,
   };
   const top = { digest: '', name: options.name ?? subjectNameOf(artifact), rule: '' };
+  // As verify --key does: a dataset's folder is walked while its signature is read and verified.
+  const walkAhead = walkWhileReading(artifact, path.resolve(signature));
   try {
     const evidence = besideEvidence(artifact, options.signature, options.provenance, cache);
     // The digest the artifact claims (its signature's subject): its files are checked against
@@ -440,7 +469,7 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     ctx.maxDepth = rule.maxDepth ?? DEFAULT_MAX_DEPTH;
     const hasProvenance = evidence.some((e) => e.type === 'provenance') || (index.byDigest.get(top.digest) ?? []).some((e) => e.type === 'provenance');
     const follow = options.lineage === true || withArtifacts.length > 0 || rule.lineage === 'required' || (rule.lineage === 'optional' && hasProvenance);
-    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, depth: 0, stack: [top.digest], rule, follow });
+    await evaluateNode(ctx, { digest: top.digest, name: top.name, role: 'artifact', path: path.resolve(artifact), evidence, depth: 0, stack: [top.digest], rule, follow, ...(walkAhead ? { walkAhead } : {}) });
     // Everything given with --with must be part of what was verified: a loader will use it.
     for (const w of withArtifacts) {
       // Its own node, at its path: a copy claiming the same digest was never checked.
@@ -456,6 +485,8 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
     // Ancestors of the failing node are failed too.
     for (const n of ctx.nodes.values()) if (n.status === 'pending') n.status = 'failed';
     return { ok: false, graph: graphOf(ctx, artifact, top), error: err };
+  } finally {
+    walkAhead?.cancel();
   }
 }
 

@@ -11,7 +11,7 @@ import type { Part } from '../digest/partition';
 import { FileAtName, walkArtifact, type ArtifactFile, type ArtifactTree } from '../digest/walk';
 import { WalkAhead } from '../digest/walk-ahead';
 import { parseShardName, readStatementCollecting, type OmsStatement } from '../statement/oms';
-import { omsStatementOf, readSignatureFileSummary, type SignatureFileSummary } from './signature-file';
+import { omsStatementOf, readSignatureFileSummary, type SignatureFileSummary, type SummaryOptions } from './signature-file';
 import type { SigningMethod } from './trusted-signer';
 import { signatureIgnores } from '../sign/signature-path';
 import { describeDiff, type ManifestDiff } from './compare';
@@ -265,15 +265,28 @@ export class HashCache {
   private readonly matched = new Map<string, Promise<FilesMatch>>();
   private readonly signatureFiles = new Map<string, SignatureFileSummary>();
 
-  /** A signature file read once per run (the evidence beside an artifact and its own signature are one read); never its payload. */
+  /** `verifyBundle`: how the run verifies a bundle, done in the one read of each signature file (see signatureFile). */
+  constructor(private readonly options: Pick<SummaryOptions, 'verifyBundle'> = {}) {}
+
+  /**
+   * A signature file read once per run (the evidence beside an artifact and its own
+   * signature are one read), verified in that read when the cache was given `verifyBundle`;
+   * never its payload.
+   */
   signatureFile(file: string): SignatureFileSummary {
     const key = path.resolve(file);
     let summary = this.signatureFiles.get(key);
     if (!summary) {
-      summary = readSignatureFileSummary(file);
+      summary = readSignatureFileSummary(file, this.options);
       this.signatureFiles.set(key, summary);
     }
     return summary;
+  }
+
+  /** This run's read of `file` if it saw the bytes `fileSha256` and verified them (signatureFile with `verifyBundle`). */
+  verifiedRead(file: string, fileSha256: string): SignatureFileSummary | undefined {
+    const known = this.signatureFiles.get(path.resolve(file));
+    return known?.verification && known.fileSha256 === fileSha256 ? known : undefined;
   }
 
   /**

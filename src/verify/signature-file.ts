@@ -84,14 +84,19 @@ export interface SignatureFileSummary {
   envelopeSha256?: string;
   /** The OMS statement, or why the file holds none that verify would accept; absent when its resources were skipped. */
   oms?: OmsStatement | ModelsealError;
+  /** What `verifyBundle` made of the bundle, while its payload was in memory: its result, or the error it threw. */
+  verification?: { value: unknown } | { error: unknown };
 }
 
-/**
- * Reads a signature file as a summary. `skipResources`: only classify it (the resources are
- * parsed and dropped, nothing per resource is kept), for files that may never be used.
- */
-export function readSignatureFileSummary(file: string, options: { skipResources?: boolean } = {}): SignatureFileSummary {
-  const { read, ...summary } = collectSignatureFile(file, options.skipResources === true);
+export interface SummaryOptions {
+  /** Only classify the file: its resources are parsed and dropped, nothing per resource is kept (files that may never be used). */
+  skipResources?: boolean;
+  /** Verifies the bundle in the same read (a verifier that will need it): the file is not read again to be verified. */
+  verifyBundle?: (bundle: SignatureBundle, file: string) => unknown;
+}
+
+export function readSignatureFileSummary(file: string, options: SummaryOptions = {}): SignatureFileSummary {
+  const { read, ...summary } = collectSignatureFile(file, options);
   if (!read.collector) return { ...summary, statement: read.statement };
   // The payload is out of reach from here: the resources are checked without it in memory.
   let oms: OmsStatement | ModelsealError;
@@ -104,14 +109,22 @@ export function readSignatureFileSummary(file: string, options: { skipResources?
   return { ...summary, statement: read.statement, oms };
 }
 
-function collectSignatureFile(file: string, skipResources: boolean) {
+function collectSignatureFile(file: string, options: SummaryOptions) {
   const { format, method, fileSha256, payload, bundle } = readUnverifiedSignature(file);
   const env = bundle?.envelope;
   const envelopeSha256 = env ? createHash('sha256').update(env.payloadType).update('\0').update(payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex') : undefined;
-  const read: { statement: Statement; collector?: ResourceCollector } = skipResources
+  let verification: SignatureFileSummary['verification'];
+  if (bundle && options.verifyBundle) {
+    try {
+      verification = { value: options.verifyBundle(bundle, file) };
+    } catch (error) {
+      verification = { error };
+    }
+  }
+  const read: { statement: Statement; collector?: ResourceCollector } = options.skipResources
     ? { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: () => undefined }) }
     : readStatementCollecting(payload, file);
-  return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), read };
+  return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), ...(verification ? { verification } : {}), read };
 }
 
 /**

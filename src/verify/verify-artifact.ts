@@ -7,6 +7,7 @@ import type { PublicKeyInfo } from '../keys/key-types';
 import { readStatementCollecting } from '../statement/oms';
 import { defaultSignaturePath, type SignatureFormat } from '../sign/signature-path';
 import { matchFiles, walkAheadOfSignature, type FilesMatch } from './match-files';
+import type { WalkAhead } from '../digest/walk-ahead';
 import { omsStatementOf, verifySignatureFile } from './signature-file';
 import { type SigningMethod, type TrustedSigner, type VerifiedSigner } from './trusted-signer';
 
@@ -71,6 +72,11 @@ function signatureBytes(file: string): number {
   }
 }
 
+/** A walk of the artifact on a thread while its (large) signature is read; undefined for small ones or with threads 0. */
+export function walkWhileReading(artifact: string, signaturePath: string, options: Pick<VerifyOptions, 'ignorePaths' | 'noDefaultIgnores' | 'threads'> = {}): WalkAhead | undefined {
+  return options.threads !== 0 && signatureBytes(signaturePath) >= walkAheadFrom.signatureBytes ? walkAheadOfSignature(artifact, signaturePath, options) : undefined;
+}
+
 /** The bundle's default path, or the COSE one when only that exists. */
 function defaultSignatureFor(artifact: string): string {
   const bundle = defaultSignaturePath(artifact, 'bundle');
@@ -101,7 +107,7 @@ export async function verifyArtifact(artifact: string, options: VerifyOptions): 
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   const signaturePath = path.resolve(options.signature ?? defaultSignatureFor(artifact));
   // A dataset's signature takes seconds to read: its folder is walked meanwhile (on a thread: not with threads 0).
-  const walkAhead = options.threads !== 0 && signatureBytes(signaturePath) >= walkAheadFrom.signatureBytes ? walkAheadOfSignature(artifact, signaturePath, options) : undefined;
+  const walkAhead = walkWhileReading(artifact, signaturePath, options);
   try {
     const { oms, signer, format, claims } = readSignedManifest(signaturePath, signers);
     const signed = oms.manifest;
