@@ -14,6 +14,7 @@ import { exportMlBom } from '../src/bom';
 import { loadPolicy } from '../src/policy';
 import { lockArtifact } from '../src/lock';
 import * as matchFilesModule from '../src/verify/match-files';
+import * as bundleFileModule from '../src/envelope/bundle-file';
 import { loadPublicKey } from '../src/keys/load';
 import { signStatementWithCertificate } from '../src/sign/certificate-signer';
 import { buildOmsStatement } from '../src/statement/oms';
@@ -238,6 +239,18 @@ describe('names before bytes on the policy paths: who signed, and what is bound,
     terabyte(path.join(dir, 'w.bin'));
     const gate = new Gate(policyFile(), p('before-bytes', 'state'), { channel: 'prod', init: true });
     expect(await refusedUnread(() => gate.check(env.envelope, [dir]))).toBe('RELEASE_MISMATCH');
+  });
+
+  it('a signature beside the artifact is read once, and verified in that read', async () => {
+    const dir = writeTree(p('before-bytes', 'read-once'), { 'w.bin': 'w' });
+    await signArtifact(dir, { key: keys.publisher });
+    const spy = jest.spyOn(bundleFileModule, 'readSignatureFileContent');
+    try {
+      await expect(verifyArtifact(dir, { policy: loadPolicy(policyFile()) })).resolves.toMatchObject({ verified: true });
+      expect(spy.mock.calls.filter(([file]) => path.resolve(file) === path.join(dir, 'model.sig')).length).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a policy verifier refuses the options a policy does not heed, as verifyArtifact does', async () => {

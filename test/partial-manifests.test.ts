@@ -242,6 +242,22 @@ describe('digest --part and sign --from-manifest', () => {
     expect(r.json.error.message).toContain('where this signature is to be written');
   });
 
+  it('parts that do not record the signature files among their ignored paths still join to what sign writes', async () => {
+    const copy = tmpDir();
+    fs.cpSync(root, copy, { recursive: true });
+    const parts = await digestParts(copy, 2);
+    for (const part of parts) {
+      const json = JSON.parse(fs.readFileSync(part, 'utf8'));
+      json.serialization.ignore_paths = json.serialization.ignore_paths.filter((p: string) => !p.endsWith('.sig') && !p.endsWith('.cose'));
+      fs.writeFileSync(part, JSON.stringify(json));
+    }
+    const joined = path.join(tmpDir(), 'bare-joined.sig');
+    const single = path.join(tmpDir(), 'bare-single.sig');
+    expect(cli(['sign', copy, '--key', `${keys}.key`, '--signature', joined, '--from-manifest', ...parts]).status).toBe(0);
+    expect(cli(['sign', copy, '--key', `${keys}.key`, '--signature', single]).status).toBe(0);
+    expect(fs.readFileSync(joined).equals(fs.readFileSync(single))).toBe(true);
+  });
+
   it('verify --part says it checked one part, in words and in JSON', async () => {
     const sig = path.join(tmpDir(), 'part-words.sig');
     expect(cli(['sign', root, '--key', `${keys}.key`, '--signature', sig]).status).toBe(0);

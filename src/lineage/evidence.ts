@@ -50,7 +50,8 @@ export interface EvidenceIndex {
   folders: string[];
 }
 
-const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
+/** The predicate types read as model signatures (OMS v1.x). */
+export const OMS_V1 = /^https:\/\/model_signing\/signature\/v1\.\d+$/;
 
 /** Reads a bundle file and classifies it by its (unverified) statement. Throws on anything unusable. */
 export function readEvidence(file: string, origin: Evidence['origin'], cache?: HashCache): Evidence {

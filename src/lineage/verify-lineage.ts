@@ -18,7 +18,7 @@ import { checkProvenanceTimes } from '../statement/provenance';
 import { verifyBundleAgainstSigners, type SignerMatch } from '../policy/verify-signers';
 import { checkEvalRequirements, type EvalCheck } from '../eval/check-eval';
 import { nearNameRefusal } from '../guard/near-name-refusal';
-import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, withDigest, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
+import { besideEvidence, evidenceBundle, indexAttestationFolders, loadWithArtifact, OMS_V1, withDigest, type Evidence, type EvidenceIndex, type WithArtifact } from './evidence';
 import type { LineageEvaluation, LineageGraph, LineageNode, LineageOptions, NodeDependency, NodeSigner } from './lineage-types';
 
 const DAY_MS = 86_400_000;
@@ -428,7 +428,7 @@ export async function evaluateLineage(artifact: string, policy: Policy, options:
   if (!fs.existsSync(artifact)) throw new ModelsealError('PATH_NOT_FOUND', 'no such file or directory', { file: artifact });
   // Signatures read through the cache (beside an artifact) are verified in that one read.
   const signers = [...policy.signers.values()];
-  const cache = new HashCache({ verifyBundle: (bundle, file) => verifyBundleAgainstSigners(bundle, signers, file) });
+  const cache = new HashCache({ verifyBundle: (bundle, file, statement) => (OMS_V1.test(statement.predicateType) ? verifyBundleAgainstSigners(bundle, signers, file) : undefined) });
   const index = indexAttestationFolders(options.attestations ?? []);
   const withArtifacts = (options.with ?? []).map((w) => loadWithArtifact(w, cache));
   const signature = options.signature ?? defaultSignaturePath(artifact);

@@ -67,8 +67,7 @@ function joinParts(parts: PackedPart[], files: string[]): { serialization: Seria
 
 /** The joined parts must list exactly the resources the tree gives, in order, with the tree's sizes. */
 function checkAgainstTree(artifact: string, signatureInTree: string | undefined, serialization: Serialization, list: ResourceList, sizes: Float64Array): void {
-  const ignores = new Set([...serialization.ignorePaths, ...signatureIgnores(artifact)]);
-  const tree = walkArtifact(artifact, { ignores, allowSymlinks: serialization.allowSymlinks });
+  const tree = walkArtifact(artifact, { ignores: new Set(serialization.ignorePaths), allowSymlinks: serialization.allowSymlinks });
   const shardSize = serialization.method === 'shards' ? (serialization.shardSize as number) : undefined;
   const units = treeUnits(tree.files, shardSize);
   const n = units.fileOf.length;
@@ -123,6 +122,7 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   if (manifests.length === 0) throw new ModelsealError('USAGE_ERROR', 'give at least one partial manifest');
   const signature = signatureTarget(artifact, options);
   checkOutputPath(signature, { force: options.force });
+  const materialBytes = certificateBytes(options); // a chain not for the key is refused before any part is read
   const parts = manifests.map((f) => readPackedPart(path.resolve(f)));
   const joined = joinParts(parts, manifests);
   const count = parts[0].part.count;
@@ -130,11 +130,12 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   let { serialization } = joined;
   let list = joined.list;
   if (list.length === 0) throw invalid('the parts are empty (no resources): nothing to sign');
-  // A signature written inside the tree is among its ignored paths, as sign records it.
-  const inside = artifact !== undefined ? signatureInside(artifact, signature) : undefined;
-  if (inside !== undefined && !serialization.ignorePaths.includes(inside)) serialization = { ...serialization, ignorePaths: [...serialization.ignorePaths, inside] };
-  if (artifact !== undefined) checkAgainstTree(artifact, inside, serialization, list, joined.sizes);
-  else list = sortedList(list, serialization);
+  if (artifact !== undefined) {
+    // The signature files, this one too when it is written inside the tree, are ignored paths as sign records them.
+    const missing = signatureIgnores(artifact, signature).filter((p) => !serialization.ignorePaths.includes(p));
+    if (missing.length > 0) serialization = { ...serialization, ignorePaths: [...serialization.ignorePaths, ...missing] };
+    checkAgainstTree(artifact, signatureInside(artifact, signature), serialization, list, joined.sizes);
+  } else list = sortedList(list, serialization);
   // What verify checks of a signed resource list is checked now, by the same function.
   try {
     checkResourceList(list, serialization, (m) => invalid(m));
@@ -145,7 +146,7 @@ export async function signFromManifests(artifact: string | undefined, manifests:
   const manifest = packedManifest(serialization, list, rootDigestOf(list));
   const subjectName = artifact !== undefined ? subjectNameOf(artifact) : joined.name;
   checkSubjectName(subjectName, 'PARTS_INVALID', artifact);
-  checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined, materialBytes: certificateBytes(options) });
+  checkStatementBudget(list.length, omsStatementChunks(manifest, subjectName).length, { keyless: options.sigstore !== undefined, materialBytes });
   const signed = await signManifest(manifest, subjectName, signature, options);
   return { ...signed, ...(artifact !== undefined ? { artifact: path.resolve(artifact) } : {}), parts: count, treeChecked: artifact !== undefined };
 }

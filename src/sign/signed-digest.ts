@@ -23,8 +23,9 @@ export function readOwnStatement(signature: string, cache?: HashCache): OmsState
   if (!fs.existsSync(signature)) return undefined;
   if (!cache) return readUnverifiedStatement(signature);
   const { oms } = cache.signatureFile(signature);
+  if (oms === undefined) throw new Error('internal: the run cache read a signature without its resources');
   if (oms instanceof ModelsealError) throw oms;
-  return oms as OmsStatement;
+  return oms;
 }
 
 /**

@@ -91,8 +91,12 @@ export interface SignatureFileSummary {
 export interface SummaryOptions {
   /** Only classify the file: its resources are parsed and dropped, nothing per resource is kept (files that may never be used). */
   skipResources?: boolean;
-  /** Verifies the bundle in the same read (a verifier that will need it): the file is not read again to be verified. */
-  verifyBundle?: (bundle: SignatureBundle, file: string) => unknown;
+  /**
+   * Verifies the bundle in the same read (a verifier that will need it): the file is not
+   * read again to be verified. Given the statement, it may return undefined to leave one
+   * it will not use this way unverified.
+   */
+  verifyBundle?: (bundle: SignatureBundle, file: string, statement: Statement) => unknown;
 }
 
 export function readSignatureFileSummary(file: string, options: SummaryOptions = {}): SignatureFileSummary {
@@ -113,17 +117,18 @@ function collectSignatureFile(file: string, options: SummaryOptions) {
   const { format, method, fileSha256, payload, bundle } = readUnverifiedSignature(file);
   const env = bundle?.envelope;
   const envelopeSha256 = env ? createHash('sha256').update(env.payloadType).update('\0').update(payload).update('\0').update(env.signatures[0]?.sig ?? Buffer.alloc(0)).digest('hex') : undefined;
+  const read: { statement: Statement; collector?: ResourceCollector } = options.skipResources
+    ? { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: () => undefined }) }
+    : readStatementCollecting(payload, file);
   let verification: SignatureFileSummary['verification'];
   if (bundle && options.verifyBundle) {
     try {
-      verification = { value: options.verifyBundle(bundle, file) };
+      const value = options.verifyBundle(bundle, file, read.statement);
+      if (value !== undefined) verification = { value };
     } catch (error) {
       verification = { error };
     }
   }
-  const read: { statement: Statement; collector?: ResourceCollector } = options.skipResources
-    ? { statement: parseStatement(payload, file, { path: ['predicate', 'resources'], onItem: () => undefined }) }
-    : readStatementCollecting(payload, file);
   return { format, method, fileSha256, ...(envelopeSha256 ? { envelopeSha256 } : {}), ...(verification ? { verification } : {}), read };
 }
 

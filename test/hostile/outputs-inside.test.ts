@@ -10,14 +10,19 @@ import { refusal } from '../helpers/refusal';
 import { snapshotTree, tmpDir, writeTree } from '../helpers/tmp';
 
 /** Outputs are checked against the artifact on real paths: a symlink on either side changes nothing (issue 15). */
+/** A signed model, a link to it beside, and its files as they are before the command under test. */
+function signedModelWithLink() {
+  const root = tmpDir();
+  const key = makeKey(root, 'k');
+  const model = writeTree(path.join(root, 'model'), { 'weights.bin': 'w' });
+  expect(cli(['sign', model, '--key', key.privatePath]).status).toBe(0);
+  fs.symlinkSync(model, path.join(root, 'link'));
+  return { root, key, model, before: snapshotTree(model) };
+}
+
 describe('outputs never land inside an artifact named through a symlink', () => {
   it('lock add refuses a lock file inside the artifact (artifact named through a link)', () => {
-    const root = tmpDir();
-    const key = makeKey(root, 'k');
-    const model = writeTree(path.join(root, 'model'), { 'weights.bin': 'w' });
-    expect(cli(['sign', model, '--key', key.privatePath]).status).toBe(0);
-    fs.symlinkSync(model, path.join(root, 'link'));
-    const before = snapshotTree(model);
+    const { root, key, model, before } = signedModelWithLink();
     const r = cli(['lock', 'add', 'acme/model', path.join(root, 'link'), '--key', key.publicPath, '--lock', path.join(model, 'modelseal.lock')], { cwd: root });
     expect(r.stderr).toMatch(/the lock file would be written inside the artifact .*\[OUTPUT_UNSAFE\]\n$/);
     expect(r.status).toBe(2);
@@ -42,12 +47,7 @@ describe('outputs never land inside an artifact named through a symlink', () => 
   });
 
   it('release create refuses a record inside an artifact it names (named through a link), before signing', () => {
-    const root = tmpDir();
-    const key = makeKey(root, 'k');
-    const model = writeTree(path.join(root, 'model'), { 'weights.bin': 'w' });
-    expect(cli(['sign', model, '--key', key.privatePath]).status).toBe(0);
-    fs.symlinkSync(model, path.join(root, 'link'));
-    const before = snapshotTree(model);
+    const { root, key, model, before } = signedModelWithLink();
     const r = cli(['release', 'create', model, '--channel', 'prod', '--version', '1', '--expires', '7d', '--key', key.privatePath, '--out', path.join(root, 'link', 'release.json')], { cwd: root });
     expect(r.stderr).toMatch(/the release record would be written inside the artifact .*\[OUTPUT_UNSAFE\]\n$/);
     expect(r.status).toBe(2);
